@@ -1,0 +1,16 @@
+// Picks the fastest compute backend the runtime supports (relaxed SIMD → SIMD → TypeScript) once, at load.
+import type { Kernels, BackendName } from './types.js';
+import { tsKernels } from './ts.js';
+import { loadWasmKernels } from './wasm.js';
+
+export type { Kernels, BackendName } from './types.js';
+export { tsKernels } from './ts.js';
+
+const forced = process.env.ANDON_BACKEND as BackendName | undefined;
+let active: Kernels = forced === 'ts' ? tsKernels : (loadWasmKernels(forced === 'wasm-simd' ? 'simd' : 'best') ?? tsKernels);
+
+/** The backend every op uses. */
+export function kernels(): Kernels { return active; }
+
+/** Switches the backend (tests compare backends; tensors created before keep working, more slowly). */
+export function setKernels(k: Kernels): void { active = k; }
