@@ -7,7 +7,11 @@ export type { Kernels, BackendName } from './types.js';
 export { tsKernels } from './ts.js';
 
 const forced = process.env.ANDON_BACKEND as BackendName | undefined;
-let active: Kernels = forced === 'ts' ? tsKernels : (loadWasmKernels(forced === 'wasm-simd' ? 'simd' : 'best') ?? tsKernels);
+const wasm = forced === 'ts' ? null : loadWasmKernels(forced === 'wasm-simd' ? 'simd' : 'best');
+let active: Kernels = wasm ?? tsKernels;
+
+/** Returns storage to the pool that made it (a no-op for plain arrays, which the garbage collector owns). */
+export function releaseStorage(a: Float32Array): void { wasm?.free(a); }
 
 /** The backend every op uses. */
 export function kernels(): Kernels { return active; }

@@ -47,7 +47,7 @@ export interface Kernels {
 
   /**
    * SGD with momentum (PyTorch semantics): g = grad + wd·p; v = μ·v + g; step = nesterov ? g + μ·v : v (v = g when μ = 0);
-   * p -= lr·step.
+   * p -= lr·step. velocity is neither read nor written when μ = 0.
    */
   sgdStep(p: Float32Array, grad: Float32Array, velocity: Float32Array, n: number,
     lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
