@@ -31,3 +31,12 @@ export { LRScheduler, constant, stepDecay, cosine, linearWarmup, clipGradNorm } 
 export type { Schedule } from './optim/schedule.js';
 
 export { encodeSafetensors, decodeSafetensors } from './safetensors.js';
+
+export { LayerNorm, BatchNorm1d } from './nn/norm.js';
+export type { LayerNormOptions, BatchNormOptions } from './nn/norm.js';
+export { Conv1d, MaxPool1d, AvgPool1d, GlobalAvgPool1d, Flatten } from './nn/conv.js';
+export type { Conv1dLayerOptions } from './nn/conv.js';
+export { GRU, LSTM } from './nn/recurrent.js';
+export type { RecurrentOptions } from './nn/recurrent.js';
+export { MultiHeadSelfAttention, TransformerEncoderLayer } from './nn/attention.js';
+export type { MultiHeadSelfAttentionOptions, TransformerEncoderLayerOptions } from './nn/attention.js';
