@@ -7,8 +7,9 @@ Rerun (from the repository root) after changing a case:
 
 It needs PyTorch (Debian's python3-torch, 1.13, lives at /usr/bin/python3; the pyenv `python3` on PATH has no
 torch). The output, src/engine/fixtures/{ops,losses,layers,optim}.json, is committed: the TypeScript tests
-(src/engine/torch-parity.test.ts and src/engine/parity/*.test.ts) read only the JSON, so neither the product
-nor CI ever needs Python.
+(src/engine/parity/*.test.ts; `npm test -- parity`) read only the JSON, so neither the product nor CI ever
+needs Python. To add a case, add it here, rerun, and give its op/layer a line in the matching test's table
+(each test fails on a fixture case it has no engine counterpart for).
 
 Every group of cases is seeded (torch.manual_seed; one CPU thread; each R from its own generator keyed by
 the case name) so a rerun writes byte-identical files.
@@ -191,6 +192,14 @@ def make_ops():
     add('max_axis1', 'max', lambda x: x.max(dim=1).values, {'x': x}, args={'axes': 1, 'keepDims': False})
     add('max_axis-1_keep', 'max', lambda x: x.max(dim=-1, keepdim=True).values, {'x': x}, args={'axes': -1, 'keepDims': True})
     add('max_axis0', 'max', lambda x: x.max(dim=0).values, {'x': x}, args={'axes': 0, 'keepDims': False})
+    add('max_axes02', 'max', lambda x: x.amax(dim=(0, 2)), {'x': x}, args={'axes': [0, 2], 'keepDims': False})
+    add('max_all', 'max', lambda x: x.max(), {'x': x}, args={})
+    add('sum_all_keep', 'sum', lambda x: x.sum(dim=(0, 1, 2), keepdim=True), {'x': x}, args={'axes': [0, 1, 2], 'keepDims': True})
+    # ties: max over one dim sends the gradient to the first maximum; the whole-tensor max splits it evenly
+    ties = torch.tensor([[1.0, 3.0, 3.0, -1.0], [2.0, 2.0, 0.5, 2.0], [-4.0, -3.0, -3.0, -5.0]])
+    add('max_ties_axis1', 'max', lambda x: x.max(dim=1).values, {'x': ties}, args={'axes': 1, 'keepDims': False})
+    add('max_ties_axis0', 'max', lambda x: x.max(dim=0).values, {'x': ties}, args={'axes': 0, 'keepDims': False})
+    add('max_all_ties', 'max', lambda x: x.max(), {'x': ties}, args={})
 
     torch.manual_seed(7)
     pos = uniform(0.2, 3.0, 2, 5)
@@ -237,6 +246,9 @@ def make_ops():
     add('max_pool1d_k3_s1', 'max_pool1d', lambda x: F.max_pool1d(x, 3, 1), {'x': x}, args={'kernel': 3, 'stride': 1})
     add('avg_pool1d_k3_s2', 'avg_pool1d', lambda x: F.avg_pool1d(x, 3, 2), {'x': x}, args={'kernel': 3, 'stride': 2})
     add('avg_pool1d_k2', 'avg_pool1d', lambda x: F.avg_pool1d(x, 2), {'x': x}, args={'kernel': 2})
+    # ties inside a window: the first maximum takes the gradient
+    tied = torch.tensor([[[1.0, 3.0, 3.0, 0.0, 3.0, 3.0, -1.0]], [[2.0, 2.0, 2.0, 2.0, 1.0, 5.0, 5.0]]])
+    add('max_pool1d_ties', 'max_pool1d', lambda x: F.max_pool1d(x, 3, 1), {'x': tied}, args={'kernel': 3, 'stride': 1})
 
     torch.manual_seed(10)
     table = randn(6, 4)
@@ -244,6 +256,9 @@ def make_ops():
     add('gather', 'gather', lambda table, idx: F.embedding(idx, table), {'table': table}, ints={'idx': idx})
     idx1 = torch.tensor([3, 3, 2, 0, 3], dtype=torch.int64)
     add('gather_1d', 'gather', lambda table, idx: F.embedding(idx, table), {'table': table}, ints={'idx': idx1})
+    # a table that is itself computed (not a leaf) gets a dense gradient
+    add('gather_computed_table', 'gather_scaled', lambda table, idx: F.embedding(idx, table * 2.0), {'table': table},
+        ints={'idx': idx}, args={'s': 2.0})
     return cases
 
 
@@ -259,6 +274,7 @@ def make_losses():
 
     torch.manual_seed(20)
     pred, target = randn(4, 3), randn(4, 3)
+    target[1, 1] = pred[1, 1]  # a zero error: |d|' = 0 there, as torch's sign(0)
     add('mse', 'mse', lambda pred, target: F.mse_loss(pred, target), {'pred': pred, 'target': target})
     add('l1', 'mae', lambda pred, target: F.l1_loss(pred, target), {'pred': pred, 'target': target})
     # a [N] target against [N, 1] predictions (the regression head's usual shape)
@@ -307,6 +323,7 @@ def make_losses():
 
 def layer_case(name, layer, module, x, args=None, ints=None, call=None, mode='train', extra=None):
     """Runs module (already holding the state to load) on x; records output, grads, and the state after."""
+    module.zero_grad(set_to_none=True)  # a module reused for a second case starts without gradients
     state_before = {k: ser(v) for k, v in module.state_dict().items()}
     module.train(mode == 'train')
     xs = None
@@ -371,7 +388,14 @@ def make_layers():
     emb = nn.Embedding(10, 4)
     ids = torch.tensor([[1, 7, 1], [9, 0, 7]], dtype=torch.int64)
     cases.append(layer_case('embedding', 'Embedding', emb, None, args={'count': 10, 'dim': 4}, ints={'ids': ids},
-                            call=lambda m, _x: m(ids)))
+                            call=lambda m, _x, ids=ids: m(ids)))
+
+    emb = nn.Embedding(10, 4, padding_idx=0)
+    perturb(emb)  # a non-zero padding row too: it must still get no gradient
+    ids = torch.tensor([[0, 3, 0], [5, 0, 3]], dtype=torch.int64)
+    cases.append(layer_case('embedding_padding_idx', 'Embedding', emb, None,
+                            args={'count': 10, 'dim': 4, 'paddingIdx': 0}, ints={'ids': ids},
+                            call=lambda m, _x, ids=ids: m(ids)))
 
     torch.manual_seed(34)
     bag = nn.EmbeddingBag(10, 4, mode='mean')
@@ -379,6 +403,12 @@ def make_layers():
     offsets = torch.tensor([0, 3, 3, 4], dtype=torch.int64)  # bags: [2,5,5], [], [9], [0,3,2,8]
     cases.append(layer_case('embedding_bag_mean', 'EmbeddingBag', bag, None, args={'count': 10, 'dim': 4},
                             ints={'ids': flat, 'offsets': offsets}, call=lambda m, _x: m(flat, offsets)))
+    # the padded [bags, length] form: padding ids are left out of each bag's mean
+    bag = nn.EmbeddingBag(10, 4, mode='mean', padding_idx=0)
+    padded = torch.tensor([[4, 7, 0, 0], [0, 1, 1, 9], [6, 0, 0, 0]], dtype=torch.int64)
+    cases.append(layer_case('embedding_bag_mean_padded', 'EmbeddingBag', bag, None,
+                            args={'count': 10, 'dim': 4, 'paddingIdx': 0, 'padded': True},
+                            ints={'ids': padded}, call=lambda m, _x: m(padded)))
 
     torch.manual_seed(35)
     for tag, cfg in (('conv1d', {'stride': 1, 'padding': 0, 'dilation': 1}),
@@ -388,11 +418,11 @@ def make_layers():
 
     torch.manual_seed(36)
     gru = nn.GRU(3, 5, batch_first=True)
-    cases.append(layer_case('gru', 'GRU', gru, randn(2, 4, 3), args={'input': 3, 'hidden': 5},
+    cases.append(layer_case('gru', 'GRU', gru, randn(2, 5, 3), args={'input': 3, 'hidden': 5},
                             call=lambda m, x: m(x)[0]))
     torch.manual_seed(37)
     lstm = nn.LSTM(3, 5, batch_first=True)
-    cases.append(layer_case('lstm', 'LSTM', lstm, randn(2, 4, 3), args={'input': 3, 'hidden': 5},
+    cases.append(layer_case('lstm', 'LSTM', lstm, randn(2, 7, 3), args={'input': 3, 'hidden': 5},
                             call=lambda m, x: m(x)[0]))
 
     torch.manual_seed(38)
@@ -400,6 +430,11 @@ def make_layers():
     perturb(mha, 0.2)  # torch zeroes the biases at init
     cases.append(layer_case('mha', 'MultiHeadSelfAttention', mha, randn(2, 5, 8), args={'embed': 8, 'heads': 2},
                             call=lambda m, x: m(x, x, x, need_weights=False)[0]))
+    # key padding: the last two steps of the second sequence are padding (True in torch, 1 in ours)
+    pad = torch.tensor([[False] * 5, [False, False, False, True, True]])
+    cases.append(layer_case('mha_key_padding', 'MultiHeadSelfAttention', mha, randn(2, 5, 8),
+                            args={'embed': 8, 'heads': 2}, ints={'keyPaddingMask': pad.long()},
+                            call=lambda m, x: m(x, x, x, key_padding_mask=pad, need_weights=False)[0]))
 
     for i, (act, norm_first) in enumerate((('relu', False), ('gelu', False), ('relu', True), ('gelu', True))):
         torch.manual_seed(39 + i)
@@ -408,6 +443,13 @@ def make_layers():
         cases.append(layer_case(f'encoder_{act}_{"prenorm" if norm_first else "postnorm"}', 'TransformerEncoderLayer',
                                 enc, randn(2, 5, 8), args={'dModel': 8, 'heads': 2, 'ff': 16, 'activation': act,
                                                             'normFirst': norm_first}))
+    torch.manual_seed(43)
+    enc = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation='gelu', batch_first=True)
+    perturb(enc, 0.2)
+    cases.append(layer_case('encoder_gelu_postnorm_key_padding', 'TransformerEncoderLayer', enc, randn(2, 5, 8),
+                            args={'dModel': 8, 'heads': 2, 'ff': 16, 'activation': 'gelu', 'normFirst': False},
+                            ints={'keyPaddingMask': pad.long()},
+                            call=lambda m, x: m(x, src_key_padding_mask=pad)))
     return cases
 
 

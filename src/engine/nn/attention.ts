@@ -1,8 +1,8 @@
 // Self-attention: batch-first multi-head self-attention and the Transformer encoder layer, named as torch.nn names them.
-import { Tensor, zeros, empty } from '../tensor.js';
+import { Tensor, zeros, empty, full } from '../tensor.js';
 import { Rng } from '../rng.js';
 import { assert } from '../assert.js';
-import { add, mulScalar } from '../ops/elementwise.js';
+import { add, mul, mulScalar } from '../ops/elementwise.js';
 import { relu, gelu, softmax } from '../ops/activation.js';
 import { linear, matmul } from '../ops/matmul.js';
 import { reshape, transpose, slice } from '../ops/shape.js';
@@ -12,9 +12,9 @@ import { LayerNorm } from './norm.js';
 import { xavierUniform } from './init.js';
 
 /**
- * Added to the scores of padded keys. Finite rather than −∞ so a row whose keys are all padding softmaxes
- * to a uniform (finite) row instead of 0/0 = NaN; in any row with a real key, exp(−1e9) underflows to
- * exactly 0, the same as −∞.
+ * Added to the scores of padded keys: exp(−1e9 − max) underflows to exactly 0, the same as −∞, in any row
+ * with a real key. A row with no real key (a sample that is all padding) would be 0/0 = NaN with −∞; with a
+ * finite value its scores all round to −1e9, so its weights are zeroed explicitly (see maskedSoftmax).
  */
 const MASKED = -1e9;
 
@@ -49,6 +49,7 @@ export class MultiHeadSelfAttention extends Module implements Layer {
   /**
    * x [N, T, D] → [N, T, D]. keyPaddingMask [N·T], 1 where a position is padding: no query attends to it.
    * Padded positions still get an output (attending to the real ones); callers ignore or pool past them.
+   * A sample that is all padding attends to nothing, so each of its positions outputs out_proj.bias.
    */
   forward(x: Tensor, keyPaddingMask?: Uint8Array): Tensor {
     const D = this.embedDim, heads = this.numHeads, dh = this.headDim;
@@ -58,25 +59,38 @@ export class MultiHeadSelfAttention extends Module implements Layer {
     const qkv = transpose(reshape(linear(x, this.inProjWeight, this.inProjBias), [n, t, 3, heads, dh]), [2, 0, 3, 1, 4]);
     const part = (i: number) => reshape(slice(qkv, 0, i, i + 1), [n * heads, t, dh]);
     const q = mulScalar(part(0), 1 / Math.sqrt(dh)); // scaling q (not the scores) as torch does
-    let scores = matmul(q, part(1), { transB: true }); // [N·heads, T, T]
-    if (keyPaddingMask) scores = add(scores, paddingBias(keyPaddingMask, n, heads, t));
-    const weights = this.attnDropout.forward(softmax(scores));
+    const scores = matmul(q, part(1), { transB: true }); // [N·heads, T, T]
+    const weights = this.attnDropout.forward(keyPaddingMask ? maskedSoftmax(scores, keyPaddingMask, n, heads) : softmax(scores));
     const context = matmul(weights, part(2)); // [N·heads, T, dh]
     const merged = reshape(transpose(reshape(context, [n, heads, t, dh]), [0, 2, 1, 3]), [n, t, D]);
     return this.outProj.forward(merged);
   }
 }
 
-/** The additive mask at the full score shape [N·heads, T, T], so the add takes the same-shape fast path. */
-function paddingBias(mask: Uint8Array, n: number, heads: number, t: number): Tensor {
+/**
+ * softmax over the keys that are not padding. Masks are built at the full score shape [N·heads, T, T] so the
+ * add and mul take the same-shape fast path. A sample that is entirely padding gets all-zero weights (its
+ * attention output is 0): finite, and with a zero gradient that agrees with the function, where a uniform
+ * row left by the rounded −1e9 would pass gradients to scores that no longer affect it.
+ */
+function maskedSoftmax(scores: Tensor, mask: Uint8Array, n: number, heads: number): Tensor {
+  const t = scores.shape[2];
   assert(mask.length === n * t, `key padding mask has ${mask.length} entries, expected batch·time = ${n * t}`);
-  const bias = empty([n * heads, t, t]);
+  const bias = empty(scores.shape);
+  const allPadding: number[] = [];
   const row = new Float32Array(t);
   for (let b = 0; b < n; b++) {
-    for (let j = 0; j < t; j++) row[j] = mask[b * t + j] ? MASKED : 0;
-    for (let h = 0; h < heads; h++) for (let i = 0; i < t; i++) bias.data.set(row, ((b * heads + h) * t + i) * t);
+    let real = 0;
+    for (let j = 0; j < t; j++) { row[j] = mask[b * t + j] ? MASKED : 0; if (!mask[b * t + j]) real++; }
+    if (real === 0) allPadding.push(b);
+    for (let i = 0; i < heads * t; i++) bias.data.set(row, (b * heads * t + i) * t);
   }
-  return bias;
+  const weights = softmax(add(scores, bias));
+  if (allPadding.length === 0) return weights;
+  const keep = full(scores.shape, 1);
+  const block = heads * t * t; // one sample's scores across all heads
+  for (const b of allPadding) keep.data.fill(0, b * block, (b + 1) * block);
+  return mul(weights, keep);
 }
 
 export interface TransformerEncoderLayerOptions {

@@ -22,14 +22,16 @@ export interface EmbeddingOptions { rng?: Rng; paddingIdx?: number }
 /** A [count, dim] table; N(0, 1) initialised as in PyTorch, the padding row zero. */
 export class Embedding extends Module implements Layer {
   readonly weight: Tensor;
+  readonly paddingIdx: number | undefined;
   constructor(readonly count: number, readonly dim: number, opts: EmbeddingOptions = {}) {
     super();
+    this.paddingIdx = opts.paddingIdx;
     this.weight = this.registerParameter('weight', normal([count, dim], 0, 1, opts.rng ?? new Rng(0)));
     if (opts.paddingIdx !== undefined) this.weight.data.fill(0, opts.paddingIdx * dim, (opts.paddingIdx + 1) * dim);
   }
   /** ids [..] of whole numbers → [.., dim]. */
-  forward(ids: Tensor): Tensor { return gather(this.weight, idsOf(ids, this.count), ids.shape); }
-  lookup(ids: Int32Array, shape: readonly number[] = [ids.length]): Tensor { return gather(this.weight, ids, shape); }
+  forward(ids: Tensor): Tensor { return gather(this.weight, idsOf(ids, this.count), ids.shape, this.paddingIdx); }
+  lookup(ids: Int32Array, shape: readonly number[] = [ids.length]): Tensor { return gather(this.weight, ids, shape, this.paddingIdx); }
 }
 
 export interface EmbeddingBagOptions { rng?: Rng; mode?: 'mean' | 'sum'; paddingIdx?: number }

@@ -17,7 +17,24 @@ export function leakyRelu(a: Tensor, slope = 0.01): Tensor {
   return unary(a, (x) => (x > 0 ? x : slope * x), (x) => (x > 0 ? 1 : slope));
 }
 
-export const tanh = (a: Tensor) => unary(a, Math.tanh, (_x, y) => 1 - y * y);
+/**
+ * Builds an activation whose derivative is a function of its output alone. Written as direct loops
+ * (not through `unary`'s per-element callbacks) because recurrent layers spend their time here.
+ */
+function outputActivation(a: Tensor, f: (x: number) => number, dy: (y: number) => number): Tensor {
+  const out = empty(a.shape);
+  const ad = a.data, od = out.data, n = a.size;
+  for (let i = 0; i < n; i++) od[i] = f(ad[i]);
+  return record(out, [a], (g) => {
+    const gx = empty(a.shape);
+    const gd = g.data, r = gx.data;
+    for (let i = 0; i < n; i++) r[i] = gd[i] * dy(od[i]);
+    return [gx];
+  });
+}
+
+export const tanh = (a: Tensor) => outputActivation(a, Math.tanh, tanhDerivative);
+const tanhDerivative = (y: number) => 1 - y * y;
 
 /** Written in the form that never overflows exp for large |x|. */
 function stableSigmoid(x: number): number {
@@ -25,7 +42,8 @@ function stableSigmoid(x: number): number {
   const e = Math.exp(x);
   return e / (1 + e);
 }
-export const sigmoid = (a: Tensor) => unary(a, stableSigmoid, (_x, y) => y * (1 - y));
+export const sigmoid = (a: Tensor) => outputActivation(a, stableSigmoid, sigmoidDerivative);
+const sigmoidDerivative = (y: number) => y * (1 - y);
 
 /** Error function from the Numerical Recipes erfc Chebyshev fit: fractional error below 1.2e-7, under float32 rounding. */
 export function erf(x: number): number {

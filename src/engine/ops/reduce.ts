@@ -53,8 +53,7 @@ function reduceWith(a: Tensor, axes: Axes, keepDims: boolean, one: (t: Tensor, a
   const list = normaliseAxes(axes, a.rank);
   if (list.length === a.rank && a.rank > 0 && !keepDims) {
     // Whole-tensor reduction: flatten first so it is one pass.
-    t = one(reshape(t, [t.size]), 0);
-    return t;
+    return one(reshape(t, [t.size]), 0);
   }
   for (const axis of list) t = one(t, axis);
   return t;
@@ -68,11 +67,16 @@ export function mean(a: Tensor, axes?: Axes, keepDims = false): Tensor {
   return reduceWith(a, axes, keepDims, (t, axis) => sumAxis(t, axis, keepDims, 1 / t.shape[axis]));
 }
 
+/**
+ * Largest value over the axes. Over one axis, ties send the gradient to the first maximum; over the
+ * whole tensor it is split evenly among the ties — both as PyTorch does (max(dim) vs max()).
+ */
 export function max(a: Tensor, axes?: Axes, keepDims = false): Tensor {
-  return reduceWith(a, axes, keepDims, (t, axis) => maxAxis(t, axis, keepDims));
+  const whole = axes === undefined && !keepDims;
+  return reduceWith(a, axes, keepDims, (t, axis) => maxAxis(t, axis, keepDims, whole));
 }
 
-function maxAxis(a: Tensor, axis: number, keepDims: boolean): Tensor {
+function maxAxis(a: Tensor, axis: number, keepDims: boolean, splitTies: boolean): Tensor {
   const [outer, len, inner] = split(a.shape, axis);
   assert(len > 0, 'max over an empty axis');
   const out = empty(reducedShape(a.shape, axis, keepDims));
@@ -90,6 +94,12 @@ function maxAxis(a: Tensor, axis: number, keepDims: boolean): Tensor {
   return record(out, [a], (g) => {
     const gx = empty(a.shape);
     gx.data.fill(0);
+    if (splitTies) { // one output: share its gradient among every element equal to the maximum
+      let ties = 0;
+      for (let i = 0; i < a.size; i++) if (ad[i] === od[0]) ties++;
+      for (let i = 0; i < a.size; i++) if (ad[i] === od[0]) gx.data[i] = g.data[0] / ties;
+      return [gx];
+    }
     for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
       gx.data[(o * len + argmax[o * inner + i]) * inner + i] = g.data[o * inner + i];
     }

@@ -97,9 +97,11 @@ export function concat(parts: Tensor[], axis = 0): Tensor {
 /**
  * Rows of a [rows, dim] table by index: the embedding lookup. The output has shape [...indexShape, dim].
  * When the table is a leaf parameter its gradient is row-sparse (only the rows used), so a large
- * vocabulary costs nothing for the rows a batch did not touch.
+ * vocabulary costs nothing for the rows a batch did not touch. Lookups of paddingIdx get no gradient,
+ * so the padding row stays as it is (as torch.nn.Embedding's padding_idx).
  */
-export function gather(table: Tensor, indices: Int32Array, indexShape: readonly number[] = [indices.length]): Tensor {
+export function gather(table: Tensor, indices: Int32Array, indexShape: readonly number[] = [indices.length],
+  paddingIdx?: number): Tensor {
   assert(table.rank === 2, `gather needs a [rows, dim] table, got [${table.shape}]`);
   const [rows, dim] = table.shape;
   const out = empty([...indexShape, dim]);
@@ -110,7 +112,12 @@ export function gather(table: Tensor, indices: Int32Array, indexShape: readonly 
     out.data.set(table.data.subarray(r * dim, (r + 1) * dim), i * dim);
   }
   return record(out, [table], (g) => {
-    const sparse = makeRowSparse(indices, g.data, dim);
+    let grad = g.data;
+    if (paddingIdx !== undefined) {
+      grad = grad.slice();
+      for (let i = 0; i < indices.length; i++) if (indices[i] === paddingIdx) grad.fill(0, i * dim, (i + 1) * dim);
+    }
+    const sparse = makeRowSparse(indices, grad, dim);
     if (!table.backwardRule) return [sparse];
     const dense = zeros(table.shape);
     for (let i = 0; i < sparse.rows.length; i++) dense.data.set(sparse.values.subarray(i * dim, (i + 1) * dim), sparse.rows[i] * dim);
