@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `andon` command line: parses arguments and hands each command to its module.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { runDemo } from './demo.js';
+import { collectType, formatProfile, profileFile } from './profile.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -22,6 +23,18 @@ program.command('demo')
   .action((o: { rows: number; epochs: number; seed: number; json?: boolean }) => {
     const result = runDemo({ ...o, log: o.json ? () => {} : (l) => console.log(l) });
     if (o.json) console.log(JSON.stringify(result));
+  });
+
+program.command('profile')
+  .description('infer the schema of a data file (CSV, TSV, JSON, JSONL) and profile its columns')
+  .argument('<file>', 'the data file')
+  .option('--target <column>', 'the column to predict: adds its label distribution and imbalance and leakage checks')
+  .option('--type <column=type>', 'force a column\'s type, e.g. "Line=category" (repeatable)', collectType, {})
+  .addOption(new Option('--format <format>', 'read the file as this format instead of by its extension').choices(['csv', 'json', 'jsonl']))
+  .option('--json', 'print one JSON object with the schema, statistics and warnings')
+  .action(async (file: string, o: { target?: string; type: ReturnType<typeof collectType>; format?: 'csv' | 'json' | 'jsonl'; json?: boolean }) => {
+    const result = await profileFile(file, { target: o.target, types: o.type, format: o.format });
+    console.log(o.json ? JSON.stringify(result) : formatProfile(result));
   });
 
 program.parseAsync().catch((err: Error) => {

@@ -17,8 +17,7 @@ import './coerce.js';
 import './datetime.js';
 import './numeric.js';
 import './categorical.js';
-// ---- text encoders (src/data/pipeline/text.ts, another engineer's): add `import './text.js';` here and
-// `export * from './text.js';` below when it lands ----
+import './text.js';
 
 export * from './types.js';
 export { Pipeline, assemble, type Features, type PipelineState } from './pipeline.js';
@@ -30,7 +29,7 @@ export { DatetimeParts, DATE_PARTS, parseDateText, type DatetimeOptions, type Da
 export { NumericEncoder, type NumericOptions, type Scaling } from './numeric.js';
 export { OneHotEncoder, OrdinalEncoder, OTHER, type OneHotOptions, type OrdinalOptions } from './categorical.js';
 export { dropDuplicateRows, dropMissingRows, type RowFilterResult } from './dedupe.js';
-// (text encoders' exports go here)
+export * from './text.js';
 
 /** Plain lists of column names by type (map a schema's number/integer → numeric, category/boolean → categorical). */
 export interface TabularOptions {
