@@ -93,12 +93,15 @@ export function isMissingText(s: string): boolean { return MISSING.has(s.trim())
 
 /**
  * A number written the way numbers are written, without the leading zeros of codes like "007" that
- * must stay text; hex, binary and "Infinity" are text too.
+ * must stay text; hex, binary, "Infinity" and integers longer than 15 digits are text too.
  */
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** Longer plain integers than this lose digits as doubles; they are identifiers, so they stay text. */
+export const MAX_INTEGER_DIGITS = 15;
+const LONG_INTEGER_RE = new RegExp(`^[+-]?\\d{${MAX_INTEGER_DIGITS + 1},}$`);
 export function parseNumberText(s: string): number | null {
   const t = s.trim();
-  if (!NUMBER_RE.test(t)) return null;
+  if (!NUMBER_RE.test(t) || LONG_INTEGER_RE.test(t)) return null;
   const digits = t.replace(/^[+-]/, '');
   if (digits.length > 1 && digits[0] === '0' && digits[1] !== '.' && digits[1] !== 'e' && digits[1] !== 'E') return null;
   return Number(t);

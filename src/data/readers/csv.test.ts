@@ -170,9 +170,12 @@ test('blank-separated columns: explicit " " and detected, runs of spaces and tra
 });
 
 test('numbers stay exact and codes stay text; a column turns to text at its first word', async () => {
-  const { table } = await csv('a,b,c\n0.1,1,x\n-2.5e-3,2,y\n1e400,"3",z\n12345678901234567,"4.0",w\n');
+  const { table } = await csv('a,b,c\n0.1,1,x\n-2.5e-3,2,y\n1e400,"3",z\n123456789012345,"4.0",w\n');
   assert.deepEqual(table.columns.map((c) => c.type), ['number', 'number', 'string']);
-  assert.deepEqual(rows(table).map((r) => r[0]), [0.1, -0.0025, Infinity, 12345678901234567]);
+  assert.deepEqual(rows(table).map((r) => r[0]), [0.1, -0.0025, Infinity, 123456789012345]);
+  // Integers longer than 15 digits (tweet ids, card and ID numbers) would lose digits as doubles: they stay text.
+  const ids = await csv('id\n570306133677760513\n570301130888122368\n');
+  assert.deepEqual(rows(ids.table).map((r) => r[0]), ['570306133677760513', '570301130888122368']);
   const mixed = await csv('code\n1\n2\nA7\n');
   assert.deepEqual(rows(mixed.table).map((r) => r[0]), ['1', '2', 'A7']);
 });

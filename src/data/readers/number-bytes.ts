@@ -1,5 +1,5 @@
 // parseNumberBytes: the byte-level twin of table.ts's parseNumberText, so readers parse numbers without a string per cell.
-import { parseNumberText } from '../table.js';
+import { parseNumberText, MAX_INTEGER_DIGITS } from '../table.js';
 
 // Exact powers of ten: every one up to 1e22 is a double without rounding, which makes the fast path below exact.
 const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
@@ -34,12 +34,15 @@ export function parseNumberBytes(bytes: Uint8Array, start: number, end: number):
   // "007" is a code, not a number: more than one integer digit may not start with 0.
   if (intDigits > 1 && bytes[intStart] === 0x30) return NaN;
   let fracDigits = 0;
-  if (p < e && bytes[p] === 0x2e /* . */) {
+  const hasDot = p < e && bytes[p] === 0x2e;
+  if (hasDot) {
     const fracStart = ++p;
     while (p < e && (c = bytes[p] - 48) >= 0 && c <= 9) { mantissa = mantissa * 10 + c; p++; }
     fracDigits = p - fracStart;
   }
   if (intDigits + fracDigits === 0) return NaN;
+  // Plain integers past double precision are keys (tweet ids, card and ID numbers): keep every digit as text.
+  if (!hasDot && p === e && intDigits > MAX_INTEGER_DIGITS) return NaN;
   let scale = -fracDigits;
   if (p < e) {
     c = bytes[p];
