@@ -1,0 +1,51 @@
+// Scores a model's raw outputs against targets with the task's metrics, tuning a binary threshold when asked.
+import { computeMetrics, positiveClass, bestF1Threshold, type Metrics } from './metrics.js';
+import { probabilities } from './probabilities.js';
+import type { ResolvedTask } from './task.js';
+
+export type { Metrics } from './metrics.js';
+
+export interface ScoreOptions {
+  labels: readonly string[];
+  positiveLabel?: string;
+  /** Binary: choose the F1-best threshold on these rows (validation data) and report it. */
+  tuneThreshold?: boolean;
+  /** Binary: use this threshold (from a bundle) instead of the arg-max. */
+  threshold?: number;
+  /** Regression targets were standardised for training: outputs and targets are mapped back before scoring. */
+  scaling?: { mean: number; std: number };
+  /** RUL: the unit of each row, to score each unit's last row. */
+  units?: ArrayLike<number | string>;
+}
+
+export interface Scored { metrics: Metrics; threshold?: number; positiveLabel?: string; predictions: Float32Array }
+
+export function scoreOutputs(task: Pick<ResolvedTask, 'kind' | 'name'>, raw: Float32Array, targets: ArrayLike<number>, o: ScoreOptions): Scored {
+  if (task.kind === 'classification') {
+    const k = o.labels.length;
+    const probs = probabilities(raw, k);
+    let threshold = o.threshold;
+    let positiveLabel: string | undefined;
+    if (k === 2) {
+      const pos = positiveClass(o.labels, targets, o.positiveLabel);
+      positiveLabel = o.labels[pos];
+      if (o.tuneThreshold && threshold === undefined) {
+        const pPos = Float32Array.from({ length: targets.length }, (_, r) => probs[r * 2 + pos]);
+        threshold = bestF1Threshold(Int32Array.from(targets, (t) => (t === pos ? 1 : 0)), pPos).threshold;
+      }
+    }
+    const metrics = computeMetrics({
+      task: 'classification', yTrue: targets, probabilities: probs, labels: o.labels,
+      ...(positiveLabel !== undefined ? { positiveLabel } : {}), ...(threshold !== undefined ? { threshold } : {}),
+    });
+    return { metrics, predictions: probs, ...(threshold !== undefined ? { threshold } : {}), ...(positiveLabel !== undefined ? { positiveLabel } : {}) };
+  }
+  const s = o.scaling ?? { mean: 0, std: 1 };
+  const unscale = (v: number) => v * s.std + s.mean;
+  const yPred = Float32Array.from(raw, (v) => (task.name === 'rul' ? Math.max(0, unscale(v)) : unscale(v)));
+  const yTrue = Float64Array.from(targets, (v) => (o.scaling ? unscale(v) : v));
+  const metrics = task.name === 'rul'
+    ? computeMetrics({ task: 'rul', yTrue, yPred, ...(o.units ? { units: o.units } : { lastRows: Int32Array.from(yTrue.keys()) }) })
+    : computeMetrics({ task: 'regression', yTrue, yPred });
+  return { metrics, predictions: yPred };
+}
