@@ -1,9 +1,8 @@
 // `andon profile`: reads a data file and reports each column's inferred type, statistics and warnings, for people or as JSON.
-import { statSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { basename } from 'node:path';
-import { AndonError } from '../errors.js';
-import { readTable, type FileFormat, type ReadReport } from '../data/readers/index.js';
+import { type FileFormat, type ReadReport } from '../data/readers/index.js';
+import { readDataFile } from './files.js';
 import { profileTable, type ColumnProfile, type Profile } from '../data/profile.js';
 import { SEMANTIC_TYPES, type SemanticType } from '../data/schema.js';
 
@@ -12,18 +11,7 @@ export interface ProfileCommandOptions { target?: string; types?: Record<string,
 export interface ProfileResult extends Profile { file: string; read: ReadReport }
 
 export async function profileFile(path: string, opts: ProfileCommandOptions = {}): Promise<ProfileResult> {
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new AndonError('invalid_input', `${path} is not a file`, { path });
-    size = st.size;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AndonError('not_found', `no such file: ${path}`, { path });
-    throw e;
-  }
-  if (size === 0) throw new AndonError('empty_input', `${path} is empty`, { path });
-  const { table, report } = await readTable(path, opts.format ? { format: opts.format } : {});
-  if (table.columns.length === 0 || table.rowCount === 0) throw new AndonError('empty_input', `${path} has no data rows`, { path });
+  const { table, report } = await readDataFile(path, opts.format);
   return { file: path, ...profileTable(table, { target: opts.target, types: opts.types }), read: report };
 }
 

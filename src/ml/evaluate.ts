@@ -12,8 +12,10 @@ export interface ScoreOptions {
   tuneThreshold?: boolean;
   /** Binary: use this threshold (from a bundle) instead of the arg-max. */
   threshold?: number;
-  /** Regression targets were standardised for training: outputs and targets are mapped back before scoring. */
+  /** Regression outputs are standardised values: they are mapped back before scoring. */
   scaling?: { mean: number; std: number };
+  /** The targets are standardised too (training's validation rows), not raw values. */
+  targetsScaled?: boolean;
   /** RUL: the unit of each row, to score each unit's last row. */
   units?: ArrayLike<number | string>;
 }
@@ -43,7 +45,7 @@ export function scoreOutputs(task: Pick<ResolvedTask, 'kind' | 'name'>, raw: Flo
   const s = o.scaling ?? { mean: 0, std: 1 };
   const unscale = (v: number) => v * s.std + s.mean;
   const yPred = Float32Array.from(raw, (v) => (task.name === 'rul' ? Math.max(0, unscale(v)) : unscale(v)));
-  const yTrue = Float64Array.from(targets, (v) => (o.scaling ? unscale(v) : v));
+  const yTrue = Float64Array.from(targets, (v) => (o.targetsScaled ? unscale(v) : v));
   const metrics = task.name === 'rul'
     ? computeMetrics({ task: 'rul', yTrue, yPred, ...(o.units ? { units: o.units } : { lastRows: Int32Array.from(yTrue.keys()) }) })
     : computeMetrics({ task: 'regression', yTrue, yPred });

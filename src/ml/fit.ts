@@ -108,7 +108,7 @@ export async function fitModel(table: Table, opts: FitOptions): Promise<FittedMo
 
   const raw = predictAll(model, validSet, outputs);
   const scored = scoreOutputs(task, raw, validSet.targets, {
-    labels: task.labels, positiveLabel: opts.positiveLabel, tuneThreshold: template.tuneThreshold, scaling,
+    labels: task.labels, positiveLabel: opts.positiveLabel, tuneThreshold: template.tuneThreshold, scaling, targetsScaled: true,
     ...(validUnits ? { units: validUnits.map(String) } : {}),
   });
   const manifest: ModelManifest = {

@@ -1,0 +1,42 @@
+// `andon eval` and `andon predict`: score a labelled file with a model bundle, or write its predictions.
+import { writeFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { readBundle } from '../ml/bundle.js';
+import { evaluateBundle } from '../ml/evaluate-bundle.js';
+import { predictTable, type Prediction } from '../ml/predictor.js';
+import { readDataFile } from './files.js';
+
+export async function evalCommand(model: string, o: { data: string; positiveLabel?: string }) {
+  const bundle = await readBundle(model);
+  const { table } = await readDataFile(o.data);
+  const { metrics, rows } = evaluateBundle(bundle, table, { positiveLabel: o.positiveLabel });
+  return { model, task: bundle.manifest.task, rows, metrics };
+}
+
+export function formatEval(r: Awaited<ReturnType<typeof evalCommand>>): string {
+  const lines = [`${r.task} model ${r.model} on ${r.rows} ${r.task === 'rul' ? 'units' : 'rows'}:`];
+  for (const [k, v] of Object.entries(r.metrics)) if (typeof v === 'number') lines.push(`  ${k.padEnd(12)} ${Number(v.toPrecision(5))}`);
+  return lines.join('\n');
+}
+
+export async function predictCommand(model: string, o: { input: string; output?: string }): Promise<string | null> {
+  const bundle = await readBundle(model);
+  const { table } = await readDataFile(o.input);
+  const predictions = predictTable(bundle, table);
+  if (!o.output) return predictions.map((p) => JSON.stringify(p)).join('\n');
+  const text = extname(o.output).toLowerCase() === '.json' ? JSON.stringify(predictions)
+    : extname(o.output).toLowerCase() === '.jsonl' ? predictions.map((p) => JSON.stringify(p)).join('\n') + '\n'
+      : toCsv(predictions, bundle.manifest.labels);
+  await writeFile(o.output, text);
+  return null;
+}
+
+/** One row per prediction: label and a probability column per class, or the value (and unit, for RUL). */
+function toCsv(predictions: Prediction[], labels: string[]): string {
+  const header = labels.length ? ['label', ...labels.map((l) => `p_${l}`)] : 'group' in (predictions[0] ?? {}) ? ['group', 'value'] : ['value'];
+  const rows = predictions.map((p) => ('label' in p ? [p.label, ...labels.map((l) => String(p.probabilities[l]))]
+    : p.group !== undefined ? [String(p.group ?? ''), String(p.value)] : [String(p.value)]));
+  return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\n') + '\n';
+}
+
+function csvField(s: string): string { return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; }
