@@ -9,13 +9,17 @@ import { madd, hsum } from './simd';
 // needs a temporary per product.
 const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 4;
 const NR: i32 = ASC_FEATURE_RELAXED_SIMD ? 12 : 8;
-// Cache blocking: a KC×NR panel of B (12 KiB) stays in L1 while the MC×KC block of A (120 KiB) streams from
-// L2; NC bounds the packed B block (2 MiB) that is shared by all row blocks.
-const KC: i32 = 256;
-const MC: i32 = 120;
-const NC: i32 = 2016;
-// Below this many multiply-adds packing costs more than it saves.
+// Cache blocking: a KC×NR panel of B (24 KiB) stays in L1 while the MC×KC block of A (96 KiB) streams from
+// L2; NC bounds the packed B block (3 MiB) shared by all row blocks. KC = 512 keeps k ≤ 512 in one block, so
+// C is loaded and stored once; measured best on Zen 3 among KC 128–512 × MC 48–240.
+const KC: i32 = 512;
+const MC: i32 = 48; // a multiple of both MR values, so only the last block has partial panels
+const NC: i32 = 1536; // a multiple of both NR values
+// Below this many multiply-adds, or with k this short, packing costs more than it saves.
 const SMALL_MKN: i64 = 4096;
+const SMALL_K: i32 = 12;
+// C at most this wide (and A row-major) is computed as dot products.
+const NARROW_N: i32 = 4;
 
 // Scratch layout (per thread): [tile MR×NR][packed A MC×KC][packed B KC×NC].
 const TILE_BYTES: usize = 256;
@@ -40,14 +44,72 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, rsA: i32, csA: i32, b: us
     if (!accumulate) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) store<f32>(c + ((<usize>(i * rsC + j * csC)) << 2), 0);
     return;
   }
-  if (<i64>m * <i64>k * <i64>n <= SMALL_MKN || m < MR && csB == 1) {
+  const bp = scratch + TILE_BYTES + AP_BYTES;
+  const bFits = <i64>k * <i64>n <= <i64>(KC * NC); // op(B) fits the packing buffer
+  // Few multiply-adds per element of C (a tiny problem, or k of a few): packing would cost as much as the
+  // arithmetic, so stream B by rows instead, transposing it into scratch first if needed.
+  if (<i64>m * <i64>k * <i64>n <= SMALL_MKN || k <= SMALL_K) {
+    if (csB != 1 && bFits) {
+      transposeInto(b, rsB, csB, k, n, bp);
+      b = bp; rsB = n; csB = 1;
+    }
     gemmSmall(m, n, k, a, rsA, csA, b, rsB, csB, c, rsC, csC, accumulate);
     return;
   }
-  // A narrow C (n ≪ m, e.g. an output layer with 3 classes) would leave most of each NR-wide tile empty;
-  // computing Cᵀ = op(B)ᵀ·op(A)ᵀ instead swaps the roles and fills the tiles.
+  // One or two rows: every row of B is used once per row of A, so stream B rather than pack it.
+  if (m < MR) {
+    if (csB == 1) { gemmSmall(m, n, k, a, rsA, csA, b, rsB, csB, c, rsC, csC, accumulate); return; }
+    if (rsB == 1 && csA == 1) { gemmNarrow(m, n, k, a, rsA, b, csB, c, rsC, csC, accumulate); return; }
+  }
+  // A handful of columns (an output layer with a few classes) with rows of A contiguous: dot products.
+  if (n <= NARROW_N && csA == 1 && (rsB == 1 || bFits)) {
+    if (rsB != 1) {
+      transposeInto(b, csB, rsB, n, k, bp); // op(B)ᵀ, n×k, so each column of op(B) is contiguous
+      b = bp; rsB = 1; csB = k;
+    }
+    gemmNarrow(m, n, k, a, rsA, b, csB, c, rsC, csC, accumulate);
+    return;
+  }
+  // A narrow C (n ≪ m) would leave most of each NR-wide tile empty; computing Cᵀ = op(B)ᵀ·op(A)ᵀ instead
+  // swaps the roles and fills the tiles.
   if (paddedArea(n, m) < paddedArea(m, n)) gemmPacked(n, m, k, b, csB, rsB, a, csA, rsA, c, csC, rsC, accumulate, scratch);
   else gemmPacked(m, n, k, a, rsA, csA, b, rsB, csB, c, rsC, csC, accumulate, scratch);
+}
+
+/** dst[i·cols + j] = src[i·rs + j·cs] for an rows×cols matrix: a row-major copy of any strided one. */
+function transposeInto(src: usize, rs: i32, cs: i32, rows: i32, cols: i32, dst: usize): void {
+  const rsb = <usize>rs << 2, csb = <usize>cs << 2;
+  for (let i = 0; i < rows; i++) {
+    let s = src + <usize>i * rsb;
+    const end = dst + (<usize>cols << 2);
+    for (; dst < end; dst += 4, s += csb) store<f32>(dst, load<f32>(s));
+  }
+}
+
+/**
+ * C = A·op(B) (+ C) with rows of A and columns of op(B) (stride ldb elements) contiguous along k: one vector
+ * dot product per element, two accumulators deep to hide the add latency. For narrow C or very few rows.
+ */
+function gemmNarrow(m: i32, n: i32, k: i32, a: usize, rsA: i32, b: usize, ldb: i32, c: usize, rsC: i32, csC: i32,
+  accumulate: bool): void {
+  const k8 = <usize>(k & ~7) << 2, k4 = <usize>(k & ~3) << 2, kb = <usize>k << 2;
+  for (let i = 0; i < m; i++) {
+    const ar = a + (<usize>(i * rsA) << 2);
+    for (let j = 0; j < n; j++) {
+      const bc = b + (<usize>(j * ldb) << 2);
+      let s0 = f32x4.splat(0), s1 = s0;
+      let o: usize = 0;
+      for (; o < k8; o += 32) {
+        s0 = madd(v128.load(ar + o), v128.load(bc + o), s0);
+        s1 = madd(v128.load(ar + o, 16), v128.load(bc + o, 16), s1);
+      }
+      if (o < k4) { s0 = madd(v128.load(ar + o), v128.load(bc + o), s0); o += 16; }
+      let s = hsum(f32x4.add(s0, s1));
+      for (; o < kb; o += 4) s += load<f32>(ar + o) * load<f32>(bc + o);
+      const d = c + (<usize>(i * rsC + j * csC) << 2);
+      store<f32>(d, accumulate ? load<f32>(d) + s : s);
+    }
+  }
 }
 
 @inline function paddedArea(m: i32, n: i32): i64 {
@@ -171,7 +233,7 @@ function packA(src: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): void
       v128.store(d, v128.shuffle<f32>(t0, r2, 0, 1, 4, 2));      // a0 b0 c0 a1
       const u = v128.shuffle<f32>(t0, r2, 3, 5, 3, 5);           // b1 c1 b1 c1
       v128.store(d, v128.shuffle<f32>(u, t1, 0, 1, 4, 5), 16);   // b1 c1 a2 b2
-      v128.store(d, v128.shuffle<f32>(r2, t1, 2, 6, 3, 7), 32);  // c2 a3 b3 c3
+      v128.store(d, v128.shuffle<f32>(r2, t1, 2, 6, 7, 3), 32);  // c2 a3 b3 c3
     }
   }
   for (; p < kc; p++, s += 4, d += step) {
@@ -195,8 +257,10 @@ function packB(src: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void
         v128.store(d, v128.load(s, 16), 16);
         if (NR == 12) v128.store(d, v128.load(s, 32), 32);
       }
+    } else if (cols == NR && rs == 1) {
+      // Transposed B (stored n×k): transpose 4 columns × 4 k steps at a time.
+      packColumnsTransposed(s0, csb, kc, dst);
     } else {
-      // Transposed B (rs == 1) reads each column contiguously; anything else is gathered the same way.
       for (let j = 0; j < NR; j++) {
         let d = dst + (<usize>j << 2);
         if (j < cols) {
@@ -208,6 +272,31 @@ function packB(src: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void
       }
     }
     dst += <usize>kc * step;
+  }
+}
+
+/** NR columns each contiguous along k (column stride csb bytes) → k-major panel of NR values per step. */
+@inline function packColumnsTransposed(s: usize, csb: usize, kc: i32, dst: usize): void {
+  const step = <usize>NR << 2;
+  const kv = kc & ~3;
+  for (let g = 0; g < NR; g += 4) {
+    let src = s + <usize>g * csb;
+    let d = dst + (<usize>g << 2);
+    let p = 0;
+    for (; p < kv; p += 4, src += 16, d += step << 2) {
+      const r0 = v128.load(src), r1 = v128.load(src + csb), r2 = v128.load(src + 2 * csb), r3 = v128.load(src + 3 * csb);
+      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+      v128.store(d + step, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+      v128.store(d + 2 * step, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+      v128.store(d + 3 * step, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+    }
+    for (; p < kc; p++, src += 4, d += step) {
+      for (let j = 0; j < 4; j++) store<f32>(d + (<usize>j << 2), load<f32>(src + <usize>j * csb));
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-// Shared SIMD helpers: the one place where the relaxed-SIMD and plain-SIMD builds differ in arithmetic.
+// Shared SIMD helpers; madd is where the relaxed and plain builds differ in arithmetic (matmul.ts also sizes its tiles per build).
 
 /** a·b + c. The relaxed build fuses it (one rounding, one instruction); the plain build cannot. */
 @inline export function madd(a: v128, b: v128, c: v128): v128 {
@@ -13,8 +13,8 @@
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
 }
 
-/** Largest of the four lanes. */
+/** Largest of the four lanes, which must not be NaN (pmax is one instruction; max must order NaN and ±0). */
 @inline export function hmax(v: v128): f32 {
-  const s = f32x4.max(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  const s = f32x4.pmax(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
   return max<f32>(f32x4.extract_lane(s, 0), f32x4.extract_lane(s, 1));
 }
