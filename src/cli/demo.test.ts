@@ -14,8 +14,8 @@ test('andon demo --json trains a failure model that finds most failures on held-
   const result = JSON.parse(lines[0]);
   assert.ok(result.accuracy > 0.85, `accuracy ${result.accuracy}`);
   assert.ok(result.recall > 0.7, `recall ${result.recall}`);
-  assert.equal(result.lossCurve.length, 8);
-  assert.ok(result.lossCurve[7] < result.lossCurve[0]);
+  assert.ok(result.lossCurve.length >= 2 && result.lossCurve.length <= 8, 'early stopping may end before the last epoch');
+  assert.ok(result.lossCurve[result.lossCurve.length - 1] < result.lossCurve[0]);
 });
 
 test('andon demo rejects a bad option with a one-line message and a non-zero exit', () => {

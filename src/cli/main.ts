@@ -19,11 +19,11 @@ const program = new Command('andon')
 program.command('demo')
   .description('train a machine-failure model on generated sensor data and report held-out quality')
   .option('--rows <n>', 'machines to generate', positiveInt, 5000)
-  .option('--epochs <n>', 'training epochs', positiveInt, 15)
+  .option('--epochs <n>', 'maximum training epochs (early stopping may end sooner)', positiveInt, 60)
   .option('--seed <n>', 'random seed', (v) => { const n = Number(v); if (!Number.isInteger(n)) throw new InvalidArgumentError('must be an integer'); return n; }, 0)
   .option('--json', 'print one JSON object with the result')
-  .action((o: { rows: number; epochs: number; seed: number; json?: boolean }) => {
-    const result = runDemo({ ...o, log: o.json ? () => {} : (l) => console.log(l) });
+  .action(async (o: { rows: number; epochs: number; seed: number; json?: boolean }) => {
+    const result = await runDemo({ ...o, log: o.json ? () => {} : (l) => console.log(l) });
     if (o.json) console.log(JSON.stringify(result));
   });
 
