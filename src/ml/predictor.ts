@@ -33,8 +33,12 @@ export function rawOutputs(b: LoadedBundle, table: Table): { outputs: Float32Arr
 
 
 export function predictTable(b: LoadedBundle, table: Table): Prediction[] {
-  const m = b.manifest;
   const { outputs, groups } = rawOutputs(b, table);
+  return toPredictions(b.manifest, outputs, groups);
+}
+
+/** Labels and probabilities, or values in the target's units, from the network's raw outputs. */
+export function toPredictions(m: LoadedBundle['manifest'], outputs: Float32Array, groups?: (string | number | null)[]): Prediction[] {
   if (m.labels.length) {
     const k = m.labels.length;
     const probs = probabilities(outputs, k);
