@@ -6,7 +6,7 @@ import { abs, square, sub, unary } from './ops/elementwise.js';
 import { mean } from './ops/reduce.js';
 
 function sameSize(pred: Tensor, target: Tensor, name: string): void {
-  assert(pred.size === target.size, `${name}: prediction has ${pred.size} values, target has ${target.size}`);
+  assert(pred.size === target.size, () => `${name}: prediction has ${pred.size} values, target has ${target.size}`);
 }
 
 /** Target reshaped to the prediction's shape (a [N] target against [N, 1] predictions is the usual case). */
@@ -69,20 +69,20 @@ export interface CrossEntropyOptions {
  * a weighted mean divided by the total weight of the true classes.
  */
 export function crossEntropyLoss(logits: Tensor, targets: Int32Array, opts: CrossEntropyOptions = {}): Tensor {
-  assert(logits.rank === 2, `crossEntropyLoss expects logits [batch, classes], got [${logits.shape}]`);
+  assert(logits.rank === 2, () => `crossEntropyLoss expects logits [batch, classes], got [${logits.shape}]`);
   const [n, c] = logits.shape;
-  assert(targets.length === n, `crossEntropyLoss: ${n} rows of logits but ${targets.length} targets`);
+  assert(targets.length === n, () => `crossEntropyLoss: ${n} rows of logits but ${targets.length} targets`);
   const eps = opts.labelSmoothing ?? 0;
-  assert(eps >= 0 && eps < 1, `label smoothing must be in [0, 1), got ${eps}`);
+  assert(eps >= 0 && eps < 1, () => `label smoothing must be in [0, 1), got ${eps}`);
   const w = opts.classWeights;
-  if (w) assert(w.length === c, `${w.length} class weights for ${c} classes`);
+  if (w) assert(w.length === c, () => `${w.length} class weights for ${c} classes`);
   const logp = empty([n, c]);
   kernels().softmaxRows(logits.data, logp.data, n, c, true);
   const lp = logp.data;
   let total = 0, denom = 0;
   for (let i = 0; i < n; i++) {
     const t = targets[i];
-    assert(t >= 0 && t < c, `target class ${t} out of range for ${c} classes`);
+    assert(t >= 0 && t < c, () => `target class ${t} out of range for ${c} classes`);
     const wt = w ? w[t] : 1;
     denom += wt;
     total -= (1 - eps) * wt * lp[i * c + t];

@@ -35,7 +35,7 @@ export class Tensor {
 
   constructor(data: Float32Array, shape: readonly number[], base: Tensor | null = null) {
     const size = shapeSize(shape);
-    assert(data.length === size, `data length ${data.length} does not match shape [${shape}]`);
+    assert(data.length === size, () => `data length ${data.length} does not match shape [${shape}]`);
     this._data = data;
     this.shape = Object.freeze([...shape]);
     this.size = size;
@@ -80,7 +80,7 @@ export class Tensor {
   }
 
   item(): number {
-    assert(this.size === 1, `item() needs a single-element tensor, shape is [${this.shape}]`);
+    assert(this.size === 1, () => `item() needs a single-element tensor, shape is [${this.shape}]`);
     return this.data[0];
   }
 
@@ -106,7 +106,7 @@ export class Tensor {
 export function shapeSize(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) {
-    assert(Number.isInteger(d) && d >= 0, `invalid dimension ${d} in shape [${shape}]`);
+    assert(Number.isInteger(d) && d >= 0, () => `invalid dimension ${d} in shape [${shape}]`);
     n *= d;
   }
   return n;
@@ -117,10 +117,10 @@ function resolveShape(shape: readonly number[], size: number): number[] {
   const infer = out.indexOf(-1);
   if (infer >= 0) {
     const known = out.reduce((p, d, i) => (i === infer ? p : p * d), 1);
-    assert(known > 0 && size % known === 0, `cannot reshape ${size} elements into [${shape}]`);
+    assert(known > 0 && size % known === 0, () => `cannot reshape ${size} elements into [${shape}]`);
     out[infer] = size / known;
   }
-  assert(shapeSize(out) === size, `cannot reshape ${size} elements into [${shape}]`);
+  assert(shapeSize(out) === size, () => `cannot reshape ${size} elements into [${shape}]`);
   return out;
 }
 
@@ -141,7 +141,7 @@ export function ones(shape: readonly number[]): Tensor { return full(shape, 1); 
 /** Copies values into a new tensor; the shape defaults to 1-D. */
 export function tensor(values: ArrayLike<number>, shape: readonly number[] = [values.length]): Tensor {
   const t = empty(shape);
-  assert(values.length === t.size, `${values.length} values do not fill shape [${shape}]`);
+  assert(values.length === t.size, () => `${values.length} values do not fill shape [${shape}]`);
   t.data.set(values);
   return t;
 }
@@ -214,7 +214,7 @@ function collectTensors(value: unknown, into: Set<Tensor>): void {
 
 function runBackward(root: Tensor, seed?: Tensor): void {
   assert(root.requiresGrad, 'backward() on a tensor that does not require grad');
-  if (!seed) assert(root.size === 1, `backward() without a gradient needs a scalar, shape is [${root.shape}]`);
+  if (!seed) assert(root.size === 1, () => `backward() without a gradient needs a scalar, shape is [${root.shape}]`);
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor | RowSparseGrad>();
   grads.set(root, seed ?? ones(root.shape));
@@ -230,7 +230,7 @@ function runBackward(root: Tensor, seed?: Tensor): void {
       node.inputs!.forEach((input, k) => {
         const ig = inputGrads[k];
         if (!ig || !input.requiresGrad) return;
-        if (!isSparse(ig)) assert(ig.size === input.size, `backward of an op gave a gradient of shape [${ig.shape}] for an input of shape [${input.shape}]`);
+        if (!isSparse(ig)) assert(ig.size === input.size, () => `backward of an op gave a gradient of shape [${ig.shape}] for an input of shape [${input.shape}]`);
         const prev = grads.get(input);
         grads.set(input, prev === undefined ? ig : addGrads(prev, ig, input.shape));
       });

@@ -33,8 +33,7 @@ export class MultiHeadSelfAttention extends Module implements Layer {
 
   constructor(readonly embedDim: number, readonly numHeads: number, opts: MultiHeadSelfAttentionOptions = {}) {
     super();
-    assert(Number.isInteger(numHeads) && numHeads > 0 && embedDim % numHeads === 0,
-      `embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
+    assert(Number.isInteger(numHeads) && numHeads > 0 && embedDim % numHeads === 0, () => `embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
     const rng = opts.rng ?? new Rng(0);
     const bias = opts.bias !== false;
     this.headDim = embedDim / numHeads;
@@ -53,7 +52,7 @@ export class MultiHeadSelfAttention extends Module implements Layer {
    */
   forward(x: Tensor, keyPaddingMask?: Uint8Array): Tensor {
     const D = this.embedDim, heads = this.numHeads, dh = this.headDim;
-    assert(x.rank === 3 && x.shape[2] === D, `MultiHeadSelfAttention expects [batch, time, ${D}], got [${x.shape}]`);
+    assert(x.rank === 3 && x.shape[2] === D, () => `MultiHeadSelfAttention expects [batch, time, ${D}], got [${x.shape}]`);
     const [n, t] = x.shape;
     // [N, T, 3D] → [3, N, heads, T, dh]: Q, K and V each become a batch of N·heads matrices [T, dh].
     const qkv = transpose(reshape(linear(x, this.inProjWeight, this.inProjBias), [n, t, 3, heads, dh]), [2, 0, 3, 1, 4]);
@@ -75,7 +74,7 @@ export class MultiHeadSelfAttention extends Module implements Layer {
  */
 function maskedSoftmax(scores: Tensor, mask: Uint8Array, n: number, heads: number): Tensor {
   const t = scores.shape[2];
-  assert(mask.length === n * t, `key padding mask has ${mask.length} entries, expected batch·time = ${n * t}`);
+  assert(mask.length === n * t, () => `key padding mask has ${mask.length} entries, expected batch·time = ${n * t}`);
   const bias = empty(scores.shape);
   const allPadding: number[] = [];
   const row = new Float32Array(t);

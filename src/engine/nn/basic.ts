@@ -27,7 +27,7 @@ export class Dropout extends Module implements Layer {
   private readonly rng: Rng;
   constructor(readonly p = 0.5, rng?: Rng) {
     super();
-    assert(p >= 0 && p < 1, `dropout probability must be in [0, 1), got ${p}`);
+    assert(p >= 0 && p < 1, () => `dropout probability must be in [0, 1), got ${p}`);
     this.rng = rng ?? new Rng(0);
   }
   forward(x: Tensor): Tensor {

@@ -25,7 +25,7 @@ export class Conv1d extends Module implements Layer {
     this.dilation = opts.dilation ?? 1;
     for (const [name, v, min] of [['stride', this.stride, 1], ['padding', this.padding, 0], ['dilation', this.dilation, 1],
       ['kernelSize', kernelSize, 1]] as const) {
-      assert(Number.isInteger(v) && v >= min, `Conv1d ${name} must be an integer ≥ ${min}, got ${v}`);
+      assert(Number.isInteger(v) && v >= min, () => `Conv1d ${name} must be an integer ≥ ${min}, got ${v}`);
     }
     const rng = opts.rng ?? new Rng(0);
     const fanIn = inChannels * kernelSize;
@@ -54,7 +54,7 @@ export class AvgPool1d extends Module implements Layer {
 /** Mean over the whole length, [N, C, L] → [N, C]: makes a conv stack independent of the input length. */
 export class GlobalAvgPool1d extends Module implements Layer {
   forward(x: Tensor): Tensor {
-    assert(x.rank === 3, `GlobalAvgPool1d expects [batch, channels, length], got [${x.shape}]`);
+    assert(x.rank === 3, () => `GlobalAvgPool1d expects [batch, channels, length], got [${x.shape}]`);
     return mean(x, 2);
   }
 }

@@ -11,7 +11,7 @@ export function idsOf(x: Tensor, rows: number): Int32Array {
   const ids = new Int32Array(x.size);
   for (let i = 0; i < x.size; i++) {
     const v = x.data[i];
-    assert(Number.isInteger(v) && v >= 0 && v < rows, `id ${v} is not an integer in [0, ${rows})`);
+    assert(Number.isInteger(v) && v >= 0 && v < rows, () => `id ${v} is not an integer in [0, ${rows})`);
     ids[i] = v;
   }
   return ids;
@@ -54,7 +54,7 @@ export class EmbeddingBag extends Module implements Layer {
 
   /** ids [bags, length] padded with paddingIdx (which is skipped) → [bags, dim]. */
   forward(ids: Tensor): Tensor {
-    assert(ids.rank === 2, `EmbeddingBag expects ids [bags, length], got [${ids.shape}]`);
+    assert(ids.rank === 2, () => `EmbeddingBag expects ids [bags, length], got [${ids.shape}]`);
     const [bags, len] = ids.shape;
     const flat = idsOf(ids, this.count);
     const kept: number[] = [], offsets = new Int32Array(bags);
@@ -73,12 +73,12 @@ export class EmbeddingBag extends Module implements Layer {
     const scales = new Float32Array(bags);
     for (let b = 0; b < bags; b++) {
       const start = offsets[b], end = b + 1 < bags ? offsets[b + 1] : ids.length;
-      assert(start <= end && end <= ids.length, `offsets are not ascending within ${ids.length} ids`);
+      assert(start <= end && end <= ids.length, () => `offsets are not ascending within ${ids.length} ids`);
       const scale = this.mode === 'mean' && end > start ? 1 / (end - start) : 1;
       scales[b] = scale;
       for (let i = start; i < end; i++) {
         const r = ids[i];
-        assert(r >= 0 && r < this.count, `id ${r} out of range for ${this.count} rows`);
+        assert(r >= 0 && r < this.count, () => `id ${r} out of range for ${this.count} rows`);
         for (let d = 0; d < dim; d++) out.data[b * dim + d] += w[r * dim + d] * scale;
       }
     }

@@ -59,12 +59,10 @@ export abstract class Module {
     const own = this.stateDict();
     const missing = [...own.keys()].filter((k) => !state.has(k));
     const unexpected = [...state.keys()].filter((k) => !own.has(k));
-    assert(missing.length === 0 && unexpected.length === 0,
-      `state does not match the model: missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`);
+    assert(missing.length === 0 && unexpected.length === 0, () => `state does not match the model: missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`);
     for (const [k, t] of own) {
       const src = state.get(k)!;
-      assert(src.shape.length === t.shape.length && src.shape.every((d, i) => d === t.shape[i]),
-        `${k}: saved shape [${src.shape}] differs from the model's [${t.shape}]`);
+      assert(src.shape.length === t.shape.length && src.shape.every((d, i) => d === t.shape[i]), () => `${k}: saved shape [${src.shape}] differs from the model's [${t.shape}]`);
     }
     for (const [k, t] of own) t.data.set(state.get(k)!.data);
   }

@@ -116,7 +116,7 @@ export class LayerNorm extends Module implements Layer {
   }
 
   forward(x: Tensor): Tensor {
-    assert(x.rank >= 1 && x.shape[x.rank - 1] === this.dim, `LayerNorm(${this.dim}) got shape [${x.shape}]`);
+    assert(x.rank >= 1 && x.shape[x.rank - 1] === this.dim, () => `LayerNorm(${this.dim}) got shape [${x.shape}]`);
     return layerNorm(x, this.weight, this.bias, this.eps);
   }
 }
@@ -139,7 +139,7 @@ export class BatchNorm1d extends Module implements Layer {
     super();
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum ?? 0.1;
-    assert(this.momentum >= 0 && this.momentum <= 1, `BatchNorm momentum must be in [0, 1], got ${this.momentum}`);
+    assert(this.momentum >= 0 && this.momentum <= 1, () => `BatchNorm momentum must be in [0, 1], got ${this.momentum}`);
     this.weight = this.registerParameter('weight', ones([features]));
     this.bias = this.registerParameter('bias', zeros([features]));
     this.runningMean = this.registerBuffer('running_mean', zeros([features]));
@@ -148,15 +148,14 @@ export class BatchNorm1d extends Module implements Layer {
 
   forward(x: Tensor): Tensor {
     const c = this.features;
-    assert((x.rank === 2 || x.rank === 3) && x.shape[1] === c,
-      `BatchNorm1d(${c}) expects [N, ${c}] or [N, ${c}, L], got [${x.shape}]`);
+    assert((x.rank === 2 || x.rank === 3) && x.shape[1] === c, () => `BatchNorm1d(${c}) expects [N, ${c}] or [N, ${c}, L], got [${x.shape}]`);
     const mean = new Float64Array(c), rstd = new Float64Array(c);
     if (!this.training) {
       for (let ch = 0; ch < c; ch++) { mean[ch] = this.runningMean.data[ch]; rstd[ch] = 1 / Math.sqrt(this.runningVar.data[ch] + this.eps); }
       return batchNorm(x, this.weight, this.bias, mean, rstd, false);
     }
     const n = x.shape[0], len = x.rank === 3 ? x.shape[2] : 1, count = n * len;
-    assert(count > 1, `BatchNorm1d needs more than one value per channel to train, got shape [${x.shape}]`);
+    assert(count > 1, () => `BatchNorm1d needs more than one value per channel to train, got shape [${x.shape}]`);
     const biasedVar = new Float64Array(c);
     const xd = x.data;
     for (let ch = 0; ch < c; ch++) {

@@ -51,8 +51,7 @@ abstract class Recurrent extends Module implements Layer {
 
   protected constructor(readonly inputSize: number, readonly hiddenSize: number, gates: number, opts: RecurrentOptions) {
     super();
-    assert(Number.isInteger(inputSize) && inputSize > 0 && Number.isInteger(hiddenSize) && hiddenSize > 0,
-      `recurrent layer sizes must be positive integers, got input ${inputSize}, hidden ${hiddenSize}`);
+    assert(Number.isInteger(inputSize) && inputSize > 0 && Number.isInteger(hiddenSize) && hiddenSize > 0, () => `recurrent layer sizes must be positive integers, got input ${inputSize}, hidden ${hiddenSize}`);
     const rng = opts.rng ?? new Rng(0);
     const k = 1 / Math.sqrt(hiddenSize); // torch draws all four tensors from U(−1/√H, 1/√H)
     const rows = gates * hiddenSize;
@@ -67,8 +66,7 @@ abstract class Recurrent extends Module implements Layer {
 
   /** The hidden state after each step, from a zero initial state. */
   private run(x: Tensor): Tensor[] {
-    assert(x.rank === 3 && x.shape[2] === this.inputSize && x.shape[1] > 0,
-      `${this.constructor.name} expects [batch, time, ${this.inputSize}] with time ≥ 1, got [${x.shape}]`);
+    assert(x.rank === 3 && x.shape[2] === this.inputSize && x.shape[1] > 0, () => `${this.constructor.name} expects [batch, time, ${this.inputSize}] with time ≥ 1, got [${x.shape}]`);
     const n = x.shape[0];
     const projected = timeSteps(linear(x, this.weightIh, this.biasIh));
     let state: CellState = { h: zeros([n, this.hiddenSize]) };

@@ -9,7 +9,7 @@ export function broadcastShape(a: readonly number[], b: readonly number[]): numb
   for (let i = 0; i < rank; i++) {
     const da = a[a.length - rank + i] ?? 1;
     const db = b[b.length - rank + i] ?? 1;
-    assert(da === db || da === 1 || db === 1, `shapes [${a}] and [${b}] do not broadcast`);
+    assert(da === db || da === 1 || db === 1, () => `shapes [${a}] and [${b}] do not broadcast`);
     out.push(Math.max(da, db));
   }
   return out;

@@ -15,10 +15,10 @@ function outLength(length: number, kernel: number, stride: number, padding: numb
  * row's gradient back to the positions it was read from; zero padding contributes nothing.
  */
 export function im2col(x: Tensor, kernel: number, stride: number, padding: number, dilation: number): Tensor {
-  assert(x.rank === 3, `conv1d input must be [batch, channels, length], got [${x.shape}]`);
+  assert(x.rank === 3, () => `conv1d input must be [batch, channels, length], got [${x.shape}]`);
   const [n, c, len] = x.shape;
   const lout = outLength(len, kernel, stride, padding, dilation);
-  assert(lout > 0, `conv1d: length ${len} is shorter than the kernel (${kernel}, dilation ${dilation}, padding ${padding})`);
+  assert(lout > 0, () => `conv1d: length ${len} is shorter than the kernel (${kernel}, dilation ${dilation}, padding ${padding})`);
   const width = c * kernel;
   const out = empty([n * lout, width]);
   const xd = x.data, od = out.data;
@@ -46,8 +46,7 @@ export function im2col(x: Tensor, kernel: number, stride: number, padding: numbe
 /** x [N, Cin, L] ⋆ weight [Cout, Cin, K] (+ bias [Cout]) → [N, Cout, Lout], composed from im2col and linear. */
 export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv1dOptions = {}): Tensor {
   const { stride = 1, padding = 0, dilation = 1 } = opts;
-  assert(weight.rank === 3 && weight.shape[1] === x.shape[1],
-    `conv1d weight [${weight.shape}] does not match input channels of [${x.shape}]`);
+  assert(weight.rank === 3 && weight.shape[1] === x.shape[1], () => `conv1d weight [${weight.shape}] does not match input channels of [${x.shape}]`);
   const [cout, cin, k] = weight.shape;
   const cols = im2col(x, k, stride, padding, dilation);
   const y = linear(cols, reshape(weight, [cout, cin * k]), bias); // [N·Lout, Cout]
@@ -56,10 +55,10 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Con
 }
 
 function pool1d(x: Tensor, kernel: number, stride: number, mode: 'max' | 'avg'): Tensor {
-  assert(x.rank === 3, `pooling input must be [batch, channels, length], got [${x.shape}]`);
+  assert(x.rank === 3, () => `pooling input must be [batch, channels, length], got [${x.shape}]`);
   const [n, c, len] = x.shape;
   const lout = outLength(len, kernel, stride, 0, 1);
-  assert(lout > 0, `pooling: length ${len} is shorter than the window ${kernel}`);
+  assert(lout > 0, () => `pooling: length ${len} is shorter than the window ${kernel}`);
   const out = empty([n, c, lout]);
   const from = new Int32Array(mode === 'max' ? out.size : 0); // argmax position per output, for backward
   const xd = x.data, od = out.data;

@@ -11,14 +11,14 @@ export interface MatmulOptions { transA?: boolean; transB?: boolean }
  */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const transA = !!opts.transA, transB = !!opts.transB;
-  assert(a.rank === 2 || a.rank === 3, `matmul needs a 2-D or 3-D left operand, got [${a.shape}]`);
-  assert(b.rank === 2 || (b.rank === 3 && a.rank === 3), `matmul right operand [${b.shape}] does not fit left [${a.shape}]`);
+  assert(a.rank === 2 || a.rank === 3, () => `matmul needs a 2-D or 3-D left operand, got [${a.shape}]`);
+  assert(b.rank === 2 || (b.rank === 3 && a.rank === 3), () => `matmul right operand [${b.shape}] does not fit left [${a.shape}]`);
   const batch = a.rank === 3 ? a.shape[0] : 1;
-  if (b.rank === 3) assert(b.shape[0] === batch, `matmul batch sizes differ: [${a.shape}] and [${b.shape}]`);
+  if (b.rank === 3) assert(b.shape[0] === batch, () => `matmul batch sizes differ: [${a.shape}] and [${b.shape}]`);
   const [ar, ac] = a.shape.slice(-2), [br, bc] = b.shape.slice(-2);
   const m = transA ? ac : ar, k = transA ? ar : ac;
   const kb = transB ? bc : br, n = transB ? br : bc;
-  assert(k === kb, `matmul inner dimensions differ: [${a.shape}]${transA ? 'ᵀ' : ''} · [${b.shape}]${transB ? 'ᵀ' : ''}`);
+  assert(k === kb, () => `matmul inner dimensions differ: [${a.shape}]${transA ? 'ᵀ' : ''} · [${b.shape}]${transB ? 'ᵀ' : ''}`);
   const out = empty(a.rank === 3 ? [batch, m, n] : [m, n]);
   const bStride = b.rank === 3 ? k * n : 0;
   batchedMatmul(a.data, b.data, out.data, batch, m * k, bStride, m * n, m, k, n, transA, transB, false);
@@ -59,8 +59,8 @@ function batchedMatmul(a: Float32Array, b: Float32Array, c: Float32Array, batch:
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   const [outF, inF] = weight.shape;
-  assert(weight.rank === 2, `linear weight must be [out, in], got [${weight.shape}]`);
-  assert(x.shape[x.rank - 1] === inF, `linear expects ${inF} input features, got shape [${x.shape}]`);
+  assert(weight.rank === 2, () => `linear weight must be [out, in], got [${weight.shape}]`);
+  assert(x.shape[x.rank - 1] === inF, () => `linear expects ${inF} input features, got shape [${x.shape}]`);
   const rows = x.size / inF;
   const out = empty([...x.shape.slice(0, -1), outF]);
   const k = kernels();

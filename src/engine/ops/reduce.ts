@@ -9,7 +9,7 @@ export type Axes = number | number[] | undefined;
 function normaliseAxes(axes: Axes, rank: number): number[] {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
   const list = (Array.isArray(axes) ? axes : [axes]).map((a) => (a < 0 ? a + rank : a));
-  for (const a of list) assert(a >= 0 && a < rank, `axis ${a} is out of range for rank ${rank}`);
+  for (const a of list) assert(a >= 0 && a < rank, () => `axis ${a} is out of range for rank ${rank}`);
   return [...new Set(list)].sort((x, y) => y - x); // reduce the innermost first so indices stay valid
 }
 

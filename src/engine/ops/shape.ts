@@ -18,7 +18,7 @@ function stridesOf(shape: readonly number[]): number[] {
 export function transpose(a: Tensor, perm?: readonly number[]): Tensor {
   const rank = a.rank;
   const p = perm ? [...perm] : [...Array(rank).keys()].map((i) => (i === rank - 2 ? rank - 1 : i === rank - 1 ? rank - 2 : i));
-  assert(p.length === rank && [...p].sort().every((v, i) => v === i), `invalid permutation [${perm}] for rank ${rank}`);
+  assert(p.length === rank && [...p].sort().every((v, i) => v === i), () => `invalid permutation [${perm}] for rank ${rank}`);
   const outShape = p.map((d) => a.shape[d]);
   const out = empty(outShape);
   permuteInto(a.data, a.shape, p, out.data);
@@ -53,9 +53,8 @@ function permuteInto(src: Float32Array, shape: readonly number[], perm: number[]
 export function slice(a: Tensor, axis: number, start: number, end: number): Tensor {
   const ax = axis < 0 ? axis + a.rank : axis;
   const len = a.shape[ax];
-  assert(ax >= 0 && ax < a.rank, `axis ${axis} out of range for shape [${a.shape}]`);
-  assert(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= len,
-    `slice [${start}, ${end}) out of range 0..${len} on axis ${ax}`);
+  assert(ax >= 0 && ax < a.rank, () => `axis ${axis} out of range for shape [${a.shape}]`);
+  assert(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= len, () => `slice [${start}, ${end}) out of range 0..${len} on axis ${ax}`);
   const outer = a.shape.slice(0, ax).reduce((p, d) => p * d, 1);
   const inner = a.shape.slice(ax + 1).reduce((p, d) => p * d, 1);
   const width = (end - start) * inner;
@@ -76,8 +75,7 @@ export function concat(parts: Tensor[], axis = 0): Tensor {
   const first = parts[0];
   const ax = axis < 0 ? axis + first.rank : axis;
   for (const t of parts) {
-    assert(t.rank === first.rank && t.shape.every((d, i) => i === ax || d === first.shape[i]),
-      `concat: shape [${t.shape}] does not match [${first.shape}] outside axis ${ax}`);
+    assert(t.rank === first.rank && t.shape.every((d, i) => i === ax || d === first.shape[i]), () => `concat: shape [${t.shape}] does not match [${first.shape}] outside axis ${ax}`);
   }
   const outer = first.shape.slice(0, ax).reduce((p, d) => p * d, 1);
   const inner = first.shape.slice(ax + 1).reduce((p, d) => p * d, 1);
@@ -102,13 +100,13 @@ export function concat(parts: Tensor[], axis = 0): Tensor {
  */
 export function gather(table: Tensor, indices: Int32Array, indexShape: readonly number[] = [indices.length],
   paddingIdx?: number): Tensor {
-  assert(table.rank === 2, `gather needs a [rows, dim] table, got [${table.shape}]`);
+  assert(table.rank === 2, () => `gather needs a [rows, dim] table, got [${table.shape}]`);
   const [rows, dim] = table.shape;
   const out = empty([...indexShape, dim]);
-  assert(out.size === indices.length * dim, `index shape [${indexShape}] does not hold ${indices.length} indices`);
+  assert(out.size === indices.length * dim, () => `index shape [${indexShape}] does not hold ${indices.length} indices`);
   for (let i = 0; i < indices.length; i++) {
     const r = indices[i];
-    assert(r >= 0 && r < rows, `index ${r} out of range for ${rows} rows`);
+    assert(r >= 0 && r < rows, () => `index ${r} out of range for ${rows} rows`);
     out.data.set(table.data.subarray(r * dim, (r + 1) * dim), i * dim);
   }
   return record(out, [table], (g) => {

@@ -12,7 +12,7 @@ export abstract class Optimizer {
 
   constructor(params: Tensor[], lr: number) {
     assert(params.length > 0, 'optimizer given no parameters');
-    assert(Number.isFinite(lr) && lr > 0, `learning rate must be a positive number, got ${lr}`);
+    assert(Number.isFinite(lr) && lr > 0, () => `learning rate must be a positive number, got ${lr}`);
     this.params = params;
     this.lr = lr;
   }

@@ -17,7 +17,7 @@ export class SGD extends Optimizer {
     this.momentum = opts.momentum ?? 0;
     this.nesterov = opts.nesterov ?? false;
     this.weightDecay = opts.weightDecay ?? 0;
-    assert(this.momentum >= 0 && this.momentum < 1, `momentum must be in [0, 1), got ${this.momentum}`);
+    assert(this.momentum >= 0 && this.momentum < 1, () => `momentum must be in [0, 1), got ${this.momentum}`);
     assert(!this.nesterov || this.momentum > 0, 'Nesterov momentum needs momentum > 0');
     this.slotCount = this.momentum > 0 ? 1 : 0;
   }
