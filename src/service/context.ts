@@ -1,0 +1,61 @@
+// The service context: the opened stores, where the data home is, the loaded-model cache, and the training consumer.
+import { join, resolve } from 'node:path';
+import { embeddedStoreUrls, openStores, type StoreOptions, type StoreUrls, type Stores } from '../store/index.js';
+import type { LocalQueueOptions } from '../store/queue/local.js';
+import { consumeTraining, recoverJobs } from './jobs.js';
+import { ModelCache } from './serving.js';
+
+export interface ServiceOptions {
+  /** The data home (ANDON_HOME): embedded stores and training checkpoints live under it. */
+  home: string;
+  /** Store URLs; default the embedded layout under `home`. */
+  urls?: Partial<StoreUrls>;
+  queue?: LocalQueueOptions;
+  maxBlobBytes?: number;
+  /** Start consuming training jobs (default true); `andon serve` in scale-out may leave it to workers. */
+  consume?: boolean;
+  /** Recover jobs left running by a previous process before consuming (default true). */
+  recover?: boolean;
+  /** Concurrent trainings in this process (default 1: the machine's cores are shared with serving). */
+  trainingConcurrency?: number;
+  /** How many loaded model versions to keep in memory (default 16). */
+  modelCacheSize?: number;
+}
+
+export interface ServiceContext {
+  readonly stores: Stores;
+  readonly meta: Stores['meta'];
+  readonly blobs: Stores['blobs'];
+  readonly queue: Stores['queue'];
+  readonly home: string;
+  /** Training checkpoints: `<checkpointRoot>/<tenant>/<job>`. */
+  readonly checkpointRoot: string;
+  readonly models: ModelCache;
+  close(): Promise<void>;
+}
+
+export async function createServiceContext(options: ServiceOptions): Promise<ServiceContext> {
+  const home = resolve(options.home);
+  const urls = { ...embeddedStoreUrls(home), ...(options.urls ?? {}) };
+  const storeOptions: StoreOptions = { ...urls, queue: options.queue, maxBlobBytes: options.maxBlobBytes };
+  const stores = await openStores(storeOptions);
+  const models = new ModelCache(options.modelCacheSize ?? 16);
+  let closed: Promise<void> | null = null;
+  const ctx: ServiceContext = {
+    stores, meta: stores.meta, blobs: stores.blobs, queue: stores.queue, home,
+    checkpointRoot: join(home, 'checkpoints'),
+    models,
+    close: () => (closed ??= (async () => {
+      await stores.close();
+      await models.close();
+    })()),
+  };
+  try {
+    if (options.recover ?? true) await recoverJobs(ctx);
+    if (options.consume ?? true) consumeTraining(ctx, { concurrency: options.trainingConcurrency ?? 1 });
+  } catch (e) {
+    await ctx.close();
+    throw e;
+  }
+  return ctx;
+}

@@ -1,0 +1,109 @@
+// Deployment use cases: what an endpoint serves (a model by alias or pinned version), and predict, which resolves the alias at call time.
+import { AndonError } from '../errors.js';
+import type { BatchingConfig, Deployment, ModelVersion } from '../store/index.js';
+import type { ServiceContext } from './context.js';
+import { checkName, modelByName, modelVersion, notFound } from './common.js';
+import { checkRows, loadServingModel, type Prediction, type ServingModel } from './serving.js';
+
+export interface CreateDeploymentInput {
+  name: string;
+  model: string;
+  /** Exactly one of alias (follows promotions) and version (a pinned number or id). */
+  alias?: string;
+  version?: number | string;
+  batching?: BatchingConfig | null;
+}
+
+export interface DeploymentView extends Deployment { model: string; targetVersion: number | null }
+
+async function view(ctx: ServiceContext, tenantId: string, d: Deployment): Promise<DeploymentView> {
+  const model = await ctx.meta.models.get(tenantId, d.modelId);
+  const pinned = d.targetVersionId ? await ctx.meta.models.getVersion(tenantId, d.targetVersionId) : null;
+  return { ...d, model: model?.name ?? d.modelId, targetVersion: pinned?.number ?? null };
+}
+
+async function target(ctx: ServiceContext, tenantId: string, modelId: string, modelName: string, alias: string | undefined, version: number | string | undefined):
+  Promise<{ targetAlias: string | null; targetVersionId: string | null }> {
+  if ((alias === undefined) === (version === undefined)) throw new AndonError('invalid_input', 'a deployment serves exactly one of an alias or a version');
+  if (alias !== undefined) return { targetAlias: alias, targetVersionId: null };
+  const model = await ctx.meta.models.get(tenantId, modelId);
+  if (!model) throw notFound('model', modelName);
+  return { targetAlias: null, targetVersionId: (await modelVersion(ctx, tenantId, model, version!)).id };
+}
+
+export async function createDeployment(ctx: ServiceContext, tenantId: string, input: CreateDeploymentInput): Promise<DeploymentView> {
+  const name = checkName('deployment', input.name);
+  const model = await modelByName(ctx, tenantId, input.model);
+  const t = await target(ctx, tenantId, model.id, model.name, input.alias, input.version);
+  const d = await ctx.meta.deployments.create(tenantId, { name, modelId: model.id, ...t, batching: input.batching ?? null });
+  return view(ctx, tenantId, d);
+}
+
+async function byName(ctx: ServiceContext, tenantId: string, name: string): Promise<Deployment> {
+  const d = await ctx.meta.deployments.getByName(tenantId, name);
+  if (!d) throw notFound('deployment', name);
+  return d;
+}
+
+export async function getDeployment(ctx: ServiceContext, tenantId: string, name: string): Promise<DeploymentView> {
+  return view(ctx, tenantId, await byName(ctx, tenantId, name));
+}
+
+export async function listDeployments(ctx: ServiceContext, tenantId: string, options: { model?: string; limit?: number; offset?: number } = {}): Promise<DeploymentView[]> {
+  const modelId = options.model ? (await modelByName(ctx, tenantId, options.model)).id : undefined;
+  const list = await ctx.meta.deployments.list(tenantId, { limit: options.limit, offset: options.offset, ...(modelId ? { modelId } : {}) });
+  return Promise.all(list.map((d) => view(ctx, tenantId, d)));
+}
+
+/** Re-targets (alias or version) and/or changes batching; the model stays the same. */
+export async function updateDeployment(ctx: ServiceContext, tenantId: string, name: string,
+  patch: { alias?: string; version?: number | string; batching?: BatchingConfig | null }): Promise<DeploymentView> {
+  const d = await byName(ctx, tenantId, name);
+  const retarget = patch.alias !== undefined || patch.version !== undefined;
+  const t = retarget ? await target(ctx, tenantId, d.modelId, d.modelId, patch.alias, patch.version) : {};
+  const updated = await ctx.meta.deployments.update(tenantId, d.id, { ...t, ...(patch.batching !== undefined ? { batching: patch.batching } : {}) });
+  return view(ctx, tenantId, updated);
+}
+
+export async function deleteDeployment(ctx: ServiceContext, tenantId: string, name: string): Promise<void> {
+  const d = await byName(ctx, tenantId, name);
+  await ctx.meta.deployments.delete(tenantId, d.id);
+}
+
+/** The version a deployment serves right now: its pinned version, or where its alias points at this moment. */
+export async function resolveDeployment(ctx: ServiceContext, tenantId: string, name: string): Promise<{ deployment: Deployment; model: string; version: ModelVersion }> {
+  const d = await byName(ctx, tenantId, name);
+  const model = await ctx.meta.models.get(tenantId, d.modelId);
+  if (!model) throw notFound('model', d.modelId);
+  const version = d.targetVersionId
+    ? await ctx.meta.models.getVersion(tenantId, d.targetVersionId)
+    : await ctx.meta.models.resolve(tenantId, d.modelId, { alias: d.targetAlias! });
+  if (!version) {
+    throw new AndonError('unavailable', `deployment "${name}" serves ${model.name}@${d.targetAlias ?? d.targetVersionId}, which points at no version yet`, { deployment: name, alias: d.targetAlias });
+  }
+  return { deployment: d, model: model.name, version };
+}
+
+/** The loaded model of a version: from the process cache, or read from the blob store. */
+export async function loadVersion(ctx: ServiceContext, tenantId: string, version: ModelVersion): Promise<ServingModel> {
+  // Cache keys carry the tenant too, so a version id can never serve across tenants.
+  return ctx.models.get(`${tenantId}/${version.id}`, async () => {
+    const files = new Map<string, Uint8Array>();
+    for (const [file, key] of Object.entries(version.bundle)) files.set(file, await ctx.blobs.get(tenantId, key));
+    return loadServingModel(files);
+  });
+}
+
+export interface PredictResult { model: string; version: number; versionId: string; predictions: Prediction[] }
+
+/**
+ * Resolves the alias once per call, then answers with that version: a promotion during the call takes
+ * effect on the next call, and this one finishes on the model it started with.
+ */
+export async function predict(ctx: ServiceContext, tenantId: string, deploymentName: string, rows: unknown): Promise<PredictResult> {
+  const input = checkRows(rows);
+  const { model, version } = await resolveDeployment(ctx, tenantId, deploymentName);
+  const loaded = await loadVersion(ctx, tenantId, version);
+  const predictions = await loaded.predict(input);
+  return { model, version: version.number, versionId: version.id, predictions };
+}

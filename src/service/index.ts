@@ -1,0 +1,11 @@
+// The service layer's public surface: the use cases as plain async functions over a ServiceContext.
+export { createServiceContext, type ServiceContext, type ServiceOptions } from './context.js';
+export { checkName, type VersionSelector } from './common.js';
+export { addDataset, listDatasets, getDataset, previewVersion, deleteDataset, readVersionTable, tableToCsv, type AddDatasetInput, type AddDatasetResult } from './datasets.js';
+export { startTraining, getJob, listJobs, jobEvents, cancelJob, recoverJobs, consumeTraining, TRAINING_KIND, INTERRUPTED, type StartTrainingInput } from './jobs.js';
+export { listModels, getModel, getVersion, promote, removeAlias, aliasHistory, compareVersions, modelCard, type MetricComparison } from './registry.js';
+export {
+  createDeployment, getDeployment, listDeployments, updateDeployment, deleteDeployment, resolveDeployment, predict,
+  type CreateDeploymentInput, type DeploymentView, type PredictResult,
+} from './deployments.js';
+export { MAX_PREDICT_ROWS, type Prediction, type ServingModel } from './serving.js';
