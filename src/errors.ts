@@ -18,7 +18,8 @@ export type ErrorCode =
 
 export class AndonError extends Error {
   override name = 'AndonError';
-  constructor(readonly code: ErrorCode, message: string, readonly details: Record<string, unknown> = {}) {
+  /** `details` go to the caller; `internal` only to logs and the audit trail (e.g. why a key was refused). */
+  constructor(readonly code: ErrorCode, message: string, readonly details: Record<string, unknown> = {}, readonly internal: Record<string, unknown> = {}) {
     super(message);
   }
 }

@@ -2,6 +2,8 @@
 // The `andon` command line: parses arguments and hands each command to its module.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runDemo } from './demo.js';
+import { readConfig } from './config.js';
+import { startServer } from './serve.js';
 import { collectType, formatProfile, profileFile } from './profile.js';
 import { formatTrainResult, trainCommand } from './train.js';
 import { evalCommand, formatEval, predictCommand } from './model-commands.js';
@@ -15,6 +17,17 @@ function positiveInt(value: string): number {
 const program = new Command('andon')
   .description('Model-as-a-Service for manufacturing')
   .version('0.1.0');
+
+program.command('serve')
+  .description('run the HTTP server (PORT, default 8080; ANDON_HOME, default ./.andon); an empty home gets a tenant and an admin key')
+  .option('--port <n>', 'port to listen on (0: any free port)', (v) => { const n = Number(v); if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number'); return n; })
+  .option('--demo', 'on an empty home, also create the demo workspace: data, a trained model, a deployment')
+  .action(async (o: { port?: number; demo?: boolean }) => {
+    const server = await startServer(readConfig(process.env, o.port === undefined ? {} : { port: o.port }), { demo: o.demo });
+    const stop = () => { server.close().then(() => process.exit(0), () => process.exit(1)); };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 
 program.command('demo')
   .description('train a machine-failure model on generated sensor data and report held-out quality')

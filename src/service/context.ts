@@ -1,9 +1,11 @@
-// The service context: the opened stores, where the data home is, the loaded-model cache, and the training consumer.
+// The service context: the opened stores, where the data home is, the loaded-model cache, and the training and batch consumers.
 import { join, resolve } from 'node:path';
 import { embeddedStoreUrls, openStores, type StoreOptions, type StoreUrls, type Stores } from '../store/index.js';
 import type { LocalQueueOptions } from '../store/queue/local.js';
+import { consumeBatch, recoverBatchJobs } from './batch-jobs.js';
 import { consumeTraining, recoverJobs } from './jobs.js';
 import { ModelCache } from './serving.js';
+import { loadMasterKey } from '../security/master-key.js';
 
 export interface ServiceOptions {
   /** The data home (ANDON_HOME): embedded stores and training checkpoints live under it. */
@@ -18,6 +20,13 @@ export interface ServiceOptions {
   recover?: boolean;
   /** Concurrent trainings in this process (default 1: the machine's cores are shared with serving). */
   trainingConcurrency?: number;
+  /** Concurrent batch prediction jobs in this process (default 1). */
+  batchConcurrency?: number;
+  /**
+   * The master key that wraps each tenant's data key (encryption at rest is always on): the value of
+   * ANDON_MASTER_KEY as the entry point read it, or undefined to use (or create, mode 0600) `<home>/master.key`.
+   */
+  masterKey?: string;
   /** How many loaded model versions to keep in memory (default 16). */
   modelCacheSize?: number;
 }
@@ -37,7 +46,10 @@ export interface ServiceContext {
 export async function createServiceContext(options: ServiceOptions): Promise<ServiceContext> {
   const home = resolve(options.home);
   const urls = { ...embeddedStoreUrls(home), ...(options.urls ?? {}) };
-  const storeOptions: StoreOptions = { ...urls, queue: options.queue, maxBlobBytes: options.maxBlobBytes };
+  const storeOptions: StoreOptions = {
+    ...urls, queue: options.queue, maxBlobBytes: options.maxBlobBytes,
+    masterKey: async (meta) => (await loadMasterKey({ home, env: options.masterKey, meta })).key,
+  };
   const stores = await openStores(storeOptions);
   const models = new ModelCache(options.modelCacheSize ?? 16);
   let closed: Promise<void> | null = null;
@@ -51,8 +63,12 @@ export async function createServiceContext(options: ServiceOptions): Promise<Ser
     })()),
   };
   try {
-    if (options.recover ?? true) await recoverJobs(ctx);
-    if (options.consume ?? true) consumeTraining(ctx, { concurrency: options.trainingConcurrency ?? 1 });
+    // recoverJobs runs the queue's recover() (once, for every kind) before the batch rows are looked at.
+    if (options.recover ?? true) { await recoverJobs(ctx); await recoverBatchJobs(ctx); }
+    if (options.consume ?? true) {
+      consumeTraining(ctx, { concurrency: options.trainingConcurrency ?? 1 });
+      consumeBatch(ctx, { concurrency: options.batchConcurrency ?? 1 });
+    }
   } catch (e) {
     await ctx.close();
     throw e;

@@ -39,7 +39,7 @@ async function collect(stream: AsyncIterable<Uint8Array | string>, maxBytes: num
   return Buffer.concat(parts);
 }
 
-function csvField(c: Cell): string {
+export function csvField(c: Cell): string {
   if (c === null) return '';
   const s = typeof c === 'number' ? String(c) : c;
   return /[",\n\r]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;

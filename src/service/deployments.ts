@@ -86,12 +86,18 @@ export async function resolveDeployment(ctx: ServiceContext, tenantId: string, n
 
 /** The loaded model of a version: from the process cache, or read from the blob store. */
 export async function loadVersion(ctx: ServiceContext, tenantId: string, version: ModelVersion): Promise<ServingModel> {
-  // Cache keys carry the tenant too, so a version id can never serve across tenants.
-  return ctx.models.get(`${tenantId}/${version.id}`, async () => {
+  return ctx.models.get(cacheKey(tenantId, version), loader(ctx, tenantId, version));
+}
+
+// Cache keys carry the tenant too, so a version id can never serve across tenants.
+const cacheKey = (tenantId: string, version: ModelVersion) => `${tenantId}/${version.id}`;
+
+function loader(ctx: ServiceContext, tenantId: string, version: ModelVersion): () => Promise<ServingModel> {
+  return async () => {
     const files = new Map<string, Uint8Array>();
     for (const [file, key] of Object.entries(version.bundle)) files.set(file, await ctx.blobs.get(tenantId, key));
     return loadServingModel(files);
-  });
+  };
 }
 
 export interface PredictResult { model: string; version: number; versionId: string; predictions: Prediction[] }
@@ -102,8 +108,10 @@ export interface PredictResult { model: string; version: number; versionId: stri
  */
 export async function predict(ctx: ServiceContext, tenantId: string, deploymentName: string, rows: unknown): Promise<PredictResult> {
   const input = checkRows(rows);
-  const { model, version } = await resolveDeployment(ctx, tenantId, deploymentName);
-  const loaded = await loadVersion(ctx, tenantId, version);
-  const predictions = await loaded.predict(input);
+  const { deployment, model, version } = await resolveDeployment(ctx, tenantId, deploymentName);
+  // With batching on, concurrent calls to this deployment's version share one model run.
+  const predictions = deployment.batching
+    ? await (await ctx.models.batcher(cacheKey(tenantId, version), loader(ctx, tenantId, version), `${tenantId}/${deployment.name}`, deployment.batching)).predict(input)
+    : await (await loadVersion(ctx, tenantId, version)).predict(input);
   return { model, version: version.number, versionId: version.id, predictions };
 }

@@ -3,6 +3,10 @@ export { createServiceContext, type ServiceContext, type ServiceOptions } from '
 export { checkName, type VersionSelector } from './common.js';
 export { addDataset, listDatasets, getDataset, previewVersion, deleteDataset, readVersionTable, tableToCsv, type AddDatasetInput, type AddDatasetResult } from './datasets.js';
 export { startTraining, getJob, listJobs, jobEvents, cancelJob, recoverJobs, consumeTraining, TRAINING_KIND, INTERRUPTED, type StartTrainingInput } from './jobs.js';
+export {
+  startBatchJob, getBatchJob, listBatchJobs, cancelBatchJob, batchJobOutput, consumeBatch, recoverBatchJobs, BATCH_KIND, DEFAULT_CHUNK_ROWS,
+  type StartBatchJobInput,
+} from './batch-jobs.js';
 export { listModels, getModel, getVersion, promote, removeAlias, aliasHistory, compareVersions, modelCard, type MetricComparison } from './registry.js';
 export {
   createDeployment, getDeployment, listDeployments, updateDeployment, deleteDeployment, resolveDeployment, predict,

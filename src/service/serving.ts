@@ -1,18 +1,11 @@
-// Loaded model versions for predictions: a small interface over the model runtime, and a per-process cache by version id.
-// Loading goes through src/runtime's loadModel (ONNX Runtime or the engine, with row validation); `loadEngineModel`,
-// the stand-in written before the runtime existed (parseBundle + predictTable), stays as the fallback path.
+// Loaded model versions for predictions: a per-process cache by version, and the micro-batchers of deployments that ask for batching.
 import { AndonError } from '../errors.js';
-import { Table } from '../data/table.js';
-import { parseBundle } from '../ml/bundle.js';
-import { predictTable, requiredColumns, type Prediction } from '../ml/predictor.js';
-import { loadModel } from '../runtime/index.js';
+import type { Prediction } from '../ml/predictor.js';
+import { createBatcher, loadModel, type Batcher, type BatchInfo, type LoadedModel } from '../runtime/index.js';
+import type { BatchingConfig } from '../store/index.js';
 
 export type { Prediction };
-
-export interface ServingModel {
-  predict(rows: Record<string, unknown>[]): Promise<Prediction[]>;
-  close(): Promise<void>;
-}
+export type ServingModel = LoadedModel;
 
 /** Most rows one predict call takes; bigger inputs are batch jobs. */
 export const MAX_PREDICT_ROWS = 10_000;
@@ -28,66 +21,89 @@ export function checkRows(rows: unknown): Record<string, unknown>[] {
   return rows as Record<string, unknown>[];
 }
 
-export async function loadServingModel(files: Map<string, Uint8Array>): Promise<ServingModel> {
-  const loaded = await loadModel(files);
-  return { predict: (rows) => loaded.predict(checkRows(rows)), close: () => loaded.close() };
+/** Verifies the bundle and readies it: ONNX Runtime when it has model.onnx, else the engine. */
+export function loadServingModel(files: Map<string, Uint8Array>): Promise<ServingModel> {
+  return loadModel(files, { maxRows: MAX_PREDICT_ROWS });
 }
 
-/** Engine-only loading without src/runtime (kept as a fallback and for comparison). */
-export async function loadEngineModel(files: Map<string, Uint8Array>): Promise<ServingModel> {
-  const bundle = parseBundle(files);
-  const known = new Set(requiredColumns(bundle.manifest));
-  const types = new Map(bundle.manifest.input_schema.map((c) => [c.name, c.type]));
-  return {
-    async predict(input) {
-      const rows = checkRows(input);
-      rows.forEach((r, i) => {
-        for (const [k, v] of Object.entries(r)) {
-          if (!known.has(k)) throw new AndonError('unknown_column', `row ${i}: unknown column "${k}"`, { row: i, column: k, expected: [...known] });
-          if (typeof v === 'number' && !Number.isFinite(v)) throw new AndonError('invalid_input', `row ${i}: column "${k}" is not a finite number`, { row: i, column: k });
-          if (v !== null && typeof v === 'object') throw new AndonError('invalid_input', `row ${i}: column "${k}" must be a number or a string`, { row: i, column: k });
-        }
-        for (const k of known) if (!(k in r)) throw new AndonError('unknown_column', `row ${i}: missing column "${k}"`, { row: i, column: k, type: types.get(k) });
-      });
-      return predictTable(bundle, Table.fromRows(rows, [...known]));
-    },
-    async close() {},
-  };
+/** What the server observes of micro-batching (histograms of batch size and queue time). */
+export interface BatchingObserver {
+  onBatch?(deployment: string, info: BatchInfo): void;
+  onQueueTime?(deployment: string, ms: number): void;
 }
+
+interface Entry { model: Promise<ServingModel>; batchers: Map<string, Batcher> }
 
 /**
- * Loaded versions by id. Versions are immutable, so a cached one never goes stale; the database stays the
- * truth for which version an alias names. Loads of the same version share one promise.
+ * Loaded versions by key (tenant + version id). Versions are immutable, so a cached one never goes stale; the
+ * database stays the truth for which version an alias names. Loads of the same version share one promise.
+ * A deployment with batching gets a batcher over the cached model, keyed by its settings, so requests to the
+ * same version through the same deployment are batched together.
  */
 export class ModelCache {
-  private readonly entries = new Map<string, Promise<ServingModel>>();
+  private readonly entries = new Map<string, Entry>();
+  observer: BatchingObserver = {};
   constructor(private readonly capacity: number) {}
 
-  get(versionId: string, load: () => Promise<ServingModel>): Promise<ServingModel> {
-    const hit = this.entries.get(versionId);
-    if (hit) {
-      // Refresh its place: Map order is the eviction order.
-      this.entries.delete(versionId);
-      this.entries.set(versionId, hit);
-      return hit;
-    }
-    const p = load();
-    this.entries.set(versionId, p);
-    p.catch(() => { if (this.entries.get(versionId) === p) this.entries.delete(versionId); });
-    while (this.entries.size > this.capacity) {
-      const [oldest, entry] = this.entries.entries().next().value as [string, Promise<ServingModel>];
-      this.entries.delete(oldest);
-      // In-flight calls hold the model object itself; closing here only frees what the runtime keeps.
-      entry.then((m) => m.close()).catch(() => {});
-    }
-    return p;
+  get(key: string, load: () => Promise<ServingModel>): Promise<ServingModel> {
+    return this.entry(key, load).model;
   }
 
-  has(versionId: string): boolean { return this.entries.has(versionId); }
+  /** The batcher of `deployment` over the cached version `key` (created on first use). */
+  async batcher(key: string, load: () => Promise<ServingModel>, deployment: string, config: BatchingConfig): Promise<Batcher> {
+    const entry = this.entry(key, load);
+    const model = await entry.model;
+    const id = `${deployment}/${config.maxBatch}/${config.maxDelayMs}`;
+    let b = entry.batchers.get(id);
+    if (!b) {
+      b = createBatcher(model, {
+        maxBatch: config.maxBatch, maxDelayMs: config.maxDelayMs,
+        onBatch: (info) => this.observer.onBatch?.(deployment, info),
+        onQueueTime: (ms) => this.observer.onQueueTime?.(deployment, ms),
+      });
+      entry.batchers.set(id, b);
+    }
+    return b;
+  }
+
+  /** Requests waiting in all batchers (a queue-depth gauge). */
+  get queueDepth(): number {
+    let n = 0;
+    for (const e of this.entries.values()) for (const b of e.batchers.values()) n += b.queueDepth;
+    return n;
+  }
+
+  get size(): number { return this.entries.size; }
+  has(key: string): boolean { return this.entries.has(key); }
+
+  private entry(key: string, load: () => Promise<ServingModel>): Entry {
+    const hit = this.entries.get(key);
+    if (hit) {
+      // Refresh its place: Map order is the eviction order.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    const entry: Entry = { model: load(), batchers: new Map() };
+    this.entries.set(key, entry);
+    entry.model.catch(() => { if (this.entries.get(key) === entry) this.entries.delete(key); });
+    while (this.entries.size > this.capacity) {
+      const [oldest, e] = this.entries.entries().next().value as [string, Entry];
+      this.entries.delete(oldest);
+      // In-flight calls hold the model object itself; closing here only frees what the runtime keeps.
+      void release(e);
+    }
+    return entry;
+  }
 
   async close(): Promise<void> {
     const all = [...this.entries.values()];
     this.entries.clear();
-    await Promise.all(all.map((p) => p.then((m) => m.close()).catch(() => {})));
+    await Promise.all(all.map(release));
   }
+}
+
+async function release(e: Entry): Promise<void> {
+  await Promise.all([...e.batchers.values()].map((b) => b.close().catch(() => {})));
+  await e.model.then((m) => m.close()).catch(() => {});
 }

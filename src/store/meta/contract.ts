@@ -4,6 +4,7 @@
 import { describe } from 'node:test';
 import { datasetContract } from './contract/datasets.js';
 import { jobContract } from './contract/jobs.js';
+import { keyContract } from './contract/keys.js';
 import { logContract } from './contract/logs.js';
 import { modelContract } from './contract/models.js';
 import { tenancyContract } from './contract/tenancy.js';
@@ -18,5 +19,6 @@ export function metaStoreContract(name: string, factory: MetaFactory, options: M
     jobContract(factory);
     modelContract(factory);
     logContract(factory);
+    keyContract(factory);
   });
 }

@@ -232,4 +232,38 @@ CREATE TABLE queue_items (
 CREATE INDEX queue_items_claim ON queue_items (kind, status, created_at);
 `;
 
-export const MIGRATIONS: readonly string[] = [V1];
+// V2: envelope encryption at rest (src/security). master_keys records which master keys this home
+// knows, by a check value (an HMAC of a constant, never the key): at most one active and one pending
+// (the target of an unfinished rotation). tenant_keys holds each tenant's data keys only wrapped by a
+// master key; during a rotation a key carries its new wrapping beside the old one (next_*) until one
+// transaction swaps them all, so either master key keeps working if the rotation is interrupted.
+const V2 = `
+CREATE TABLE master_keys (
+  id TEXT PRIMARY KEY,
+  check_value TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('active', 'pending', 'retired')),
+  created_at TEXT NOT NULL,
+  activated_at TEXT,
+  retired_at TEXT
+);
+CREATE UNIQUE INDEX master_keys_one_active ON master_keys (state) WHERE state = 'active';
+CREATE UNIQUE INDEX master_keys_one_pending ON master_keys (state) WHERE state = 'pending';
+
+CREATE TABLE tenant_keys (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants (id),
+  generation INTEGER NOT NULL,
+  wrapped TEXT NOT NULL,
+  master_key_id TEXT NOT NULL REFERENCES master_keys (id),
+  next_wrapped TEXT,
+  next_master_key_id TEXT REFERENCES master_keys (id),
+  created_at TEXT NOT NULL,
+  rewrapped_at TEXT,
+  UNIQUE (tenant_id, generation),
+  UNIQUE (tenant_id, id),
+  CHECK ((next_wrapped IS NULL) = (next_master_key_id IS NULL))
+);
+CREATE INDEX tenant_keys_master ON tenant_keys (master_key_id);
+`;
+
+export const MIGRATIONS: readonly string[] = [V1, V2];

@@ -9,6 +9,7 @@ import { JobRepo } from './repos/jobs.js';
 import { ModelRepo } from './repos/models.js';
 import { PredictionLogRepo } from './repos/prediction-logs.js';
 import { QueueRepo } from './repos/queue.js';
+import { TenantKeyRepo } from './repos/tenant-keys.js';
 import type { Sql } from './sql.js';
 import type { MetaStore } from './types.js';
 
@@ -30,6 +31,7 @@ export class SqlMetaStore implements MetaStore {
   readonly predictionLogs: PredictionLogRepo;
   readonly audit: AuditRepo;
   readonly queue: QueueRepo;
+  readonly tenantKeys: TenantKeyRepo;
 
   constructor(sql: Sql, private readonly lifecycle: Lifecycle) {
     this.tenants = new TenantRepo(sql);
@@ -42,6 +44,7 @@ export class SqlMetaStore implements MetaStore {
     this.predictionLogs = new PredictionLogRepo(sql);
     this.audit = new AuditRepo(sql);
     this.queue = new QueueRepo(sql);
+    this.tenantKeys = new TenantKeyRepo(sql);
   }
 
   migrate(): Promise<number[]> { return this.lifecycle.migrate(); }

@@ -13,6 +13,36 @@ import type {
 } from './entities.js';
 
 export type * from './entities.js';
+
+/** A tenant's data key, only ever stored wrapped (encrypted) by a master key; see src/security/keyring.ts. */
+export interface TenantKey {
+  /** 32 lowercase hex digits; also written in the header of every blob it encrypts. */
+  id: string;
+  tenantId: string;
+  /** 1 for the tenant's first key; the highest generation encrypts new blobs. */
+  generation: number;
+  /** base64 of the wrapped key (format of src/security/envelope.ts). */
+  wrapped: string;
+  masterKeyId: string;
+  /** The wrapping by the pending master key of an unfinished rotation, stored beside the current one. */
+  nextWrapped: string | null;
+  nextMasterKeyId: string | null;
+  createdAt: string;
+  rewrappedAt: string | null;
+}
+
+export type MasterKeyState = 'active' | 'pending' | 'retired';
+
+/** What the store knows of a master key: an id and a check value derived from it, never the key. */
+export interface MasterKeyRecord {
+  id: string;
+  checkValue: string;
+  state: MasterKeyState;
+  createdAt: string;
+  activatedAt: string | null;
+  retiredAt: string | null;
+}
+
 export { ROLES } from './entities.js';
 
 export interface ListOptions {
@@ -216,6 +246,53 @@ export interface AuditRepository {
   last(tenantId: string): Promise<AuditEvent | null>;
 }
 
+export interface NewTenantKey {
+  /** 32 lowercase hex digits, chosen by the caller (it is bound into the wrapping). */
+  id: string;
+  /** Default 1. */
+  generation?: number;
+  wrapped: string;
+  /** Must be the active master key: keys are never wrapped by a pending or retired one. */
+  masterKeyId: string;
+}
+
+/**
+ * Wrapped tenant data keys and the registry of master keys (src/security/keyring.ts, master-key.ts).
+ * Nothing here is secret: wrapped keys are useless without the master key, master keys are known by an
+ * id and a check value only.
+ */
+export interface TenantKeyRepository {
+  /**
+   * Adds the tenant's key of that generation, or returns the one already there (`created: false`), so
+   * concurrent first uses agree on one key. `conflict` when `masterKeyId` is not the active master key.
+   */
+  create(tenantId: string, input: NewTenantKey): Promise<{ key: TenantKey; created: boolean }>;
+  get(tenantId: string, keyId: string): Promise<TenantKey | null>;
+  /** The newest generation: the key new blobs are encrypted with; null before the first. */
+  current(tenantId: string): Promise<TenantKey | null>;
+  list(tenantId: string): Promise<TenantKey[]>;
+  /** Maintenance (rotation): keys of every tenant, ordered by id, paged with `afterId`. */
+  listAcrossTenants(options?: { masterKeyId?: string; afterId?: string; limit?: number }): Promise<TenantKey[]>;
+  countAcrossTenants(): Promise<number>;
+  masterKeys(): Promise<MasterKeyRecord[]>;
+  /**
+   * Registers a master key as `active` (the first start of a home) or `pending` (the target of a
+   * rotation). `created: false` with the existing record when the id is known already; `conflict` when
+   * another key already holds that state.
+   */
+  addMasterKey(input: { id: string; checkValue: string; state: 'active' | 'pending' }): Promise<{ record: MasterKeyRecord; created: boolean }>;
+  /** Stores a wrapping by the pending master key beside the current one; false if the key is no longer wrapped by `masterKeyId`. */
+  setNextWrapping(tenantId: string, keyId: string, input: { masterKeyId: string; nextWrapped: string; nextMasterKeyId: string }): Promise<boolean>;
+  /**
+   * Finishes a rotation in one transaction: `from` (active) is retired, `to` (pending) becomes active, and
+   * every key's next wrapping replaces its current one. `conflict`, changing nothing, while a key wrapped
+   * by `from` has no wrapping by `to`. Returns how many keys were switched.
+   */
+  commitMasterRotation(from: string, to: string): Promise<number>;
+  /** Forgets a pending master key and the wrappings made for it (an abandoned rotation). */
+  abandonMasterKey(id: string): Promise<void>;
+}
+
 /**
  * Persistence of the local JobQueue (src/store/queue/local.ts). Items are found by their job id,
  * which is unique across tenants; consumers pull across tenants by design.
@@ -249,6 +326,7 @@ export interface MetaStore {
   readonly predictionLogs: PredictionLogRepository;
   readonly audit: AuditRepository;
   readonly queue: QueueRepository;
+  readonly tenantKeys: TenantKeyRepository;
   /** Applies pending migrations (opening does it already); returns the versions applied now. */
   migrate(): Promise<number[]>;
   schemaVersion(): Promise<number>;

@@ -1,0 +1,61 @@
+// `andon serve`: opens the stores, creates the first tenant and admin key on an empty home, serves HTTP, and optionally seeds the demo workspace.
+import { createServiceContext, type ServiceContext } from '../service/index.js';
+import { createDemoWorkspace } from '../service/demo-workspace.js';
+import { buildServer, type AndonServer, type ServerOptions } from '../server/app.js';
+import { bootstrap, type Bootstrap } from '../server/bootstrap.js';
+import type { Config } from './config.js';
+
+export interface RunningServer { url: string; ctx: ServiceContext; server: AndonServer; boot: Bootstrap; demo: Promise<void>; close(): Promise<void> }
+
+export interface ServeOptions {
+  /** Seed the demo workspace when this start created the home's first tenant. */
+  demo?: boolean;
+  demoRows?: number;
+  /** Human-readable lines (the admin key, the URL, demo progress): stderr, apart from the JSON logs. */
+  say?: (line: string) => void;
+  /** Fastify logger option; default JSON lines on stdout at the configured level. */
+  logger?: ServerOptions['logger'];
+}
+
+export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
+  const say = options.say ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const ctx = await createServiceContext({
+    home: config.home,
+    ...(config.masterKey ? { masterKey: config.masterKey } : {}),
+    urls: { ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), ...(config.blobUrl ? { blobUrl: config.blobUrl } : {}), ...(config.queueUrl ? { queueUrl: config.queueUrl } : {}) },
+  });
+  let server: AndonServer;
+  let boot: Bootstrap;
+  try {
+    boot = await bootstrap(ctx, { bootstrapKey: config.bootstrapKey });
+    server = await buildServer(ctx, {
+      logger: options.logger ?? { level: config.logLevel, redact: ['req.headers.authorization'] },
+      maxUploadBytes: config.maxUploadBytes,
+    });
+    await server.app.listen({ port: config.port, host: config.host });
+  } catch (e) {
+    await ctx.close();
+    throw e;
+  }
+  const address = server.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
+  say(`Andon is listening on ${url} (data in ${config.home}; API docs at ${url}/docs)`);
+  if (boot.adminKey && !config.bootstrapKey) say(`Admin API key (shown once, stored only as a hash): ${boot.adminKey}`);
+  const warm = server.warmUp().catch((e) => server.app.log.error({ err: e }, 'warm-up failed'));
+  const demo = !(options.demo && boot.created) ? warm : warm.then(async () => {
+    say('Creating the demo workspace: generated machine data, a predictive-maintenance model, a deployment…');
+    const d = await createDemoWorkspace(ctx, boot.tenantId, { ...(options.demoRows ? { rows: options.demoRows } : {}), log: say, actor: 'system' });
+    const key = boot.adminKey && !config.bootstrapKey ? boot.adminKey : '$ANDON_API_KEY';
+    say('Demo ready. Try a prediction:');
+    say(`curl -s ${url}/api/v1/deployments/${d.deployment}/predict -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '${JSON.stringify({ rows: [d.sampleRow] })}'`);
+  }).catch((e) => say(`The demo workspace could not be created: ${(e as Error).message}`));
+  let closing: Promise<void> | null = null;
+  return {
+    url, ctx, server, boot, demo,
+    close: () => (closing ??= (async () => {
+      await server.app.close();
+      await ctx.close();
+    })()),
+  };
+}

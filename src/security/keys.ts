@@ -1,0 +1,90 @@
+// API keys: random secrets shown once, stored only as a hash beside a short public prefix that finds them.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { AndonError } from '../errors.js';
+import { ROLES, type ApiKey, type MetaStore, type Role } from '../store/index.js';
+
+/** `andon_<12 hex prefix>_<32 base64url secret>`: the prefix is public (it names the key in lists and logs). */
+const KEY_FORMAT = /^andon_([0-9a-f]{12})_([A-Za-z0-9_-]{32})$/;
+
+export interface Principal {
+  tenantId: string;
+  keyId: string;
+  keyName: string;
+  role: Role;
+  /** Deployment names this key may use; empty: all. */
+  scopes: string[];
+}
+
+/** The secret is 192 random bits, so a plain SHA-256 is enough: there is nothing to brute-force as with passwords. */
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function generateKey(): { key: string; prefix: string; hash: string } {
+  const prefix = randomBytes(6).toString('hex');
+  const key = `andon_${prefix}_${randomBytes(24).toString('base64url')}`;
+  return { key, prefix, hash: hashKey(key) };
+}
+
+export interface NewKeyInput { name: string; role: Role; scopes?: string[]; expiresAt?: string | null }
+
+export function checkKeyInput(input: unknown): NewKeyInput {
+  const o = (input ?? {}) as Record<string, unknown>;
+  if (typeof o.name !== 'string' || !/^[\w .@-]{1,64}$/.test(o.name)) throw new AndonError('invalid_input', 'a key needs a name of 1-64 letters, digits, spaces, ".", "@", "_" or "-"', { field: 'name' });
+  if (!ROLES.includes(o.role as Role)) throw new AndonError('invalid_input', `role must be one of ${ROLES.join(', ')}`, { field: 'role', value: o.role });
+  const scopes = o.scopes ?? [];
+  if (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(s))) {
+    throw new AndonError('invalid_input', 'scopes must be a list of deployment names', { field: 'scopes' });
+  }
+  let expiresAt: string | null = null;
+  if (o.expiresAt !== undefined && o.expiresAt !== null) {
+    const t = typeof o.expiresAt === 'string' ? Date.parse(o.expiresAt) : NaN;
+    if (!Number.isFinite(t)) throw new AndonError('invalid_input', 'expiresAt must be an ISO 8601 time', { field: 'expiresAt' });
+    expiresAt = new Date(t).toISOString();
+  }
+  return { name: o.name, role: o.role as Role, scopes: scopes as string[], expiresAt };
+}
+
+/** Creates a key; the returned `key` is the only time the secret exists outside the caller. */
+export async function createApiKey(meta: MetaStore, tenantId: string, input: NewKeyInput, secret?: string): Promise<{ key: string; record: ApiKey }> {
+  const k = secret === undefined ? generateKey() : parseGiven(secret);
+  const record = await meta.apiKeys.create(tenantId, {
+    name: input.name, role: input.role, scopes: input.scopes ?? [], keyHash: k.hash, prefix: k.prefix, expiresAt: input.expiresAt ?? null,
+  });
+  return { key: k.key, record };
+}
+
+/** A key chosen by the operator (ANDON_BOOTSTRAP_KEY) must have the same shape and strength as a generated one. */
+function parseGiven(key: string): { key: string; prefix: string; hash: string } {
+  const m = KEY_FORMAT.exec(key);
+  if (!m) throw new AndonError('invalid_input', 'a given API key must look like andon_<12 hex digits>_<32 letters, digits, "_" or "-">; leave it unset to have one generated');
+  return { key, prefix: m[1], hash: hashKey(key) };
+}
+
+/** How often last-used times are written: every request would turn each prediction into a database write. */
+const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * The principal of a presented key. Every failure is the same `unauthenticated` to the caller (no hint
+ * whether a prefix exists); `reason` in the error details is for the audit log only.
+ */
+export async function authenticate(meta: MetaStore, presented: string | undefined, now = new Date()): Promise<Principal> {
+  const fail = (reason: string, key?: ApiKey) => new AndonError('unauthenticated', 'a valid API key is required (Authorization: Bearer <key>)', {}, { reason, tenantId: key?.tenantId, keyId: key?.id });
+  if (!presented) throw fail('missing');
+  const m = KEY_FORMAT.exec(presented);
+  if (!m) throw fail('malformed');
+  const key = await meta.apiKeys.findByPrefixAcrossTenants(m[1]);
+  if (!key) throw fail('unknown');
+  const a = Buffer.from(hashKey(presented), 'hex'), b = Buffer.from(key.keyHash, 'hex');
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw fail('wrong_secret', key);
+  if (key.revokedAt) throw fail('revoked', key);
+  if (key.expiresAt && Date.parse(key.expiresAt) <= now.getTime()) throw fail('expired', key);
+  if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) > TOUCH_EVERY_MS) await meta.apiKeys.touch(key.tenantId, key.id);
+  return { tenantId: key.tenantId, keyId: key.id, keyName: key.name, role: key.role, scopes: key.scopes };
+}
+
+/** A key as lists show it: never the hash. */
+export function publicKey(k: ApiKey): Omit<ApiKey, 'keyHash'> {
+  const { keyHash: _, ...rest } = k;
+  return rest;
+}

@@ -1,0 +1,126 @@
+// The HTTP edge: Fastify with one error mapping, API-key auth on every route but health/metrics/docs, JSON logs with request ids, metrics, OpenAPI at /docs.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { AndonError } from '../errors.js';
+import { listDeployments, resolveDeployment, type ServiceContext } from '../service/index.js';
+import { loadVersion } from '../service/deployments.js';
+import { registerAuth } from './auth.js';
+import { apiErrorBody, statusOf, toAndonError } from './errors.js';
+import { createMetrics, type ServerMetrics } from './metrics.js';
+import { batchJobRoutes } from './routes/batch-jobs.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { deploymentRoutes } from './routes/deployments.js';
+import { healthRoutes, type Readiness } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import { keyRoutes } from './routes/keys.js';
+import { modelRoutes } from './routes/models.js';
+import { oipRoutes } from './routes/oip.js';
+
+export interface ServerOptions {
+  /** Fastify's logger option: false in tests, or pino options/stream (JSON lines). */
+  logger?: FastifyServerOptions['logger'];
+  /** Largest JSON body (default 16 MiB: 10,000 rows of a few dozen columns). */
+  bodyLimit?: number;
+  /** Largest dataset upload (default 256 MiB), streamed, never buffered beyond it. */
+  maxUploadBytes?: number;
+}
+
+export interface AndonServer { app: FastifyInstance; metrics: ServerMetrics; warmUp(): Promise<void> }
+
+/** Body types whose bytes go to the route unparsed, as a stream (dataset uploads, batch inputs). */
+const RAW_TYPES = ['text/csv', 'text/plain', 'text/tab-separated-values', 'application/octet-stream', 'application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'];
+
+export async function buildServer(ctx: ServiceContext, options: ServerOptions = {}): Promise<AndonServer> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 16 * 2 ** 20,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    // Reject what a schema does not name instead of silently dropping it; query numbers are still coerced from text.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // A URL with a long run of characters is refused before routing.
+    routerOptions: { maxParamLength: 200 },
+  });
+  const metrics = createMetrics(ctx);
+  let warmed = false;
+  const failedDeployments = new Map<string, string>();
+
+  app.addContentTypeParser(RAW_TYPES, (_req, payload, done) => done(null, payload));
+  registerAuth(app, ctx);
+
+  app.addHook('onSend', async (req, reply) => { reply.header('x-request-id', req.id); });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? '(unmatched)';
+    metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    metrics.latency.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+  });
+
+  const isOip = (url: string) => url === '/v2' || url.startsWith('/v2/');
+  app.setErrorHandler((err, req, reply) => {
+    const e = toAndonError(err);
+    const status = statusOf(e);
+    if (status >= 500) req.log.error({ err, code: e.code }, 'request failed');
+    else req.log.info({ code: e.code, status }, e.message);
+    // The Open Inference Protocol has its own error body.
+    return reply.code(status).send(isOip(req.url) ? { error: e.message } : apiErrorBody(e));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const e = new AndonError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`);
+    return reply.code(404).send(isOip(req.url) ? { error: e.message } : apiErrorBody(e));
+  });
+
+  // Plugins registered after this point inherit the error handler and the hooks above.
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Andon API', version: '0.1.0', description: 'Model-as-a-Service for manufacturing. Every route except health, metrics and docs takes `Authorization: Bearer <API key>`.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  // The docs UI and its assets are open like health: they show the API's shape, no data.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) route.config = { ...(route.config as object), public: true };
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const readiness = async (): Promise<Readiness> => {
+    const checks: Record<string, string> = {};
+    try { await ctx.meta.ping(); checks.metadata = 'ok'; } catch (e) { checks.metadata = (e as Error).message; }
+    checks.deployments = !warmed ? 'loading' : failedDeployments.size === 0 ? 'ok' : `${failedDeployments.size} could not be loaded: ${[...failedDeployments.keys()].join(', ')}`;
+    return { ready: checks.metadata === 'ok' && warmed, checks };
+  };
+
+  healthRoutes(app, ctx, metrics, readiness);
+  datasetRoutes(app, ctx, { maxUploadBytes: options.maxUploadBytes ?? 256 * 2 ** 20 });
+  jobRoutes(app, ctx);
+  modelRoutes(app, ctx);
+  deploymentRoutes(app, ctx, metrics);
+  batchJobRoutes(app, ctx, { maxUploadBytes: options.maxUploadBytes ?? 256 * 2 ** 20 });
+  keyRoutes(app, ctx);
+  oipRoutes(app, ctx, metrics, async () => (await readiness()).ready);
+
+  /**
+   * Loads every deployment's current version before the server reports ready, so the first prediction does not
+   * pay for loading. A deployment that cannot load (an alias with no version yet) is reported, not fatal.
+   */
+  const warmUp = async (): Promise<void> => {
+    for (const tenant of await ctx.meta.tenants.listAcrossTenants()) {
+      for (const d of await listDeployments(ctx, tenant.id, { limit: 1000 })) {
+        try {
+          const { version } = await resolveDeployment(ctx, tenant.id, d.name);
+          await loadVersion(ctx, tenant.id, version);
+          failedDeployments.delete(`${tenant.name}/${d.name}`);
+        } catch (e) {
+          failedDeployments.set(`${tenant.name}/${d.name}`, (e as Error).message);
+          app.log.warn({ deployment: d.name, tenant: tenant.id, err: (e as Error).message }, 'deployment not loaded');
+        }
+      }
+    }
+    warmed = true;
+  };
+  return { app, metrics, warmUp };
+}

@@ -1,0 +1,79 @@
+// /api/v1/deployments: what each endpoint serves (alias or pinned version, batching) and predict by column name.
+import type { FastifyInstance } from 'fastify';
+import { createDeployment, deleteDeployment, getDeployment, listDeployments, predict, updateDeployment, type ServiceContext } from '../../service/index.js';
+import { checkDeploymentScope, principalOf } from '../auth.js';
+import { audit } from '../audit.js';
+import type { ServerMetrics } from '../metrics.js';
+import { name, page, versionRef } from '../schemas.js';
+
+const alias = { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' } as const;
+const version = { anyOf: [{ type: 'integer', minimum: 1 }, versionRef] } as const;
+const batching = {
+  anyOf: [{ type: 'null' }, {
+    type: 'object', required: ['maxBatch', 'maxDelayMs'], additionalProperties: false,
+    properties: { maxBatch: { type: 'integer', minimum: 1, maximum: 10000 }, maxDelayMs: { type: 'number', minimum: 0, maximum: 1000 } },
+  }],
+} as const;
+const params = { type: 'object', properties: { name } } as const;
+
+export function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext, metrics: ServerMetrics): void {
+  app.post<{ Body: { name: string; model: string; alias?: string; version?: number | string; batching?: { maxBatch: number; maxDelayMs: number } | null } }>('/api/v1/deployments', {
+    config: { permission: 'deployments:write' },
+    schema: {
+      tags: ['deployments'], summary: 'Serve a model by alias (follows promotions) or by a pinned version',
+      body: { type: 'object', required: ['name', 'model'], additionalProperties: false, properties: { name, model: name, alias, version, batching } },
+    },
+  }, async (req, reply) => {
+    const d = await createDeployment(ctx, principalOf(req).tenantId, req.body);
+    await audit(ctx, req, 'deployment.create', 'deployment', d.name, { model: d.model, alias: d.targetAlias, version: d.targetVersion });
+    return reply.code(201).send(d);
+  });
+
+  app.get<{ Querystring: { model?: string; limit?: number; offset?: number } }>('/api/v1/deployments', {
+    config: { permission: 'deployments:read' },
+    schema: { tags: ['deployments'], summary: 'List deployments', querystring: { type: 'object', additionalProperties: false, properties: { model: name, limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0 } } } },
+  }, async (req) => ({ items: await listDeployments(ctx, principalOf(req).tenantId, { ...page(req.query), ...(req.query.model ? { model: req.query.model } : {}) }) }));
+
+  app.get<{ Params: { name: string } }>('/api/v1/deployments/:name', {
+    config: { permission: 'deployments:read' }, schema: { tags: ['deployments'], summary: 'A deployment', params },
+  }, async (req) => getDeployment(ctx, principalOf(req).tenantId, req.params.name));
+
+  app.patch<{ Params: { name: string }; Body: { alias?: string; version?: number | string; batching?: { maxBatch: number; maxDelayMs: number } | null } }>('/api/v1/deployments/:name', {
+    config: { permission: 'deployments:write' },
+    schema: { tags: ['deployments'], summary: 'Re-target (alias or version) or change micro-batching', params, body: { type: 'object', additionalProperties: false, properties: { alias, version, batching } } },
+  }, async (req) => {
+    const d = await updateDeployment(ctx, principalOf(req).tenantId, req.params.name, req.body);
+    await audit(ctx, req, 'deployment.update', 'deployment', d.name, { alias: d.targetAlias, version: d.targetVersion, batching: d.batching as never });
+    return d;
+  });
+
+  app.delete<{ Params: { name: string } }>('/api/v1/deployments/:name', {
+    config: { permission: 'deployments:write' }, schema: { tags: ['deployments'], summary: 'Remove a deployment', params },
+  }, async (req, reply) => {
+    await deleteDeployment(ctx, principalOf(req).tenantId, req.params.name);
+    await audit(ctx, req, 'deployment.delete', 'deployment', req.params.name);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: { name: string }; Body: { rows: Record<string, unknown>[] } }>('/api/v1/deployments/:name/predict', {
+    config: { permission: 'predict' },
+    schema: {
+      tags: ['deployments'], summary: 'Predict rows given by column name; answers the label and class probabilities (or the value) and the version that answered',
+      params, body: { type: 'object', required: ['rows'], additionalProperties: false, properties: { rows: { type: 'array', items: { type: 'object' } } } },
+    },
+  }, async (req) => {
+    checkDeploymentScope(req, req.params.name);
+    const started = performance.now();
+    try {
+      const r = await predict(ctx, principalOf(req).tenantId, req.params.name, req.body.rows);
+      metrics.predictions.inc({ deployment: req.params.name, outcome: 'ok' });
+      metrics.predictLatency.observe({ deployment: req.params.name }, (performance.now() - started) / 1000);
+      return r;
+    } catch (e) {
+      // A name that is not a deployment is not a label: callers could otherwise grow the metric without bound.
+      const known = (e as { code?: string }).code !== 'not_found';
+      metrics.predictions.inc({ deployment: known ? req.params.name : '(unknown)', outcome: 'error' });
+      throw e;
+    }
+  });
+}
