@@ -3,6 +3,7 @@ import { createServiceContext, type ServiceContext } from '../service/index.js';
 import { createDemoWorkspace } from '../service/demo-workspace.js';
 import { buildServer, type AndonServer, type ServerOptions } from '../server/app.js';
 import { bootstrap, type Bootstrap } from '../server/bootstrap.js';
+import { scrubbingLogger } from '../server/log-scrub.js';
 import type { Config } from './config.js';
 
 export interface RunningServer { url: string; ctx: ServiceContext; server: AndonServer; boot: Bootstrap; demo: Promise<void>; close(): Promise<void> }
@@ -15,6 +16,8 @@ export interface ServeOptions {
   say?: (line: string) => void;
   /** Fastify logger option; default JSON lines on stdout at the configured level. */
   logger?: ServerOptions['logger'];
+  /** Further server options (rate limits, the dashboard folder) for tests and embedding. */
+  server?: Partial<ServerOptions>;
 }
 
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
@@ -29,8 +32,9 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   try {
     boot = await bootstrap(ctx, { bootstrapKey: config.bootstrapKey });
     server = await buildServer(ctx, {
-      logger: options.logger ?? { level: config.logLevel, redact: ['req.headers.authorization'] },
+      logger: options.logger ?? scrubbingLogger(config.logLevel),
       maxUploadBytes: config.maxUploadBytes,
+      ...options.server,
     });
     await server.app.listen({ port: config.port, host: config.host });
   } catch (e) {

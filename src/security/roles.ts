@@ -7,9 +7,10 @@ export type Permission =
   | 'models:read' | 'models:write' | 'models:promote'
   | 'deployments:read' | 'deployments:write'
   | 'predict' | 'batch:read' | 'batch:write'
-  | 'keys:manage' | 'audit:read';
+  | 'keys:manage' | 'audit:read'
+  | 'me:read';
 
-const READ: Permission[] = ['datasets:read', 'jobs:read', 'models:read', 'deployments:read', 'batch:read'];
+const READ: Permission[] = ['me:read', 'datasets:read', 'jobs:read', 'models:read', 'deployments:read', 'batch:read'];
 
 export const PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set<Permission>([...READ, 'datasets:write', 'jobs:write', 'models:write', 'models:promote', 'deployments:write', 'predict', 'batch:write', 'keys:manage', 'audit:read']),

@@ -3,10 +3,14 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { AndonError } from '../errors.js';
 import { listDeployments, resolveDeployment, type ServiceContext } from '../service/index.js';
 import { loadVersion } from '../service/deployments.js';
 import { registerAuth } from './auth.js';
+import { KeyRateLimiter, type RateLimit } from './rate-limit.js';
 import { apiErrorBody, statusOf, toAndonError } from './errors.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { batchJobRoutes } from './routes/batch-jobs.js';
@@ -23,6 +27,10 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** Largest JSON body (default 16 MiB: 10,000 rows of a few dozen columns). */
   bodyLimit?: number;
+  /** Requests per second per API key (default 2000, bursts of 4000): over it, 429 with Retry-After. */
+  rateLimit?: RateLimit;
+  /** The built dashboard to serve at `/` (default web/dist of the package when it was built; null: none). */
+  webRoot?: string | null;
   /** Largest dataset upload (default 256 MiB), streamed, never buffered beyond it. */
   maxUploadBytes?: number;
 }
@@ -31,6 +39,12 @@ export interface AndonServer { app: FastifyInstance; metrics: ServerMetrics; war
 
 /** Body types whose bytes go to the route unparsed, as a stream (dataset uploads, batch inputs). */
 const RAW_TYPES = ['text/csv', 'text/plain', 'text/tab-separated-values', 'application/octet-stream', 'application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'];
+
+/** web/dist beside src/ or dist/ (the same relative place from both). */
+function defaultWebRoot(): string | null {
+  const dir = fileURLToPath(new URL('../../web/dist', import.meta.url));
+  return existsSync(`${dir}/index.html`) ? dir : null;
+}
 
 export async function buildServer(ctx: ServiceContext, options: ServerOptions = {}): Promise<AndonServer> {
   const app = Fastify({
@@ -50,7 +64,7 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
   const failedDeployments = new Map<string, string>();
 
   app.addContentTypeParser(RAW_TYPES, (_req, payload, done) => done(null, payload));
-  registerAuth(app, ctx);
+  registerAuth(app, ctx, new KeyRateLimiter(options.rateLimit ?? { perSecond: 2000, burst: 4000 }));
 
   app.addHook('onSend', async (req, reply) => { reply.header('x-request-id', req.id); });
   app.addHook('onResponse', async (req, reply) => {
@@ -60,19 +74,29 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
   });
 
   const isOip = (url: string) => url === '/v2' || url.startsWith('/v2/');
+  const isApi = (url: string) => isOip(url) || url.startsWith('/api/') || url.startsWith('/health/') || url === '/metrics' || url.startsWith('/docs');
   app.setErrorHandler((err, req, reply) => {
     const e = toAndonError(err);
     const status = statusOf(e);
     if (status >= 500) req.log.error({ err, code: e.code }, 'request failed');
     else req.log.info({ code: e.code, status }, e.message);
     // The Open Inference Protocol has its own error body.
+    if (e.code === 'rate_limited') reply.header('retry-after', String(e.details.retryAfterSeconds ?? 1));
     return reply.code(status).send(isOip(req.url) ? { error: e.message } : apiErrorBody(e));
   });
+  const web = options.webRoot === undefined ? defaultWebRoot() : options.webRoot;
   app.setNotFoundHandler((req, reply) => {
+    // The dashboard is a single-page app: its own paths (/models/x …) answer its index page.
+    if (web && req.method === 'GET' && !isApi(req.url) && (req.headers.accept ?? '').includes('text/html')) return reply.sendFile('index.html');
     const e = new AndonError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`);
     return reply.code(404).send(isOip(req.url) ? { error: e.message } : apiErrorBody(e));
   });
 
+  if (web) {
+    // The dashboard's built files, open to everyone like /docs: the data comes from /api/v1 with the user's key.
+    app.addHook('onRoute', (route) => { if (route.url === '/' || route.url === '/*') route.config = { ...(route.config as object), public: true }; });
+    await app.register(fastifyStatic, { root: web, prefix: '/', wildcard: true, index: ['index.html'] });
+  }
   // Plugins registered after this point inherit the error handler and the hooks above.
   await app.register(swagger, {
     openapi: {

@@ -2,9 +2,16 @@
 import type { FastifyRequest } from 'fastify';
 import type { JsonObject, NewAuditEvent } from '../store/index.js';
 import type { ServiceContext } from '../service/index.js';
+import { recordAudit as appendSealed } from '../security/audit.js';
+import { maskText } from '../data/mask/index.js';
 
+/** Appends to the tenant's hash chain, with personal data in the free-text details masked. */
 export async function recordAudit(ctx: ServiceContext, tenantId: string, event: NewAuditEvent): Promise<void> {
-  await ctx.meta.audit.append(tenantId, event);
+  await appendSealed(ctx.meta, tenantId, { ...event, ...(event.details ? { details: maskDetails(event.details) } : {}) });
+}
+
+function maskDetails(d: JsonObject): JsonObject {
+  return JSON.parse(JSON.stringify(d, (_k, v: unknown) => (typeof v === 'string' ? maskText(v) : v))) as JsonObject;
 }
 
 /** Records a change made by the request's key. */

@@ -5,6 +5,7 @@ import { authenticate, type Principal } from '../security/keys.js';
 import { can, type Permission } from '../security/roles.js';
 import type { ServiceContext } from '../service/index.js';
 import { recordAudit } from './audit.js';
+import type { KeyRateLimiter } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest { principal: Principal | null }
@@ -23,7 +24,7 @@ function bearer(req: FastifyRequest): string | undefined {
   return m ? m[1] : undefined;
 }
 
-export function registerAuth(app: FastifyInstance, ctx: ServiceContext): void {
+export function registerAuth(app: FastifyInstance, ctx: ServiceContext, limiter: KeyRateLimiter): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
     const config = req.routeOptions.config;
@@ -38,6 +39,7 @@ export function registerAuth(app: FastifyInstance, ctx: ServiceContext): void {
       }
       throw e;
     }
+    limiter.take(req.principal.keyId);
     const permission = config.permission;
     if (!permission || !can(req.principal.role, permission)) {
       throw new AndonError('forbidden', `the ${req.principal.role} role may not ${req.method} ${req.routeOptions.url}`, { role: req.principal.role, needs: permission ?? null });

@@ -25,6 +25,10 @@ export function keyRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     return reply.code(201).send({ ...publicKey(record), key });
   });
 
+  app.get('/api/v1/me', {
+    config: { permission: 'me:read' }, schema: { tags: ['keys'], summary: 'Who the presented key is: tenant, key, role and deployment scopes (for clients to show what a role may do)' },
+  }, async (req) => principalOf(req));
+
   app.get('/api/v1/keys', {
     config: { permission: 'keys:manage' }, schema: { tags: ['keys'], summary: 'List keys (never their secrets)' },
   }, async (req) => ({ items: (await ctx.meta.apiKeys.list(principalOf(req).tenantId)).map(publicKey) }));
