@@ -14,6 +14,8 @@ declare module 'fastify' {
     permission?: Permission;
     /** Open to everyone (health, metrics, docs, the dashboard). */
     public?: boolean;
+    /** Where the route names a deployment, so a key scoped to other deployments is refused before anything runs. */
+    deployment?: 'params.name' | 'params.model' | 'query.deployment';
   }
 }
 
@@ -43,6 +45,10 @@ export function registerAuth(app: FastifyInstance, ctx: ServiceContext, limiter:
     const permission = config.permission;
     if (!permission || !can(req.principal.role, permission)) {
       throw new AndonError('forbidden', `the ${req.principal.role} role may not ${req.method} ${req.routeOptions.url}`, { role: req.principal.role, needs: permission ?? null });
+    }
+    if (config.deployment) {
+      const [where, field] = config.deployment.split('.') as ['params' | 'query', string];
+      checkDeploymentScope(req, String((req[where] as Record<string, unknown> | undefined)?.[field] ?? ''));
     }
   });
 }

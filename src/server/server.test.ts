@@ -19,7 +19,7 @@ async function readEvents(s: TestServer, jobId: string): Promise<{ event: string
   });
 }
 
-async function train(s: TestServer, seed: number): Promise<{ job: any; events: { event: string; data: any }[] }> {
+async function train(s: TestServer, seed: number): Promise<{ job: any; events: { event: string; id?: string; data: any }[] }> {
   const started = await s.call('POST', '/api/v1/jobs', { json: { dataset: 'machines', target: 'Machine failure', model: 'pm', template: 'predictive-maintenance', epochs: 4, seed, exclude: LEAKY } });
   assert.equal(started.status, 202, started.text);
   const events = await readEvents(s, started.body.id);

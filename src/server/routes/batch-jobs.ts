@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { batchJobOutput, cancelBatchJob, getBatchJob, listBatchJobs, startBatchJob, type ServiceContext } from '../../service/index.js';
 import { JOB_STATUSES, type JobStatus } from '../../store/index.js';
-import { checkDeploymentScope, principalOf } from '../auth.js';
+import { principalOf } from '../auth.js';
 import { audit } from '../audit.js';
 import { rawBody, readAll } from '../body.js';
 import { name, page } from '../schemas.js';
@@ -11,13 +11,12 @@ const params = { type: 'object', properties: { id: { type: 'string', maxLength: 
 
 export function batchJobRoutes(app: FastifyInstance, ctx: ServiceContext, opts: { maxUploadBytes: number }): void {
   app.post<{ Querystring: { deployment: string; filename?: string } }>('/api/v1/batch-jobs', {
-    config: { permission: 'batch:write' },
+    config: { permission: 'batch:write', deployment: 'query.deployment' },
     schema: {
       tags: ['batch jobs'], summary: 'Predict every row of a file (the raw body: text/csv, application/octet-stream or JSON lines) as a job; the version is pinned at start',
       querystring: { type: 'object', required: ['deployment'], additionalProperties: false, properties: { deployment: name, filename: { type: 'string', maxLength: 255 } } },
     },
   }, async (req, reply) => {
-    checkDeploymentScope(req, req.query.deployment);
     const p = principalOf(req);
     const bytes = await readAll(rawBody(req, opts.maxUploadBytes), opts.maxUploadBytes);
     const job = await startBatchJob(ctx, p.tenantId, { deployment: req.query.deployment, bytes, filename: req.query.filename, actor: p.keyId, maxBytes: opts.maxUploadBytes });

@@ -1,7 +1,7 @@
 // /api/v1/deployments: what each endpoint serves (alias or pinned version, batching) and predict by column name.
 import type { FastifyInstance } from 'fastify';
 import { createDeployment, deleteDeployment, getDeployment, listDeployments, predict, updateDeployment, type ServiceContext } from '../../service/index.js';
-import { checkDeploymentScope, principalOf } from '../auth.js';
+import { principalOf } from '../auth.js';
 import { audit } from '../audit.js';
 import type { ServerMetrics } from '../metrics.js';
 import { name, page, versionRef } from '../schemas.js';
@@ -56,13 +56,12 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext, metr
   });
 
   app.post<{ Params: { name: string }; Body: { rows: Record<string, unknown>[] } }>('/api/v1/deployments/:name/predict', {
-    config: { permission: 'predict' },
+    config: { permission: 'predict', deployment: 'params.name' },
     schema: {
       tags: ['deployments'], summary: 'Predict rows given by column name; answers the label and class probabilities (or the value) and the version that answered',
       params, body: { type: 'object', required: ['rows'], additionalProperties: false, properties: { rows: { type: 'array', items: { type: 'object' } } } },
     },
   }, async (req) => {
-    checkDeploymentScope(req, req.params.name);
     const started = performance.now();
     try {
       const r = await predict(ctx, principalOf(req).tenantId, req.params.name, req.body.rows);

@@ -9,7 +9,7 @@ import { loadVersion } from '../../service/deployments.js';
 import { checkRows, type Prediction, type ServingModel } from '../../service/serving.js';
 import type { ModelVersion } from '../../store/index.js';
 import type { ColumnKind } from '../../runtime/index.js';
-import { checkDeploymentScope, principalOf } from '../auth.js';
+import { principalOf } from '../auth.js';
 import type { ServerMetrics } from '../metrics.js';
 import { name } from '../schemas.js';
 import { predict } from '../../service/index.js';
@@ -34,7 +34,6 @@ const modelParams = { type: 'object', properties: { model: name, version: { type
 /** The version a request names: the deployment's current one, or another version of the same model. */
 async function target(ctx: ServiceContext, req: FastifyRequest<{ Params: { model: string; version?: string } }>): Promise<{ model: string; version: ModelVersion }> {
   const t = principalOf(req).tenantId;
-  checkDeploymentScope(req, req.params.model);
   if (req.params.version === undefined) {
     const r = await resolveDeployment(ctx, t, req.params.model);
     return { model: r.model, version: r.version };
@@ -101,7 +100,7 @@ export function oipRoutes(app: FastifyInstance, ctx: ServiceContext, metrics: Se
 
   for (const base of ['/v2/models/:model', '/v2/models/:model/versions/:version']) {
     app.get<{ Params: { model: string; version?: string } }>(base, {
-      config: { permission: 'deployments:read' }, schema: { tags, summary: 'Model metadata: inputs (one per raw column) and outputs', params: modelParams },
+      config: { permission: 'deployments:read', deployment: 'params.model' }, schema: { tags, summary: 'Model metadata: inputs (one per raw column) and outputs', params: modelParams },
     }, async (req) => {
       const { version } = await target(ctx, req);
       const m = await loadVersion(ctx, principalOf(req).tenantId, version);
@@ -114,7 +113,7 @@ export function oipRoutes(app: FastifyInstance, ctx: ServiceContext, metrics: Se
     });
 
     app.get<{ Params: { model: string; version?: string } }>(`${base}/ready`, {
-      config: { permission: 'deployments:read' }, schema: { tags, summary: 'Model readiness (200 ready, 4xx not)', params: modelParams },
+      config: { permission: 'deployments:read', deployment: 'params.model' }, schema: { tags, summary: 'Model readiness (200 ready, 4xx not)', params: modelParams },
     }, async (req, reply) => {
       const { version } = await target(ctx, req);
       await loadVersion(ctx, principalOf(req).tenantId, version);
@@ -122,7 +121,7 @@ export function oipRoutes(app: FastifyInstance, ctx: ServiceContext, metrics: Se
     });
 
     app.post<{ Params: { model: string; version?: string }; Body: InferRequest }>(`${base}/infer`, {
-      config: { permission: 'predict' }, schema: { tags, summary: 'Inference: one tensor per input column', params: modelParams, body: inferBody },
+      config: { permission: 'predict', deployment: 'params.model' }, schema: { tags, summary: 'Inference: one tensor per input column', params: modelParams, body: inferBody },
     }, async (req) => {
       const started = performance.now();
       const t = principalOf(req).tenantId;
