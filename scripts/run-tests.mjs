@@ -1,4 +1,4 @@
-// Runs every *.test.ts under src/ and test/ with node's test runner (TypeScript through tsx).
+// Runs every *.test.ts under src/, test/ and web/ with node's test runner (TypeScript through tsx).
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -7,14 +7,14 @@ function findTests(dir, out = []) {
   if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) findTests(p, out);
+    if (statSync(p).isDirectory()) { if (name !== 'node_modules' && name !== 'dist') findTests(p, out); }
     else if (name.endsWith('.test.ts')) out.push(p);
   }
   return out;
 }
 
 const filter = process.argv.slice(2);
-let files = [...findTests('src'), ...findTests('test')].sort();
+let files = [...findTests('src'), ...findTests('test'), ...findTests('web')].sort();
 if (filter.length) files = files.filter((f) => filter.some((s) => f.includes(s)));
 if (!files.length) {
   console.error('no test files matched');
