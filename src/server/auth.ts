@@ -46,6 +46,10 @@ export function registerAuth(app: FastifyInstance, ctx: ServiceContext, limiter:
     if (!permission || !can(req.principal.role, permission)) {
       throw new AndonError('forbidden', `the ${req.principal.role} role may not ${req.method} ${req.routeOptions.url}`, { role: req.principal.role, needs: permission ?? null });
     }
+    // Reading keys or the audit trail is itself audited: who looked, when, from where.
+    if ((permission === 'keys:manage' || permission === 'audit:read') && req.method === 'GET') {
+      await recordAudit(ctx, req.principal.tenantId, { actor: req.principal.keyId, action: 'admin.access', objectType: 'route', objectId: req.routeOptions.url, address: req.ip, details: { key: req.principal.keyName } });
+    }
     if (config.deployment) {
       const [where, field] = config.deployment.split('.') as ['params' | 'query', string];
       checkDeploymentScope(req, String((req[where] as Record<string, unknown> | undefined)?.[field] ?? ''));

@@ -80,6 +80,9 @@ describe('security, as an attacker would test it', () => {
     // The failed attempts of a known key are audited.
     const failed = await s.call('GET', '/api/v1/audit?action=auth.failed');
     assert.ok(failed.body.items.some((e: { details: { reason: string } }) => e.details.reason === 'revoked'));
+    // Reading the keys was recorded too.
+    const access = await s.call('GET', '/api/v1/audit?action=admin.access');
+    assert.ok(access.body.items.some((e: { objectId: string }) => e.objectId === '/api/v1/keys'));
   });
 
   test('a viewer on every mutating route: 403, and nothing changes', async () => {
