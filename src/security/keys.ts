@@ -65,21 +65,26 @@ function parseGiven(key: string): { key: string; prefix: string; hash: string } 
 const TOUCH_EVERY_MS = 60_000;
 
 /**
- * The principal of a presented key. Every failure is the same `unauthenticated` to the caller (no hint
+ * The principal of a presented key; `lookup` may cache the row by prefix (revocation and expiry are still
+ * checked on every request against the row it returns). Every failure is the same `unauthenticated` to the caller (no hint
  * whether a prefix exists); `reason` in the error details is for the audit log only.
  */
-export async function authenticate(meta: MetaStore, presented: string | undefined, now = new Date()): Promise<Principal> {
+export async function authenticate(meta: MetaStore, presented: string | undefined, now = new Date(),
+  lookup: (prefix: string, load: () => Promise<ApiKey | null>) => Promise<ApiKey | null> = (_p, load) => load()): Promise<Principal> {
   const fail = (reason: string, key?: ApiKey) => new AndonError('unauthenticated', 'a valid API key is required (Authorization: Bearer <key>)', {}, { reason, tenantId: key?.tenantId, keyId: key?.id });
   if (!presented) throw fail('missing');
   const m = KEY_FORMAT.exec(presented);
   if (!m) throw fail('malformed');
-  const key = await meta.apiKeys.findByPrefixAcrossTenants(m[1]);
+  const key = await lookup(m[1], () => meta.apiKeys.findByPrefixAcrossTenants(m[1]));
   if (!key) throw fail('unknown');
   const a = Buffer.from(hashKey(presented), 'hex'), b = Buffer.from(key.keyHash, 'hex');
   if (a.length !== b.length || !timingSafeEqual(a, b)) throw fail('wrong_secret', key);
   if (key.revokedAt) throw fail('revoked', key);
   if (key.expiresAt && Date.parse(key.expiresAt) <= now.getTime()) throw fail('expired', key);
-  if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) > TOUCH_EVERY_MS) await meta.apiKeys.touch(key.tenantId, key.id);
+  if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) > TOUCH_EVERY_MS) {
+    key.lastUsedAt = now.toISOString(); // the cached row too, so a cached key is touched once a minute, not per request
+    await meta.apiKeys.touch(key.tenantId, key.id);
+  }
   return { tenantId: key.tenantId, keyId: key.id, keyName: key.name, role: key.role, scopes: key.scopes };
 }
 

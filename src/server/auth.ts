@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AndonError } from '../errors.js';
 import { authenticate, type Principal } from '../security/keys.js';
+import type { ApiKey } from '../store/index.js';
 import { can, type Permission } from '../security/roles.js';
 import type { ServiceContext } from '../service/index.js';
 import { recordAudit } from './audit.js';
@@ -32,7 +33,7 @@ export function registerAuth(app: FastifyInstance, ctx: ServiceContext, limiter:
     const config = req.routeOptions.config;
     if (config.public || !req.routeOptions.url) return; // unknown routes fall through to the 404 handler
     try {
-      req.principal = await authenticate(ctx.meta, bearer(req));
+      req.principal = await authenticate(ctx.meta, bearer(req), new Date(), (prefix, load) => ctx.lookups.keys.get(prefix, load) as Promise<ApiKey | null>);
     } catch (e) {
       const internal = (e as AndonError).internal ?? {};
       // A failed sign-in with a real key's prefix is recorded in that key's tenant: someone holds part of it.

@@ -5,6 +5,7 @@ import type { LocalQueueOptions } from '../store/queue/local.js';
 import { consumeBatch, recoverBatchJobs } from './batch-jobs.js';
 import { consumeTraining, recoverJobs } from './jobs.js';
 import { ModelCache } from './serving.js';
+import { LookupCaches } from './lookup-cache.js';
 import { loadMasterKey } from '../security/master-key.js';
 
 export interface ServiceOptions {
@@ -29,6 +30,8 @@ export interface ServiceOptions {
   masterKey?: string;
   /** How many loaded model versions to keep in memory (default 16). */
   modelCacheSize?: number;
+  /** How long another replica's changes to keys, deployments and aliases may take to be seen here (default 1000 ms). */
+  lookupTtlMs?: number;
 }
 
 export interface ServiceContext {
@@ -40,6 +43,7 @@ export interface ServiceContext {
   /** Training checkpoints: `<checkpointRoot>/<tenant>/<job>`. */
   readonly checkpointRoot: string;
   readonly models: ModelCache;
+  readonly lookups: LookupCaches;
   close(): Promise<void>;
 }
 
@@ -57,6 +61,7 @@ export async function createServiceContext(options: ServiceOptions): Promise<Ser
     stores, meta: stores.meta, blobs: stores.blobs, queue: stores.queue, home,
     checkpointRoot: join(home, 'checkpoints'),
     models,
+    lookups: new LookupCaches(options.lookupTtlMs ?? 1000),
     close: () => (closed ??= (async () => {
       await stores.close();
       await models.close();

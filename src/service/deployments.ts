@@ -62,26 +62,32 @@ export async function updateDeployment(ctx: ServiceContext, tenantId: string, na
   const retarget = patch.alias !== undefined || patch.version !== undefined;
   const t = retarget ? await target(ctx, tenantId, d.modelId, d.modelId, patch.alias, patch.version) : {};
   const updated = await ctx.meta.deployments.update(tenantId, d.id, { ...t, ...(patch.batching !== undefined ? { batching: patch.batching } : {}) });
+  ctx.lookups.deployments.delete(`${tenantId}/${name}`);
   return view(ctx, tenantId, updated);
 }
 
 export async function deleteDeployment(ctx: ServiceContext, tenantId: string, name: string): Promise<void> {
   const d = await byName(ctx, tenantId, name);
   await ctx.meta.deployments.delete(tenantId, d.id);
+  ctx.lookups.deployments.delete(`${tenantId}/${name}`);
 }
 
-/** The version a deployment serves right now: its pinned version, or where its alias points at this moment. */
+/**
+ * The version a deployment serves right now: its pinned version, or where its alias points at this moment.
+ * This runs on every prediction, so it reads through the context's short-lived lookup caches (see lookup-cache.ts).
+ */
 export async function resolveDeployment(ctx: ServiceContext, tenantId: string, name: string): Promise<{ deployment: Deployment; model: string; version: ModelVersion }> {
-  const d = await byName(ctx, tenantId, name);
-  const model = await ctx.meta.models.get(tenantId, d.modelId);
+  const c = ctx.lookups;
+  const d = await c.deployments.get(`${tenantId}/${name}`, () => byName(ctx, tenantId, name)) as Deployment;
+  const model = await c.modelNames.get(`${tenantId}/${d.modelId}`, async () => (await ctx.meta.models.get(tenantId, d.modelId))?.name ?? null);
   if (!model) throw notFound('model', d.modelId);
-  const version = d.targetVersionId
-    ? await ctx.meta.models.getVersion(tenantId, d.targetVersionId)
-    : await ctx.meta.models.resolve(tenantId, d.modelId, { alias: d.targetAlias! });
+  const versionId = d.targetVersionId
+    ?? await c.aliases.get(`${tenantId}/${d.modelId}/${d.targetAlias}`, async () => (await ctx.meta.models.getAlias(tenantId, d.modelId, d.targetAlias!))?.versionId ?? null);
+  const version = versionId ? await c.versions.get(`${tenantId}/${versionId}`, () => ctx.meta.models.getVersion(tenantId, versionId)) as ModelVersion | null : null;
   if (!version) {
-    throw new AndonError('unavailable', `deployment "${name}" serves ${model.name}@${d.targetAlias ?? d.targetVersionId}, which points at no version yet`, { deployment: name, alias: d.targetAlias });
+    throw new AndonError('unavailable', `deployment "${name}" serves ${model}@${d.targetAlias ?? d.targetVersionId}, which points at no version yet`, { deployment: name, alias: d.targetAlias });
   }
-  return { deployment: d, model: model.name, version };
+  return { deployment: d, model, version };
 }
 
 /** The loaded model of a version: from the process cache, or read from the blob store. */

@@ -35,12 +35,15 @@ export async function promote(ctx: ServiceContext, tenantId: string, name: strin
   const target = await modelVersion(ctx, tenantId, model, version);
   const expectedVersionId = options.expected === undefined ? undefined
     : options.expected === null ? null : (await modelVersion(ctx, tenantId, model, options.expected)).id;
-  return ctx.meta.models.setAlias(tenantId, model.id, alias, target.id, { actor, ...(expectedVersionId !== undefined ? { expectedVersionId } : {}) });
+  const moved = await ctx.meta.models.setAlias(tenantId, model.id, alias, target.id, { actor, ...(expectedVersionId !== undefined ? { expectedVersionId } : {}) });
+  ctx.lookups.aliases.delete(`${tenantId}/${model.id}/${alias}`);
+  return moved;
 }
 
 export async function removeAlias(ctx: ServiceContext, tenantId: string, name: string, alias: string, actor: string | null): Promise<void> {
   const model = await modelByName(ctx, tenantId, name);
   await ctx.meta.models.removeAlias(tenantId, model.id, alias, { actor });
+  ctx.lookups.aliases.delete(`${tenantId}/${model.id}/${alias}`);
 }
 
 export async function aliasHistory(ctx: ServiceContext, tenantId: string, name: string, alias?: string): Promise<AliasChange[]> {

@@ -40,6 +40,7 @@ export function keyRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const key = await ctx.meta.apiKeys.get(p.tenantId, req.params.id);
     if (!key) throw new AndonError('not_found', `api key "${req.params.id}" not found`, { api_key: req.params.id });
     const revoked = await ctx.meta.apiKeys.revoke(p.tenantId, key.id);
+    ctx.lookups.keys.delete(key.prefix);
     await audit(ctx, req, 'key.revoke', 'api_key', key.id, { prefix: key.prefix });
     return publicKey(revoked);
   });

@@ -1,0 +1,53 @@
+// Short-lived caches for the lookups on every prediction (API key, deployment, alias) and a cache of immutable version rows.
+//
+// The database stays the truth. Writes made through this process drop the entries they change at once
+// (revoking a key, moving an alias, changing a deployment), so a single server sees every change on the
+// next request; other replicas see it within `ttlMs` (default 1 s). Version rows never change, so they are
+// kept until evicted.
+
+interface Entry<T> { value: Promise<T>; expires: number }
+
+export class TtlCache<T> {
+  private readonly entries = new Map<string, Entry<T>>();
+  constructor(private readonly ttlMs: number, private readonly capacity = 10_000, private readonly now: () => number = () => performance.now()) {}
+
+  get(key: string, load: () => Promise<T>): Promise<T> {
+    const t = this.now();
+    const hit = this.entries.get(key);
+    if (hit && hit.expires > t) return hit.value;
+    const value = load();
+    const entry = { value, expires: t + this.ttlMs };
+    this.entries.set(key, entry);
+    // A failed load is not remembered.
+    value.catch(() => { if (this.entries.get(key) === entry) this.entries.delete(key); });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    return value;
+  }
+
+  delete(key: string): void { this.entries.delete(key); }
+
+  /** Drops every entry whose key starts with `prefix`. */
+  invalidate(prefix: string): void {
+    for (const k of this.entries.keys()) if (k.startsWith(prefix)) this.entries.delete(k);
+  }
+
+  clear(): void { this.entries.clear(); }
+}
+
+export class LookupCaches {
+  /** key prefix → ApiKey row; by deployment: `tenant/name` → Deployment row; `tenant/model/alias` → version id. */
+  readonly keys: TtlCache<unknown>;
+  readonly deployments: TtlCache<unknown>;
+  readonly aliases: TtlCache<string | null>;
+  /** `tenant/versionId` → ModelVersion row; `tenant/modelId` → model name (immutable). */
+  readonly versions: TtlCache<unknown>;
+  readonly modelNames: TtlCache<string | null>;
+
+  constructor(ttlMs = 1000) {
+    this.keys = new TtlCache(ttlMs);
+    this.deployments = new TtlCache(ttlMs);
+    this.aliases = new TtlCache(ttlMs);
+    this.versions = new TtlCache(Number.POSITIVE_INFINITY, 1000);
+    this.modelNames = new TtlCache(Number.POSITIVE_INFINITY, 1000);
+  }
+}
