@@ -1,13 +1,16 @@
 // `andon eval` and `andon predict`: score a labelled file with a model bundle, or write its predictions.
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { readBundle } from '../ml/bundle.js';
+import { readBundle, type LoadedBundle } from '../ml/bundle.js';
 import { evaluateBundle } from '../ml/evaluate-bundle.js';
 import { predictTable, type Prediction } from '../ml/predictor.js';
 import { readDataFile } from './files.js';
 
-export async function evalCommand(model: string, o: { data: string; positiveLabel?: string }) {
-  const bundle = await readBundle(model);
+/** Where the bundle comes from: a bundle directory by default, or the registry (see registry-model.ts). */
+export type BundleLoader = (model: string) => Promise<LoadedBundle>;
+
+export async function evalCommand(model: string, o: { data: string; positiveLabel?: string }, load: BundleLoader = readBundle) {
+  const bundle = await load(model);
   const { table } = await readDataFile(o.data);
   const { metrics, rows } = evaluateBundle(bundle, table, { positiveLabel: o.positiveLabel });
   return { model, task: bundle.manifest.task, rows, metrics };
@@ -19,8 +22,8 @@ export function formatEval(r: Awaited<ReturnType<typeof evalCommand>>): string {
   return lines.join('\n');
 }
 
-export async function predictCommand(model: string, o: { input: string; output?: string }): Promise<string | null> {
-  const bundle = await readBundle(model);
+export async function predictCommand(model: string, o: { input: string; output?: string }, load: BundleLoader = readBundle): Promise<string | null> {
+  const bundle = await load(model);
   const { table } = await readDataFile(o.input);
   const predictions = predictTable(bundle, table);
   if (!o.output) return predictions.map((p) => JSON.stringify(p)).join('\n');
