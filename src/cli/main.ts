@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runDemo } from './demo.js';
 import { readConfig } from './config.js';
-import { startServer } from './serve.js';
+import { startServer, startWorker } from './serve.js';
 import { collectType, formatProfile, profileFile } from './profile.js';
 import { formatTrainResult, trainCommand } from './train.js';
 import { evalCommand, formatEval, predictCommand, type BundleLoader } from './model-commands.js';
@@ -34,9 +34,19 @@ program.command('serve')
   .description('run the HTTP server (PORT, default 8080; ANDON_HOME, default ./.andon); an empty home gets a tenant and an admin key')
   .option('--port <n>', 'port to listen on (0: any free port)', (v) => { const n = Number(v); if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number'); return n; })
   .option('--demo', 'on an empty home, also create the demo workspace: data, a trained model, a deployment')
-  .action(async (o: { port?: number; demo?: boolean }) => {
-    const server = await startServer(readConfig(process.env, o.port === undefined ? {} : { port: o.port }), { demo: o.demo });
+  .option('--no-jobs', 'do not run training and batch jobs in this process (an `andon worker` runs them)')
+  .action(async (o: { port?: number; demo?: boolean; jobs: boolean }) => {
+    const server = await startServer(readConfig(process.env, o.port === undefined ? {} : { port: o.port }), { demo: o.demo, runJobs: o.jobs });
     const stop = () => { server.close().then(() => process.exit(0), () => process.exit(1)); };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program.command('worker')
+  .description('run training and batch jobs for a home whose server was started with --no-jobs (one worker per embedded home)')
+  .action(async () => {
+    const worker = await startWorker(readConfig(process.env));
+    const stop = () => { worker.close().then(() => process.exit(0), () => process.exit(1)); };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });

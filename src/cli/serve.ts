@@ -16,17 +16,32 @@ export interface ServeOptions {
   say?: (line: string) => void;
   /** Fastify logger option; default JSON lines on stdout at the configured level. */
   logger?: ServerOptions['logger'];
+  /** Run training and batch jobs in this process (default true); false when an `andon worker` runs them. */
+  runJobs?: boolean;
   /** Further server options (rate limits, the dashboard folder) for tests and embedding. */
   server?: Partial<ServerOptions>;
 }
 
-export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
-  const say = options.say ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const ctx = await createServiceContext({
+function openContext(config: Config, runJobs: boolean): Promise<ServiceContext> {
+  return createServiceContext({
     home: config.home,
     ...(config.masterKey ? { masterKey: config.masterKey } : {}),
     urls: { ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), ...(config.blobUrl ? { blobUrl: config.blobUrl } : {}), ...(config.queueUrl ? { queueUrl: config.queueUrl } : {}) },
+    // Recovery hands back every job left running: only the process that runs jobs may do it.
+    consume: runJobs, recover: runJobs,
   });
+}
+
+/** `andon worker`: the job consumer alone, for a server started with --no-jobs. */
+export async function startWorker(config: Config, say: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<{ ctx: ServiceContext; close(): Promise<void> }> {
+  const ctx = await openContext(config, true);
+  say(`Andon worker running training and batch jobs for ${config.home}`);
+  return { ctx, close: () => ctx.close() };
+}
+
+export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
+  const say = options.say ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const ctx = await openContext(config, options.runJobs ?? true);
   let server: AndonServer;
   let boot: Bootstrap;
   try {

@@ -17,8 +17,8 @@ const LEAKY = ['UDI', 'Product ID', 'TWF', 'HDF', 'PWF', 'OSF', 'RNF'];
 interface Proc { child: ChildProcess; url: string }
 
 /** Starts `andon serve` in its own process on a random port and waits for its "listening" line. */
-async function serve(home: string): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {
+async function serve(home: string, args: string[] = ['serve']): Promise<Proc> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     env: { ...process.env, ANDON_HOME: home, PORT: '0', HOST: '127.0.0.1', ANDON_BOOTSTRAP_KEY: TEST_ADMIN_KEY, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -26,7 +26,7 @@ async function serve(home: string): Promise<Proc> {
     let err = '';
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(err);
+      const m = /listening on (http:\/\/\S+)/.exec(err) ?? /(worker) running/.exec(err);
       if (m) resolve(m[1]);
     });
     child.on('exit', (code) => reject(new Error(`andon serve exited with ${code}: ${err}`)));
@@ -126,5 +126,28 @@ describe('kill -9 and restart', () => {
     // Each move starts where the previous one ended: no move was half-applied.
     for (let i = 1; i < history.length; i++) assert.equal(history[i].fromVersionId, history[i - 1].toVersionId, `history entry ${i}`);
     assert.equal((await call(p, 'GET', '/health/ready')).status, 200);
+  });
+});
+
+describe('andon serve --no-jobs with an andon worker', () => {
+  test('the server queues, the worker trains, the server serves the result', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'andon-worker-'));
+    const server = await serve(home, ['serve', '--no-jobs']);
+    let worker: Proc | null = null;
+    try {
+      await upload(server, 'machines', ai4iCsv(1200, 7));
+      const job = (await call(server, 'POST', '/api/v1/jobs', { dataset: 'machines', target: 'Machine failure', model: 'pm', epochs: 2, exclude: LEAKY })).body;
+      // Nobody runs it yet.
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal((await call(server, 'GET', `/api/v1/jobs/${job.id}`)).body.status, 'queued');
+      worker = await serve(home, ['worker']);
+      const done = await waitJob(server, job.id);
+      assert.equal(done.status, 'succeeded', done.error ?? '');
+      assert.equal((await call(server, 'GET', '/api/v1/models/pm')).body.versions.length, 1);
+    } finally {
+      if (worker) await kill9(worker);
+      await kill9(server);
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });
