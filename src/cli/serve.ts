@@ -35,8 +35,11 @@ function openContext(config: Config, runJobs: boolean): Promise<ServiceContext> 
 /** `andon worker`: the job consumer alone, for a server started with --no-jobs. */
 export async function startWorker(config: Config, say: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<{ ctx: ServiceContext; close(): Promise<void> }> {
   const ctx = await openContext(config, true);
+  // The queue's poll timer does not hold the process open (a server's listening socket does); a worker has
+  // nothing else, so it keeps itself alive until it is closed.
+  const alive = setInterval(() => {}, 60_000);
   say(`Andon worker running training and batch jobs for ${config.home}`);
-  return { ctx, close: () => ctx.close() };
+  return { ctx, close: async () => { clearInterval(alive); await ctx.close(); } };
 }
 
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {

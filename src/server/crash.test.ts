@@ -35,6 +35,7 @@ async function serve(home: string, args: string[] = ['serve']): Promise<Proc> {
 }
 
 function kill9(p: Proc): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => { p.child.once('exit', () => resolve()); p.child.kill('SIGKILL'); });
 }
 
@@ -144,6 +145,7 @@ describe('andon serve --no-jobs with an andon worker', () => {
       const done = await waitJob(server, job.id);
       assert.equal(done.status, 'succeeded', done.error ?? '');
       assert.equal((await call(server, 'GET', '/api/v1/models/pm')).body.versions.length, 1);
+      assert.equal(worker.child.exitCode, null, 'the worker keeps running, waiting for the next job');
     } finally {
       if (worker) await kill9(worker);
       await kill9(server);
