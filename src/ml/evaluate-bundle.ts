@@ -26,7 +26,7 @@ export function evaluateBundle(b: LoadedBundle, table: Table, o: EvalOptions = {
       return v;
     });
     const scored = scoreOutputs({ kind: 'regression', name: 'rul' }, outputs, truth, {
-      labels: [], scaling: m.target_scaling, units: groups!.map(String),
+      labels: [], scaling: m.target_scaling, units: groups!.map(String), cap: m.rul.cap,
     });
     return { metrics: scored.metrics, rows: truth.length };
   }

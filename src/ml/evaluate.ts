@@ -18,6 +18,8 @@ export interface ScoreOptions {
   targetsScaled?: boolean;
   /** RUL: the unit of each row, to score each unit's last row. */
   units?: ArrayLike<number | string>;
+  /** RUL: the cap the targets were clipped at in training; predictions are clipped to [0, cap] as they are served. */
+  cap?: number;
 }
 
 export interface Scored { metrics: Metrics; threshold?: number; positiveLabel?: string; predictions: Float32Array }
@@ -44,10 +46,18 @@ export function scoreOutputs(task: Pick<ResolvedTask, 'kind' | 'name'>, raw: Flo
   }
   const s = o.scaling ?? { mean: 0, std: 1 };
   const unscale = (v: number) => v * s.std + s.mean;
-  const yPred = Float32Array.from(raw, (v) => (task.name === 'rul' ? Math.max(0, unscale(v)) : unscale(v)));
+  const yPred = Float32Array.from(raw, (v) => (task.name === 'rul' ? rulValue(unscale(v), o.cap) : unscale(v)));
   const yTrue = Float64Array.from(targets, (v) => (o.targetsScaled ? unscale(v) : v));
   const metrics = task.name === 'rul'
     ? computeMetrics({ task: 'rul', yTrue, yPred, ...(o.units ? { units: o.units } : { lastRows: Int32Array.from(yTrue.keys()) }) })
     : computeMetrics({ task: 'regression', yTrue, yPred });
   return { metrics, predictions: yPred };
+}
+
+/**
+ * A predicted remaining life: never negative, and never above the cap the training targets were clipped at — the
+ * model learned nothing beyond it, so a larger output is extrapolation, not information.
+ */
+export function rulValue(v: number, cap?: number): number {
+  return Math.min(Math.max(0, v), cap ?? Infinity);
 }

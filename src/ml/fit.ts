@@ -7,6 +7,9 @@ import { stratifiedSplit, randomSplit, groupSplit } from '../data/split.js';
 import { makeWindows, lastWindowPerGroup, type Windows } from '../data/windows.js';
 import { SpecModel, type ModelSpec, type LayerSpec, type InputSpec } from './spec.js';
 import { train, type Objective, type TrainOptions, type ProgressEvent, type TrainingSet } from './trainer.js';
+import { averagePrecisionScore } from './selection.js';
+import { unrelatedColumns } from './relevance.js';
+import { positiveClass } from './metrics.js';
 import { resolveTask, targetValues, type ResolvedTask, type TaskRequest } from './task.js';
 import { defaultTemplate, getTemplate, type Template, type TrainingDefaults } from './templates.js';
 import { featureSet, windowSet, predictAll } from './dataset.js';
@@ -50,7 +53,7 @@ export interface FittedModel { manifest: ModelManifest; model: SpecModel; pipeli
 /** Trains on `table` following the template (or the task's default one) and the user's overrides. */
 export async function fitModel(table: Table, opts: FitOptions): Promise<FittedModel> {
   const seed = opts.seed ?? 0;
-  const task = resolveTask(table, opts);
+  let task = resolveTask(table, opts);
   const template = opts.template ? getTemplate(opts.template) : defaultTemplate(task.name);
   if (!template.tasks.includes(task.name)) {
     throw new AndonError('invalid_input', `template "${template.name}" trains ${template.tasks.join('/')}, but the task is ${task.name}`);
@@ -72,14 +75,22 @@ export async function fitModel(table: Table, opts: FitOptions): Promise<FittedMo
       : randomSplit(data, { fractions, seed });
   if (split.train.length === 0 || split.validation.length === 0) throw new AndonError('empty_input', 'too few rows to hold out validation rows');
   const trainTable = data.take(split.train), validTable = data.take(split.validation);
+  const trainTargets = pick(targets, split.train), validTargets = pick(targets, split.validation);
 
+  if (template.rul?.dropUnrelated && task.name === 'rul') {
+    // A window model sees every reading of every step, so a column of pure noise lets it memorise the training
+    // units instead of learning wear; columns with no relation to the remaining life are left out of the features.
+    // They stay in the input schema: requests carry the columns of the file the model was trained on, and the
+    // fitted pipeline (which lists the columns it reads) simply ignores these.
+    const drop = new Set(unrelatedColumns(trainTable, task.numeric, trainTargets));
+    if (drop.size) task = { ...task, numeric: task.numeric.filter((c) => !drop.has(c)) };
+  }
   const pipeline = buildPipeline(task, template, opts);
   pipeline.fit(trainTable);
   const rng = new E.Rng(seed);
   let trainSet: TrainingSet, validSet: TrainingSet, input: InputSpec;
   let scaling: { mean: number; std: number } | undefined;
   let validUnits: (string | number | null)[] | undefined;
-  const trainTargets = pick(targets, split.train), validTargets = pick(targets, split.validation);
 
   if (task.name === 'rul') {
     const tw = windowsOf(trainTable, pipeline, task, template.rul!.window, false);
@@ -104,11 +115,13 @@ export async function fitModel(table: Table, opts: FitOptions): Promise<FittedMo
   const objective: Objective = task.kind === 'classification'
     ? { kind: 'classification', classes: outputs, ...(template.balanceClasses ? { classWeights: balancedWeights(trainSet.targets as Int32Array, outputs) } : {}) }
     : { kind: 'regression', loss: 'mse' };
-  const result = await train(model, trainSet, validSet, objective, trainOptions(training, seed, opts));
+  const result = await train(model, trainSet, validSet, objective, {
+    ...trainOptions(training, seed, opts), ...selection(template, task, validSet, outputs, training.patience, opts.positiveLabel),
+  });
 
   const raw = predictAll(model, validSet, outputs);
   const scored = scoreOutputs(task, raw, validSet.targets, {
-    labels: task.labels, positiveLabel: opts.positiveLabel, tuneThreshold: template.tuneThreshold, scaling, targetsScaled: true,
+    labels: task.labels, positiveLabel: opts.positiveLabel, tuneThreshold: template.tuneThreshold, scaling, targetsScaled: true, cap,
     ...(validUnits ? { units: validUnits.map(String) } : {}),
   });
   const manifest: ModelManifest = {
@@ -175,7 +188,7 @@ export function buildPipeline(task: ResolvedTask, template: Template, opts: Pick
     const model = opts.textModel ?? t.model;
     const column = task.text[0];
     encoders.push(model === 'bag'
-      ? new TokenBagsEncoder({ column, index: { type: 'vocabulary', maxSize: t.vocabulary, minCount: 1 }, ngramBuckets: t.ngramBuckets, text: { tokenize: { wordNgrams: 2 } } })
+      ? new TokenBagsEncoder({ column, index: { type: 'vocabulary', maxSize: t.vocabulary, minCount: 1 }, ngramBuckets: t.ngramBuckets, text: { tokenize: { wordNgrams: t.wordNgrams } } })
       : new TokenSequenceEncoder({ column, index: { type: 'vocabulary', maxSize: t.vocabulary, minCount: 1 }, length: t.length }));
   }
   return new Pipeline(steps, encoders);
@@ -210,6 +223,21 @@ export function windowsOf(table: Table, pipeline: Pipeline, task: Pick<ResolvedT
   const t = new Table([...cols, table.column(task.groupColumn!), table.column(task.timeColumn!)]);
   const o = { groupColumn: task.groupColumn!, timeColumn: task.timeColumn!, featureColumns: cols.map((c) => c.name), window, pad: 'repeat-first' as const };
   return lastOnly ? lastWindowPerGroup(t, o) : makeWindows(t, o);
+}
+
+/**
+ * Training options that pick the epoch to keep (and stop) by a validation score other than the loss, when the
+ * template asks for one. A binary model with a tuned threshold is judged by how well it ranks positives above
+ * negatives (average precision): log loss keeps rising on a few unforeseeable failures (random tool breaks) while
+ * the ranking — all the tuned threshold needs — still improves, so stopping on the loss stops too early.
+ */
+function selection(template: Template, task: ResolvedTask, valid: TrainingSet, outputs: number, patience: number, positiveLabel?: string):
+  Partial<TrainOptions> {
+  if (template.selectBy !== 'average_precision' || task.kind !== 'classification' || outputs !== 2) return {};
+  const y = valid.targets as Int32Array;
+  const score = averagePrecisionScore(y, positiveClass(task.labels, y, positiveLabel));
+  if (!score) return {}; // validation rows of one class rank nothing: fall back to the loss
+  return { validationMetric: (m) => ({ average_precision: score(m, valid) }), earlyStopping: { patience, metric: 'average_precision' } };
 }
 
 function trainOptions(t: TrainingDefaults, seed: number, opts: FitOptions): TrainOptions {

@@ -5,6 +5,7 @@ import { Table } from '../data/table.js';
 import type { LoadedBundle } from './bundle.js';
 import { featureSet, predictAll, windowSet } from './dataset.js';
 import { windowsOf } from './fit.js';
+import { rulValue } from './evaluate.js';
 
 export type Prediction =
   | { label: string; probabilities: Record<string, number> }
@@ -53,7 +54,7 @@ export function toPredictions(m: LoadedBundle['manifest'], outputs: Float32Array
     });
   }
   const s = m.target_scaling ?? { mean: 0, std: 1 };
-  // Remaining life cannot be negative; other values are returned as the model says.
-  const floor = m.rul ? 0 : -Infinity;
-  return Array.from(outputs, (v, i) => ({ value: Math.max(floor, v * s.std + s.mean), ...(groups ? { group: groups[i] } : {}) }));
+  // Remaining life lies in [0, cap]; other values are returned as the model says.
+  const value = (v: number) => (m.rul ? rulValue(v * s.std + s.mean, m.rul.cap) : v * s.std + s.mean);
+  return Array.from(outputs, (v, i) => ({ value: value(v), ...(groups ? { group: groups[i] } : {}) }));
 }

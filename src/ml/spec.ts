@@ -25,6 +25,7 @@ export type LayerSpec =
   | { type: 'gru'; units: number }
   | { type: 'lstm'; units: number }
   | { type: 'last_step' }
+  | { type: 'flatten' }
   | { type: 'concat_dense' };
 
 /** A whole model: input, hidden layers, and the size of the output layer (classes, or 1 for a value). */
@@ -81,7 +82,7 @@ export class SpecModel extends E.Module {
       if (b.module) this.registerModule(String(i), b.module);
       return b;
     });
-    if (shape.steps !== null) bad('the last layer leaves a sequence: add mean_pool or last_step before the output');
+    if (shape.steps !== null) bad('the last layer leaves a sequence: add mean_pool, last_step or flatten before the output');
     if (shape.width <= 0) bad('no features reach the output layer');
     this.head = this.registerModule('head', new E.Linear(shape.width, spec.outputs, { rng }));
   }
@@ -106,7 +107,7 @@ function need<T>(v: T | undefined, what: string): T {
 function buildLayer(layer: LayerSpec, i: number, shape: Shape, input: InputSpec, rng: E.Rng): Built {
   const at = `layers[${i}] (${layer?.type})`;
   const seq = (): number => { if (shape.steps === null) bad(`${at} needs a sequence input`); return shape.steps; };
-  const flat = (): void => { if (shape.steps !== null) bad(`${at} needs features, not a sequence: add mean_pool or last_step first`); };
+  const flat = (): void => { if (shape.steps !== null) bad(`${at} needs features, not a sequence: add mean_pool, last_step or flatten first`); };
   const fn = (apply: Built['apply']): Built => ({ module: null, apply });
   switch (layer?.type) {
     case 'linear': {
@@ -163,6 +164,13 @@ function buildLayer(layer: LayerSpec, i: number, shape: Shape, input: InputSpec,
       shape.steps = null;
       return fn((h) => E.reshape(E.slice(h, 1, steps - 1, steps), [h.shape[0], h.shape[2]]));
     }
+    case 'flatten': {
+      // Every step's features side by side, oldest first: a dense layer after it weighs each step on its own.
+      const steps = seq();
+      shape.steps = null; shape.width *= steps;
+      const width = shape.width;
+      return fn((h) => E.reshape(h, [h.shape[0], width]));
+    }
     case 'conv1d': {
       const steps = seq();
       const k = positiveInt(layer.kernel, `${at}.kernel`), stride = layer.stride ?? 1, padding = layer.padding ?? 0, dilation = layer.dilation ?? 1;
@@ -202,7 +210,7 @@ function buildLayer(layer: LayerSpec, i: number, shape: Shape, input: InputSpec,
 }
 
 export const LAYER_TYPES = ['linear', 'relu', 'gelu', 'tanh', 'sigmoid', 'leaky_relu', 'dropout', 'batchnorm', 'layernorm',
-  'embedding_bag', 'embedding', 'transformer_encoder', 'mean_pool', 'conv1d', 'max_pool', 'avg_pool', 'gru', 'lstm', 'last_step', 'concat_dense'];
+  'embedding_bag', 'embedding', 'transformer_encoder', 'mean_pool', 'conv1d', 'max_pool', 'avg_pool', 'gru', 'lstm', 'last_step', 'flatten', 'concat_dense'];
 
 const channelsFirst = (h: E.Tensor) => E.transpose(h, [0, 2, 1]);
 const channelsLast = (h: E.Tensor) => E.transpose(h, [0, 2, 1]);

@@ -97,6 +97,28 @@ test('early stopping stops when validation loss rises and restores the best weig
   assert.equal(evaluationLoss(m, validation, classify, 256), losses[r.bestEpoch - 1]);
 });
 
+test('early stopping on a validation metric keeps the epoch with the highest value, whatever the loss does', async () => {
+  // A scripted metric peaks at epoch 2; the inverted validation labels make the loss alone prefer another epoch.
+  const scripted = [0.2, 0.7, 0.4, 0.6, 0.5, 0.9, 0.1];
+  const validation = quadrants(100, 8, true);
+  const m = classifier(3);
+  const seen: Float32Array[][] = [];
+  const r = await train(m, quadrants(200, 8), validation, classify, base({
+    epochs: 7, earlyStopping: { patience: 3, metric: 'score' },
+    validationMetric: (model) => { seen.push(weights(model)); return { score: scripted[seen.length - 1] }; },
+  }));
+  assert.deepEqual([r.reason, r.bestEpoch, r.epochsRun], ['early_stopped', 2, 5]);
+  const losses = r.history.map((h) => h.validationLoss!);
+  assert.notEqual(losses.indexOf(Math.min(...losses)) + 1, 2, 'the loss would have kept another epoch');
+  assert.deepEqual(weights(m), seen[1]);
+
+  await assert.rejects(train(classifier(3), quadrants(50, 8), validation, classify, base({ epochs: 2, earlyStopping: { patience: 1, metric: 'score' } })),
+    /earlyStopping\.metric needs a validation set and a validationMetric/);
+  await assert.rejects(train(classifier(3), quadrants(50, 8), validation, classify, base({
+    epochs: 2, earlyStopping: { patience: 1, metric: 'missing' }, validationMetric: () => ({ score: 1 }),
+  })), /"missing" is missing/);
+});
+
 test('cancellation: from a listener, from outside while running, and before the start', async () => {
   const ac = new AbortController();
   const events: ProgressEvent[] = [];

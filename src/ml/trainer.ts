@@ -25,8 +25,12 @@ export interface TrainOptions {
   /** Per optimizer step, except `every`, which counts epochs (default a third of them); gamma defaults to 0.1. */
   schedule?: { type: 'constant' | 'cosine' | 'step'; warmupSteps?: number; every?: number; gamma?: number; minFactor?: number };
   clipNorm?: number;
-  /** On validation loss (train loss when there is no validation set); restores the best weights at the end. */
-  earlyStopping?: { patience: number; minDelta?: number };
+  /**
+   * Keeps the weights of the best epoch and stops after `patience` epochs without a better one. Best means the
+   * lowest validation loss (train loss when there is no validation set), or, with `metric`, the highest value of
+   * that key of validationMetric's result.
+   */
+  earlyStopping?: { patience: number; minDelta?: number; metric?: string };
   seed: number;
   /** Resumable after the process dies; the last epoch is always written too. */
   checkpoint?: { dir: string; everyEpochs?: number };
@@ -52,7 +56,7 @@ export interface EpochRecord { epoch: number; trainLoss: number; validationLoss?
 export interface TrainResult {
   /** Every completed epoch, including those before a resume. */
   history: EpochRecord[];
-  /** The epoch with the lowest validation loss (train loss without validation); 0 if none completed. */
+  /** The best epoch by the early-stopping rule (by default the lowest validation loss, or train loss without validation); 0 if none completed. */
   bestEpoch: number;
   reason: 'completed' | 'early_stopped' | 'cancelled';
   epochsRun: number;
@@ -149,7 +153,8 @@ export async function train(model: SpecModel, data: TrainingSet, validation: Tra
         if (!Number.isFinite(record.validationLoss)) fail(record.validationLoss, epoch, null);
         if (opts.validationMetric) record.metrics = E.scope(() => E.noGrad(() => opts.validationMetric!(model, validation)));
       }
-      const score = record.validationLoss ?? trainLoss;
+      // Lower is better: a metric to maximise is negated, so the checkpointed bestScore keeps one meaning.
+      const score = es?.metric !== undefined ? -selectionMetric(record, es.metric) : record.validationLoss ?? trainLoss;
       const improved = loop.bestScore === null || score < loop.bestScore - (es?.minDelta ?? 0);
       if (improved) { loop.bestScore = score; loop.bestEpoch = epoch; loop.sinceBest = 0; best = snapshotState(model); }
       else loop.sinceBest++;
@@ -333,6 +338,13 @@ function identity(n: number, from = 0): Int32Array {
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 function bad(message: string): never { throw new AndonError('invalid_input', message); }
+
+/** The early-stopping metric of an epoch; a non-finite value (nothing to rank yet) counts as the worst. */
+function selectionMetric(record: EpochRecord, metric: string): number {
+  const v = record.metrics?.[metric];
+  if (typeof v !== 'number') bad(`the early-stopping metric "${metric}" is missing from validationMetric's result`);
+  return Number.isFinite(v) ? v : -Infinity;
+}
 const posInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
 
 function checkSet(set: TrainingSet, name: string, objective: Objective, outputs: number): void {
@@ -355,6 +367,7 @@ function checkInputs(model: SpecModel, data: TrainingSet, validation: TrainingSe
   if (o.optimizer.weightDecay !== undefined && !(o.optimizer.weightDecay >= 0)) bad('weightDecay must be >= 0');
   if (o.clipNorm !== undefined && !(o.clipNorm > 0)) bad('clipNorm must be positive');
   if (o.earlyStopping && !posInt(o.earlyStopping.patience)) bad('earlyStopping.patience must be a positive integer');
+  if (o.earlyStopping?.metric !== undefined && (!validation || !o.validationMetric)) bad('earlyStopping.metric needs a validation set and a validationMetric');
   if (o.checkpoint && (!o.checkpoint.dir || (o.checkpoint.everyEpochs !== undefined && !posInt(o.checkpoint.everyEpochs)))) bad('checkpoint needs a dir and a positive everyEpochs');
   if (objective.kind === 'classification') {
     if (objective.classes !== outputs) bad(`the objective has ${objective.classes} classes but the model ${outputs} outputs`);

@@ -3,7 +3,7 @@ import { AndonError } from '../../errors.js';
 import { LAYER_TYPES, type LayerSpec, type SpecModel } from '../spec.js';
 import { ExportContext, type Value } from './context.js';
 import { Graph, FLOAT, INT64 } from './graph.js';
-import { activation, batchNorm, layerNorm, embeddingBag, tokenEmbedding, conv1d, pool, meanPool, lastStep, concatDense } from './layers.js';
+import { activation, batchNorm, layerNorm, embeddingBag, tokenEmbedding, conv1d, pool, meanPool, lastStep, flatten, concatDense } from './layers.js';
 import { transformerEncoder } from './attention.js';
 import { recurrent } from './recurrent.js';
 import { onnxInputs, onnxOutput } from './signature.js';
@@ -72,6 +72,7 @@ function exportLayer(ctx: ExportContext, layer: LayerSpec, i: number, x: Value):
     }
     case 'mean_pool': steps(); return meanPool(ctx, x, p, maskedSequence());
     case 'last_step': steps(); return lastStep(ctx, x, p);
+    case 'flatten': steps(); return flatten(ctx, x, p);
     case 'conv1d': {
       steps();
       return conv1d(ctx, x, p, { filters: layer.filters, kernel: layer.kernel, stride: layer.stride ?? 1, padding: layer.padding ?? 0, dilation: layer.dilation ?? 1 });

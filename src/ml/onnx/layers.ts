@@ -95,6 +95,11 @@ export function lastStep(ctx: ExportContext, x: Value, prefix: string): Value {
   return { name: g.op('Gather', [x.name, g.constInts([x.steps! - 1], true)], { axis: int(1) }, `${prefix}.last_step`), steps: null, width: x.width };
 }
 
+/** [N, T, D] → [N, T·D], row-major as the engine's reshape. */
+export function flatten(ctx: ExportContext, x: Value, prefix: string): Value {
+  return { name: ctx.g.op('Flatten', [x.name], { axis: int(1) }, `${prefix}.flatten`), steps: null, width: x.steps! * x.width };
+}
+
 export function concatDense(ctx: ExportContext, x: Value, dense: string, extra: number, prefix: string): Value {
   return { name: ctx.g.op('Concat', [x.name, dense], { axis: int(1) }, `${prefix}.concat_dense`), steps: null, width: x.width + extra };
 }

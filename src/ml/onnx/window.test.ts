@@ -17,6 +17,9 @@ function windowCase(name: string, layers: LayerSpec[], outputs = 2, length = T):
 
 windowCase('mean_pool', [{ type: 'mean_pool' }]);
 windowCase('last_step', [{ type: 'last_step' }]);
+windowCase('conv1d + flatten + linear (every step weighed on its own)', [
+  { type: 'conv1d', filters: 3, kernel: 3, padding: 1 }, { type: 'tanh' }, { type: 'flatten' }, { type: 'dropout', rate: 0.5 }, { type: 'linear', units: 5 }, { type: 'tanh' },
+]);
 windowCase('linear on steps (MatMul + Add) + relu', [{ type: 'linear', units: 6 }, { type: 'relu' }, { type: 'mean_pool' }]);
 windowCase('layernorm on steps', [{ type: 'layernorm' }, { type: 'last_step' }]);
 windowCase('gelu, tanh, sigmoid, leaky_relu on steps', [

@@ -1,0 +1,15 @@
+// Tests of scoring raw outputs: remaining-life predictions are kept within what the model was trained on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { scoreOutputs, rulValue } from './evaluate.js';
+
+test('RUL predictions are clipped to [0, cap] before scoring; without a cap only the floor applies', () => {
+  assert.deepEqual([rulValue(-3, 125), rulValue(60, 125), rulValue(140, 125), rulValue(140)], [0, 60, 125, 140]);
+  // Standardised outputs (mean 100, std 50): −3 → −50, 0 → 100, 1 → 150; the truth of each unit's last row.
+  const raw = Float32Array.of(-3, 0, 1);
+  const scored = scoreOutputs({ kind: 'regression', name: 'rul' }, raw, [10, 90, 130], {
+    labels: [], scaling: { mean: 100, std: 50 }, units: ['a', 'b', 'c'], cap: 125,
+  });
+  assert.deepEqual([...scored.predictions], [0, 100, 125]);
+  assert.ok(Math.abs(scored.metrics.rmse_last! - Math.sqrt((100 + 100 + 25) / 3)) < 1e-9);
+});
