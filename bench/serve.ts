@@ -4,7 +4,8 @@
 //   npm run -s bench:serve -- --json      one JSON object on stdout (the table and progress go to stderr)
 //
 // Setup, all through the public HTTP API: Andon runs as a child process (`node --import tsx src/cli/main.ts serve`,
-// PORT=0, HOST=127.0.0.1, a fresh temp ANDON_HOME, ANDON_BOOTSTRAP_KEY, and LOG_LEVEL=warn so that the per-request
+// PORT=0, HOST=127.0.0.1, a fresh temp ANDON_HOME, ANDON_BOOTSTRAP_KEY, ANDON_RATE_LIMIT=1000000 (the limiter runs,
+// above what the load generator sends), and LOG_LEVEL=warn so that the per-request
 // info logs are off); the benchmark uploads 3,000 generated AI4I 2020 rows, trains the predictive-maintenance
 // template for 5 epochs, promotes version 1 to `production` and creates two deployments of it: `pm` (micro-batching
 // off) and `pm-batched` (maxBatch 64, maxDelayMs 2).
@@ -115,10 +116,11 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => { stopAll(); process.exit(130); });
   try {
     // 1. Andon, on a fresh home.
-    log(`▶ starting Andon (ANDON_HOME=${home}, LOG_LEVEL=warn)`);
+    // The per-key rate limit still runs, set above what one load generator can send.
+    log(`▶ starting Andon (ANDON_HOME=${home}, LOG_LEVEL=warn, ANDON_RATE_LIMIT=1000000)`);
     const andon = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), '--import', 'tsx', 'src/cli/main.ts', 'serve'], {
       cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ANDON_HOME: join(home, 'andon'), ANDON_BOOTSTRAP_KEY: KEY, LOG_LEVEL: 'warn' },
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ANDON_HOME: join(home, 'andon'), ANDON_BOOTSTRAP_KEY: KEY, LOG_LEVEL: 'warn', ANDON_RATE_LIMIT: '1000000' },
     });
     children.push(andon);
     const base = await waitForLine(andon, 'stderr', /Andon is listening on (http:\/\/\S+)/, 60_000).then((m) => m[1]);

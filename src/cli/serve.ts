@@ -52,6 +52,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
     server = await buildServer(ctx, {
       logger: options.logger ?? scrubbingLogger(config.logLevel),
       maxUploadBytes: config.maxUploadBytes,
+      rateLimit: { perSecond: config.rateLimitPerSecond, burst: 2 * config.rateLimitPerSecond },
       ...options.server,
     });
     await server.app.listen({ port: config.port, host: config.host });

@@ -27,7 +27,7 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** Largest JSON body (default 16 MiB: 10,000 rows of a few dozen columns). */
   bodyLimit?: number;
-  /** Requests per second per API key (default 2000, bursts of 4000): over it, 429 with Retry-After. */
+  /** Requests per second per API key (default 10,000, bursts of 20,000): over it, 429 with Retry-After. */
   rateLimit?: RateLimit;
   /** The built dashboard to serve at `/` (default web/dist of the package when it was built; null: none). */
   webRoot?: string | null;
@@ -64,7 +64,7 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
   const failedDeployments = new Map<string, string>();
 
   app.addContentTypeParser(RAW_TYPES, (_req, payload, done) => done(null, payload));
-  registerAuth(app, ctx, new KeyRateLimiter(options.rateLimit ?? { perSecond: 2000, burst: 4000 }));
+  registerAuth(app, ctx, new KeyRateLimiter(options.rateLimit ?? { perSecond: 10_000, burst: 20_000 }));
 
   app.addHook('onSend', async (req, reply) => { reply.header('x-request-id', req.id); });
   app.addHook('onResponse', async (req, reply) => {
