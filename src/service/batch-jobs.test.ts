@@ -10,7 +10,7 @@ import { getModel, promote } from './registry.js';
 import { createDeployment, predict } from './deployments.js';
 import { BATCH_KIND, batchJobOutput, cancelBatchJob, consumeBatch, getBatchJob, listBatchJobs, recoverBatchJobs, startBatchJob } from './batch-jobs.js';
 import type { ServiceContext } from './context.js';
-import { machinesCsv, newTenant, openContext, tempHome, waitForJob } from './test-helpers.js';
+import { machinesCsv, machinesWithTwoVersions, newTenant, openContext, tempHome, waitForJob } from './test-helpers.js';
 
 let home: Awaited<ReturnType<typeof tempHome>>;
 let ctx: ServiceContext;
@@ -44,12 +44,7 @@ before(async () => {
   ctx = await openContext(home.home, { consume: false });
   consumeTraining(ctx);
   tenant = await newTenant(ctx);
-  await addDataset(ctx, tenant, { name: 'machines', bytes: machinesCsv(300) });
-  for (const seed of [1, 2]) {
-    const job = await startTraining(ctx, tenant, { dataset: 'machines', target: 'machine_failure', epochs: 2, seed, modelName: 'pm' });
-    const done = await waitForJob(ctx, tenant, job.id);
-    assert.equal(done.status, 'succeeded', done.error ?? '');
-  }
+  await machinesWithTwoVersions(ctx, tenant);
   const model = await getModel(ctx, tenant, 'pm');
   [v1, v2] = model.versions.map((v) => v.id) as [string, string];
   const manifest = model.versions[0]!.manifest as { input_schema: { name: string }[]; labels: string[] };

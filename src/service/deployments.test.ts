@@ -6,7 +6,7 @@ import { cancelJob, getJob, jobEvents, startTraining } from './jobs.js';
 import { aliasHistory, compareVersions, getModel, getVersion, listModels, modelCard, promote } from './registry.js';
 import { createDeployment, deleteDeployment, getDeployment, listDeployments, predict, updateDeployment } from './deployments.js';
 import type { ServiceContext } from './context.js';
-import { machinesCsv, newTenant, openContext, tempHome, waitForJob } from './test-helpers.js';
+import { machinesCsv, machinesWithTwoVersions, newTenant, openContext, tempHome } from './test-helpers.js';
 
 let home: Awaited<ReturnType<typeof tempHome>>;
 let ctx: ServiceContext;
@@ -18,13 +18,7 @@ before(async () => {
   home = await tempHome();
   ctx = await openContext(home.home);
   tenant = await newTenant(ctx);
-  await addDataset(ctx, tenant, { name: 'machines', bytes: machinesCsv(300) });
-  for (const seed of [1, 2]) {
-    const job = await startTraining(ctx, tenant, { dataset: 'machines', target: 'machine_failure', epochs: 2, seed, modelName: 'pm' });
-    const done = await waitForJob(ctx, tenant, job.id);
-    assert.equal(done.status, 'succeeded', done.error ?? '');
-    jobId = job.id;
-  }
+  jobId = (await machinesWithTwoVersions(ctx, tenant))[1]!;
 });
 after(async () => { await ctx.close(); await home.remove(); });
 

@@ -33,3 +33,18 @@ export async function waitForJob(ctx: ServiceContext, tenantId: string, id: stri
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** Uploads generated machines as `machines` and trains two versions of `pm` (seeds 1 and 2, two epochs); returns the job ids. */
+export async function machinesWithTwoVersions(ctx: ServiceContext, tenantId: string): Promise<string[]> {
+  const { addDataset } = await import('./datasets.js');
+  const { startTraining } = await import('./jobs.js');
+  await addDataset(ctx, tenantId, { name: 'machines', bytes: machinesCsv(300) });
+  const ids: string[] = [];
+  for (const seed of [1, 2]) {
+    const job = await startTraining(ctx, tenantId, { dataset: 'machines', target: 'machine_failure', epochs: 2, seed, modelName: 'pm' });
+    const done = await waitForJob(ctx, tenantId, job.id);
+    if (done.status !== 'succeeded') throw new Error(`training failed: ${done.error ?? done.status}`);
+    ids.push(job.id);
+  }
+  return ids;
+}
