@@ -13,3 +13,14 @@ test('RUL predictions are clipped to [0, cap] before scoring; without a cap only
   assert.deepEqual([...scored.predictions], [0, 100, 125]);
   assert.ok(Math.abs(scored.metrics.rmse_last! - Math.sqrt((100 + 100 + 25) / 3)) < 1e-9);
 });
+
+test('regression scores carry up to 500 evenly spaced (actual, predicted) pairs for a plot', () => {
+  const few = scoreOutputs({ kind: 'regression', name: 'regression' }, Float32Array.from([1, 2, 3]), [1.5, 2, 2.5], {} as never);
+  assert.deepEqual(few.metrics.predicted_vs_actual, { actual: [1.5, 2, 2.5], predicted: [1, 2, 3] });
+  const n = 2000;
+  const many = scoreOutputs({ kind: 'regression', name: 'regression' }, Float32Array.from({ length: n }, (_, i) => i), Array.from({ length: n }, (_, i) => i + 0.5), {} as never);
+  const pairs = many.metrics.predicted_vs_actual!;
+  assert.equal(pairs.actual.length, 500);
+  assert.equal(pairs.predicted[1], 4, 'every fourth row');
+  assert.equal(pairs.actual[499], 1997, '1996.5 to four significant digits');
+});

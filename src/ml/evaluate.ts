@@ -51,7 +51,7 @@ export function scoreOutputs(task: Pick<ResolvedTask, 'kind' | 'name'>, raw: Flo
   const metrics = task.name === 'rul'
     ? computeMetrics({ task: 'rul', yTrue, yPred, ...(o.units ? { units: o.units } : { lastRows: Int32Array.from(yTrue.keys()) }) })
     : computeMetrics({ task: 'regression', yTrue, yPred });
-  return { metrics, predictions: yPred };
+  return { metrics: { ...metrics, predicted_vs_actual: sampledPairs(yTrue, yPred, 500) }, predictions: yPred };
 }
 
 /**
@@ -60,4 +60,15 @@ export function scoreOutputs(task: Pick<ResolvedTask, 'kind' | 'name'>, raw: Flo
  */
 export function rulValue(v: number, cap?: number): number {
   return Math.min(Math.max(0, v), cap ?? Infinity);
+}
+
+/** At most `max` evenly spaced pairs, rounded to 4 significant digits: enough for a scatter plot, small in a manifest. */
+function sampledPairs(actual: ArrayLike<number>, predicted: ArrayLike<number>, max: number): { actual: number[]; predicted: number[] } {
+  const n = actual.length, step = Math.max(1, n / max);
+  const out = { actual: [] as number[], predicted: [] as number[] };
+  for (let i = 0; i < n && out.actual.length < max; i = Math.floor(out.actual.length * step)) {
+    out.actual.push(Number(actual[i].toPrecision(4)));
+    out.predicted.push(Number(predicted[i].toPrecision(4)));
+  }
+  return out;
 }

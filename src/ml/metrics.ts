@@ -48,6 +48,8 @@ export interface Metrics {
   confusion_matrix?: { labels: string[]; matrix: number[][] };
   roc_curve?: RocCurve;
   pr_curve?: PrCurve;
+  /** Regression and RUL: up to 500 evenly spaced (actual, predicted) pairs of the scored rows, for a plot. */
+  predicted_vs_actual?: { actual: number[]; predicted: number[] };
   notes: string[];
 }
 
