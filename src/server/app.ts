@@ -11,7 +11,7 @@ import { listDeployments, resolveDeployment, type ServiceContext } from '../serv
 import { loadVersion } from '../service/deployments.js';
 import { registerAuth } from './auth.js';
 import { KeyRateLimiter, type RateLimit } from './rate-limit.js';
-import { apiErrorBody, statusOf, toAndonError } from './errors.js';
+import { apiErrorBody, oipErrorBody, statusOf, toAndonError } from './errors.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { batchJobRoutes } from './routes/batch-jobs.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -82,14 +82,14 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
     else req.log.info({ code: e.code, status }, e.message);
     // The Open Inference Protocol has its own error body.
     if (e.code === 'rate_limited') reply.header('retry-after', String(e.details.retryAfterSeconds ?? 1));
-    return reply.code(status).send(isOip(req.url) ? { error: e.message } : apiErrorBody(e));
+    return reply.code(status).send(isOip(req.url) ? oipErrorBody(e) : apiErrorBody(e));
   });
   const web = options.webRoot === undefined ? defaultWebRoot() : options.webRoot;
   app.setNotFoundHandler((req, reply) => {
     // The dashboard is a single-page app: its own paths (/models/x …) answer its index page.
     if (web && req.method === 'GET' && !isApi(req.url) && (req.headers.accept ?? '').includes('text/html')) return reply.sendFile('index.html');
     const e = new AndonError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`);
-    return reply.code(404).send(isOip(req.url) ? { error: e.message } : apiErrorBody(e));
+    return reply.code(404).send(isOip(req.url) ? oipErrorBody(e) : apiErrorBody(e));
   });
 
   if (web) {

@@ -1,5 +1,6 @@
 // The one mapping from error codes to HTTP statuses, and the error bodies of /api/v1 and of the Open Inference Protocol.
 import { AndonError, isAndonError, type ErrorCode } from '../errors.js';
+import { scrub } from './log-scrub.js';
 
 export const STATUS: Record<ErrorCode, number> = {
   invalid_input: 400,
@@ -43,7 +44,12 @@ export function statusOf(e: AndonError): number {
   return typeof s === 'number' && e.code === 'invalid_input' ? s : STATUS[e.code];
 }
 
+/** Error bodies never echo an API key, e-mail address, phone or ID number, even one the caller sent. */
 export function apiErrorBody(e: AndonError): { error: { code: ErrorCode; message: string; details: Record<string, unknown> } } {
   const { status: _, ...details } = e.details;
-  return { error: { code: e.code, message: e.message, details } };
+  return { error: { code: e.code, message: scrub(e.message), details: JSON.parse(JSON.stringify(details, (_k, v: unknown) => (typeof v === 'string' ? scrub(v) : v))) as Record<string, unknown> } };
+}
+
+export function oipErrorBody(e: AndonError): { error: string } {
+  return { error: scrub(e.message) };
 }

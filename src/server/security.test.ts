@@ -202,6 +202,10 @@ describe('security, as an attacker would test it', () => {
     const all = s.logs.join('\n');
     assert.ok(s.logs.length > 20);
     for (const secret of [TEST_ADMIN_KEY, viewer, operatorScoped, other, EMAIL, PHONE]) assert.ok(!all.includes(secret), `a log line holds ${secret.slice(0, 12)}…`);
+    // Nor does an error that would echo a value the caller sent.
+    const echoed = await s.call('POST', '/api/v1/deployments/pm/predict', { json: { rows: [{ ...ROW, 'Torque [Nm]': EMAIL }] } });
+    assert.equal(echoed.status, 400);
+    assert.ok(!echoed.text.includes(EMAIL), echoed.text);
     const preview = await s.call('GET', '/api/v1/datasets/contacts/preview');
     assert.ok(!preview.text.includes(EMAIL) && !preview.text.includes('555 0134'), 'masked at upload');
 
