@@ -3,7 +3,7 @@
 // hostile payloads; rate limits; the audit chain verifying, then breaking when one event is edited.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ai4iCsv } from '../data/synthetic-machines.js';
@@ -202,6 +202,17 @@ describe('security, as an attacker would test it', () => {
     const all = s.logs.join('\n');
     assert.ok(s.logs.length > 20);
     for (const secret of [TEST_ADMIN_KEY, viewer, operatorScoped, other, EMAIL, PHONE]) assert.ok(!all.includes(secret), `a log line holds ${secret.slice(0, 12)}…`);
+    // Sampled prediction logs: readable through the API, sealed in the database.
+    assert.equal((await s.call('PATCH', '/api/v1/deployments/pm', { json: { logSampleRate: 1 } })).status, 200);
+    const marked = { ...ROW, 'Torque [Nm]': 47.123 };
+    assert.equal((await s.call('POST', '/api/v1/deployments/pm/predict', { json: { rows: [marked] } })).status, 200);
+    const logs = await until(() => s.call('GET', '/api/v1/deployments/pm/logs'), (r) => r.body.items.length > 0);
+    assert.equal(logs.body.items[0].inputs[0]['Torque [Nm]'], 47.123);
+    assert.ok(typeof logs.body.items[0].outputs[0].label === 'string');
+    const dbText = readFileSync(join(s.home, 'andon.db')).toString('latin1') + (existsSync(join(s.home, 'andon.db-wal')) ? readFileSync(join(s.home, 'andon.db-wal')).toString('latin1') : '');
+    assert.ok(!dbText.includes('47.123'), 'a logged input is in the database in clear');
+    assert.equal((await s.call('GET', '/api/v1/deployments/pm/logs', { key: other })).status, 404);
+    assert.equal((await s.call('PATCH', '/api/v1/deployments/pm', { json: { logSampleRate: 2 } })).status, 400);
     // Nor does an error that would echo a value the caller sent.
     const echoed = await s.call('POST', '/api/v1/deployments/pm/predict', { json: { rows: [{ ...ROW, 'Torque [Nm]': EMAIL }] } });
     assert.equal(echoed.status, 400);

@@ -4,6 +4,7 @@ import type { BatchingConfig, Deployment, ModelVersion } from '../store/index.js
 import type { ServiceContext } from './context.js';
 import { checkName, modelByName, modelVersion, notFound } from './common.js';
 import { checkRows, loadServingModel, type Prediction, type ServingModel } from './serving.js';
+import { checkSampleRate, listPredictionLogs, maybeLogPrediction, type PredictionLogView } from './prediction-logs.js';
 
 export interface CreateDeploymentInput {
   name: string;
@@ -12,6 +13,8 @@ export interface CreateDeploymentInput {
   alias?: string;
   version?: number | string;
   batching?: BatchingConfig | null;
+  /** The fraction of requests whose inputs and outputs are kept (sealed) for monitoring; default 0. */
+  logSampleRate?: number;
 }
 
 export interface DeploymentView extends Deployment { model: string; targetVersion: number | null }
@@ -35,7 +38,8 @@ export async function createDeployment(ctx: ServiceContext, tenantId: string, in
   const name = checkName('deployment', input.name);
   const model = await modelByName(ctx, tenantId, input.model);
   const t = await target(ctx, tenantId, model.id, model.name, input.alias, input.version);
-  const d = await ctx.meta.deployments.create(tenantId, { name, modelId: model.id, ...t, batching: input.batching ?? null });
+  const config = input.logSampleRate === undefined ? {} : { logSampleRate: checkSampleRate(input.logSampleRate) };
+  const d = await ctx.meta.deployments.create(tenantId, { name, modelId: model.id, ...t, batching: input.batching ?? null, config });
   return view(ctx, tenantId, d);
 }
 
@@ -57,11 +61,12 @@ export async function listDeployments(ctx: ServiceContext, tenantId: string, opt
 
 /** Re-targets (alias or version) and/or changes batching; the model stays the same. */
 export async function updateDeployment(ctx: ServiceContext, tenantId: string, name: string,
-  patch: { alias?: string; version?: number | string; batching?: BatchingConfig | null }): Promise<DeploymentView> {
+  patch: { alias?: string; version?: number | string; batching?: BatchingConfig | null; logSampleRate?: number }): Promise<DeploymentView> {
   const d = await byName(ctx, tenantId, name);
   const retarget = patch.alias !== undefined || patch.version !== undefined;
   const t = retarget ? await target(ctx, tenantId, d.modelId, d.modelId, patch.alias, patch.version) : {};
-  const updated = await ctx.meta.deployments.update(tenantId, d.id, { ...t, ...(patch.batching !== undefined ? { batching: patch.batching } : {}) });
+  const config = patch.logSampleRate === undefined ? {} : { config: { ...d.config, logSampleRate: checkSampleRate(patch.logSampleRate) } };
+  const updated = await ctx.meta.deployments.update(tenantId, d.id, { ...t, ...(patch.batching !== undefined ? { batching: patch.batching } : {}), ...config });
   ctx.lookups.deployments.delete(`${tenantId}/${name}`);
   return view(ctx, tenantId, updated);
 }
@@ -114,10 +119,17 @@ export interface PredictResult { model: string; version: number; versionId: stri
  */
 export async function predict(ctx: ServiceContext, tenantId: string, deploymentName: string, rows: unknown): Promise<PredictResult> {
   const input = checkRows(rows);
+  const started = performance.now();
   const { deployment, model, version } = await resolveDeployment(ctx, tenantId, deploymentName);
   // With batching on, concurrent calls to this deployment's version share one model run.
   const predictions = deployment.batching
     ? await (await ctx.models.batcher(cacheKey(tenantId, version), loader(ctx, tenantId, version), `${tenantId}/${deployment.name}`, deployment.batching)).predict(input)
     : await (await loadVersion(ctx, tenantId, version)).predict(input);
+  void maybeLogPrediction(ctx, tenantId, deployment, version, input, predictions, performance.now() - started).catch(() => {});
   return { model, version: version.number, versionId: version.id, predictions };
+}
+
+/** The deployment's sampled prediction logs, newest first, opened. */
+export async function deploymentLogs(ctx: ServiceContext, tenantId: string, name: string, options: { limit?: number; since?: string } = {}): Promise<PredictionLogView[]> {
+  return listPredictionLogs(ctx, tenantId, await byName(ctx, tenantId, name), options);
 }

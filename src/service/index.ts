@@ -9,7 +9,7 @@ export {
 } from './batch-jobs.js';
 export { listModels, getModel, getVersion, promote, removeAlias, aliasHistory, compareVersions, modelCard, type MetricComparison } from './registry.js';
 export {
-  createDeployment, getDeployment, listDeployments, updateDeployment, deleteDeployment, resolveDeployment, predict,
+  createDeployment, deploymentLogs, getDeployment, listDeployments, updateDeployment, deleteDeployment, resolveDeployment, predict,
   type CreateDeploymentInput, type DeploymentView, type PredictResult,
 } from './deployments.js';
 export { MAX_PREDICT_ROWS, type Prediction, type ServingModel } from './serving.js';

@@ -1,6 +1,6 @@
 // /api/v1/deployments: what each endpoint serves (alias or pinned version, batching) and predict by column name.
 import type { FastifyInstance } from 'fastify';
-import { createDeployment, deleteDeployment, getDeployment, listDeployments, predict, updateDeployment, type ServiceContext } from '../../service/index.js';
+import { createDeployment, deleteDeployment, deploymentLogs, getDeployment, listDeployments, predict, updateDeployment, type ServiceContext } from '../../service/index.js';
 import { principalOf } from '../auth.js';
 import { audit } from '../audit.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -15,13 +15,14 @@ const batching = {
   }],
 } as const;
 const params = { type: 'object', properties: { name } } as const;
+const logSampleRate = { type: 'number', minimum: 0, maximum: 1, description: 'fraction of requests whose inputs and outputs are kept, sealed, for monitoring' } as const;
 
 export function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext, metrics: ServerMetrics): void {
-  app.post<{ Body: { name: string; model: string; alias?: string; version?: number | string; batching?: { maxBatch: number; maxDelayMs: number } | null } }>('/api/v1/deployments', {
+  app.post<{ Body: { name: string; model: string; alias?: string; version?: number | string; batching?: { maxBatch: number; maxDelayMs: number } | null; logSampleRate?: number } }>('/api/v1/deployments', {
     config: { permission: 'deployments:write' },
     schema: {
       tags: ['deployments'], summary: 'Serve a model by alias (follows promotions) or by a pinned version',
-      body: { type: 'object', required: ['name', 'model'], additionalProperties: false, properties: { name, model: name, alias, version, batching } },
+      body: { type: 'object', required: ['name', 'model'], additionalProperties: false, properties: { name, model: name, alias, version, batching, logSampleRate } },
     },
   }, async (req, reply) => {
     const d = await createDeployment(ctx, principalOf(req).tenantId, req.body);
@@ -38,14 +39,22 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext, metr
     config: { permission: 'deployments:read' }, schema: { tags: ['deployments'], summary: 'A deployment', params },
   }, async (req) => getDeployment(ctx, principalOf(req).tenantId, req.params.name));
 
-  app.patch<{ Params: { name: string }; Body: { alias?: string; version?: number | string; batching?: { maxBatch: number; maxDelayMs: number } | null } }>('/api/v1/deployments/:name', {
+  app.patch<{ Params: { name: string }; Body: { alias?: string; version?: number | string; batching?: { maxBatch: number; maxDelayMs: number } | null; logSampleRate?: number } }>('/api/v1/deployments/:name', {
     config: { permission: 'deployments:write' },
-    schema: { tags: ['deployments'], summary: 'Re-target (alias or version) or change micro-batching', params, body: { type: 'object', additionalProperties: false, properties: { alias, version, batching } } },
+    schema: { tags: ['deployments'], summary: 'Re-target (alias or version), change micro-batching or the prediction-log sample rate', params, body: { type: 'object', additionalProperties: false, properties: { alias, version, batching, logSampleRate } } },
   }, async (req) => {
     const d = await updateDeployment(ctx, principalOf(req).tenantId, req.params.name, req.body);
     await audit(ctx, req, 'deployment.update', 'deployment', d.name, { alias: d.targetAlias, version: d.targetVersion, batching: d.batching as never });
     return d;
   });
+
+  app.get<{ Params: { name: string }; Querystring: { limit?: number; since?: string } }>('/api/v1/deployments/:name/logs', {
+    config: { permission: 'deployments:read', deployment: 'params.name' },
+    schema: {
+      tags: ['deployments'], summary: 'Sampled prediction logs (inputs, outputs, latency), newest first; stored sealed under the tenant key', params,
+      querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, since: { type: 'string', format: 'date-time' } } },
+    },
+  }, async (req) => ({ items: await deploymentLogs(ctx, principalOf(req).tenantId, req.params.name, req.query) }));
 
   app.delete<{ Params: { name: string } }>('/api/v1/deployments/:name', {
     config: { permission: 'deployments:write' }, schema: { tags: ['deployments'], summary: 'Remove a deployment', params },

@@ -51,6 +51,21 @@ export class EncryptedBlobStore implements BlobStore {
     return { key: ref.key, sha256: createHash('sha256').update(plaintext).digest('hex'), bytes: plaintext.length };
   }
 
+  /**
+   * A small value (a prediction log entry) sealed under the tenant's data key, as base64 text for a database
+   * column; a random nonce, so equal values do not look equal. `context` binds it to its use.
+   */
+  async sealValue(tenantId: string, value: unknown, context: string): Promise<string> {
+    checkId(tenantId, 'tenantId');
+    const plaintext = Buffer.from(JSON.stringify(value), 'utf8');
+    return sealBlob(await this.keyring.current(tenantId), plaintext, `${tenantId}/${context}`, { random: true }).toString('base64');
+  }
+
+  async openValue(tenantId: string, sealed: string, context: string): Promise<unknown> {
+    const bytes = await openBlob(Buffer.from(sealed, 'base64'), `${tenantId}/${context}`, (keyId) => this.keyring.get(tenantId, keyId));
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  }
+
   /** The key a put of these bytes by the tenant returns now (creating the tenant's data key if needed). */
   async keyOf(tenantId: string, data: Uint8Array): Promise<string> {
     checkId(tenantId, 'tenantId');
