@@ -224,6 +224,19 @@ describe('the HTTP API end to end', () => {
     assert.equal(bad.status, 400);
   });
 
+  test('concurrent writes: the same upload five times at once is one version; racing promotions with the same expectation, one wins', async () => {
+    const csv = ai4iCsv(400, 21);
+    const ups = await Promise.all(Array.from({ length: 5 }, () => s.call('POST', '/api/v1/datasets?name=racing', { body: csv, type: 'text/csv' })));
+    assert.ok(ups.every((u) => u.status === 200 || u.status === 201), ups.map((u) => u.text).join('\n'));
+    assert.equal(ups.filter((u) => u.body.created).length, 1);
+    assert.equal((await s.call('GET', '/api/v1/datasets/racing')).body.versions.length, 1);
+    const current = (await s.call('GET', '/api/v1/models/pm')).body.aliases.find((a: { alias: string }) => a.alias === 'production');
+    const from = current ? (await s.call('GET', `/api/v1/models/pm/versions/${current.versionId}`)).body.number : null;
+    const moves = await Promise.all([1, 2, 1, 2].map((v) => s.call('PUT', '/api/v1/models/pm/aliases/production', { json: { version: v, expected: from } })));
+    assert.equal(moves.filter((m) => m.status === 200).length, 1, moves.map((m) => m.status).join(','));
+    assert.ok(moves.filter((m) => m.status !== 200).every((m) => m.status === 409));
+  });
+
   test('bad uploads are refused and store nothing', async () => {
     const before = (await s.call('GET', '/api/v1/datasets')).body.items.length;
     assert.equal((await s.call('POST', '/api/v1/datasets?name=empty', { body: '', type: 'text/csv' })).body.error.code, 'empty_input');
