@@ -30,7 +30,7 @@
 // --keep (leave the temp ANDON_HOME in place).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,8 @@ const argv = process.argv.slice(2);
 const flag = (name: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const root = fileURLToPath(new URL('..', import.meta.url));
+/** Both servers run the compiled code when `npm run build` has made it (npm ci does). */
+const USE_DIST = existsSync(join(root, 'dist/cli/main.js')) && existsSync(join(root, 'dist/runtime/index.js'));
 const selfPath = fileURLToPath(import.meta.url);
 const BUNDLE_FILES = ['manifest.json', 'weights.safetensors', 'model.onnx'];
 const FEATURES = ['Type', 'Air temperature [K]', 'Process temperature [K]', 'Rotational speed [rpm]', 'Torque [Nm]', 'Tool wear [min]'];
@@ -50,7 +52,8 @@ const CEILING_MARK = 'CEILING_LISTENING ';
 // ---------- the ceiling child: a bare node:http server around the same loaded model ----------
 
 async function ceiling(dir: string): Promise<void> {
-  const { loadModel } = await import('../src/runtime/index.js');
+  // The compiled runtime when the build is there (what `npm start` runs), else the sources through tsx.
+  const { loadModel } = (USE_DIST ? await import('../dist/runtime/index.js' as string) : await import('../src/runtime/index.js')) as typeof import('../src/runtime/index.js');
   const files = new Map<string, Uint8Array>(BUNDLE_FILES.map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]));
   const model = await loadModel(files);
   const server = createServer((req, res) => {
@@ -118,7 +121,9 @@ async function main(): Promise<void> {
     // 1. Andon, on a fresh home.
     // The per-key rate limit still runs, set above what one load generator can send.
     log(`▶ starting Andon (ANDON_HOME=${home}, LOG_LEVEL=warn, ANDON_RATE_LIMIT=1000000)`);
-    const andon = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), '--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+    // Like the ceiling, Andon runs compiled (dist/, as `npm start` runs it) when the build is there.
+    const entry = USE_DIST ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
+    const andon = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...entry, 'serve'], {
       cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ANDON_HOME: join(home, 'andon'), ANDON_BOOTSTRAP_KEY: KEY, LOG_LEVEL: 'warn', ANDON_RATE_LIMIT: '1000000' },
     });
@@ -223,7 +228,7 @@ async function main(): Promise<void> {
       },
       setup: {
         request: { rows: 1, body_bytes: Buffer.byteLength(body), row },
-        andon: 'node --import tsx src/cli/main.ts serve, LOG_LEVEL=warn, API key in Authorization: Bearer; POST /api/v1/deployments/{pm|pm-batched}/predict',
+        andon: `${USE_DIST ? 'node dist/cli/main.js' : 'node --import tsx src/cli/main.ts'} serve, LOG_LEVEL=warn, API key in Authorization: Bearer; POST /api/v1/deployments/{pm|pm-batched}/predict`,
         ceiling: 'bare node:http server in its own process: reads the body, JSON.parse, src/runtime loadModel(bundle).predict(rows) '
           + '(rows to a typed table, fitted preprocessing, the same onnxruntime-node session with intraOpNumThreads 1, predictions), JSON answer; '
           + 'no API key, no JSON-schema validation, no router, no metrics, no logging, no micro-batcher',

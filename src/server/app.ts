@@ -37,6 +37,8 @@ export interface ServerOptions {
 
 export interface AndonServer { app: FastifyInstance; metrics: ServerMetrics; warmUp(): Promise<void> }
 
+const INFO_LEVELS = new Set(['trace', 'debug', 'info']);
+
 /** Body types whose bytes go to the route unparsed, as a stream (dataset uploads, batch inputs). */
 const RAW_TYPES = ['text/csv', 'text/plain', 'text/tab-separated-values', 'application/octet-stream', 'application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'];
 
@@ -56,6 +58,7 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
     },
     // Reject what a schema does not name instead of silently dropping it; query numbers are still coerced from text.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    disableRequestLogging: true,
     // A URL with a long run of characters is refused before routing.
     routerOptions: { maxParamLength: 200 },
   });
@@ -66,11 +69,15 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
   app.addContentTypeParser(RAW_TYPES, (_req, payload, done) => done(null, payload));
   registerAuth(app, ctx, new KeyRateLimiter(options.rateLimit ?? { perSecond: 10_000, burst: 20_000 }));
 
-  app.addHook('onSend', async (req, reply) => { reply.header('x-request-id', req.id); });
-  app.addHook('onResponse', async (req, reply) => {
+  // Callback hooks, not async ones: they run on every prediction, and each async hook costs promise turns.
+  app.addHook('onSend', (req, reply, payload, done) => { reply.header('x-request-id', req.id); done(null, payload); });
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? '(unmatched)';
     metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
     metrics.latency.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    // One line per request (Fastify's own logging writes two), and none of it built when info is off.
+    if (INFO_LEVELS.has(req.log.level)) req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request completed');
+    done();
   });
 
   const isOip = (url: string) => url === '/v2' || url.startsWith('/v2/');

@@ -4,7 +4,7 @@ import type { BatchingConfig, Deployment, ModelVersion } from '../store/index.js
 import type { ServiceContext } from './context.js';
 import { checkName, modelByName, modelVersion, notFound } from './common.js';
 import { checkRows, loadServingModel, type Prediction, type ServingModel } from './serving.js';
-import { checkSampleRate, listPredictionLogs, maybeLogPrediction, type PredictionLogView } from './prediction-logs.js';
+import { checkSampleRate, listPredictionLogs, maybeLogPrediction, sampleRateOf, type PredictionLogView } from './prediction-logs.js';
 
 export interface CreateDeploymentInput {
   name: string;
@@ -125,7 +125,7 @@ export async function predict(ctx: ServiceContext, tenantId: string, deploymentN
   const predictions = deployment.batching
     ? await (await ctx.models.batcher(cacheKey(tenantId, version), loader(ctx, tenantId, version), `${tenantId}/${deployment.name}`, deployment.batching)).predict(input)
     : await (await loadVersion(ctx, tenantId, version)).predict(input);
-  void maybeLogPrediction(ctx, tenantId, deployment, version, input, predictions, performance.now() - started).catch(() => {});
+  if (sampleRateOf(deployment) > 0) void maybeLogPrediction(ctx, tenantId, deployment, version, input, predictions, performance.now() - started).catch(() => {});
   return { model, version: version.number, versionId: version.id, predictions };
 }
 
