@@ -3,15 +3,11 @@ import type { FastifyRequest } from 'fastify';
 import type { JsonObject, NewAuditEvent } from '../store/index.js';
 import type { ServiceContext } from '../service/index.js';
 import { recordAudit as appendSealed } from '../security/audit.js';
-import { maskText } from '../data/mask/index.js';
+import { scrubDeep } from './log-scrub.js';
 
 /** Appends to the tenant's hash chain, with personal data in the free-text details masked. */
 export async function recordAudit(ctx: ServiceContext, tenantId: string, event: NewAuditEvent): Promise<void> {
-  await appendSealed(ctx.meta, tenantId, { ...event, ...(event.details ? { details: maskDetails(event.details) } : {}) });
-}
-
-function maskDetails(d: JsonObject): JsonObject {
-  return JSON.parse(JSON.stringify(d, (_k, v: unknown) => (typeof v === 'string' ? maskText(v) : v))) as JsonObject;
+  await appendSealed(ctx.meta, tenantId, { ...event, ...(event.details ? { details: scrubDeep(event.details) as JsonObject } : {}) });
 }
 
 /** Records a change made by the request's key. */

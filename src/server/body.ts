@@ -14,15 +14,3 @@ export function rawBody(req: FastifyRequest, maxBytes: number): Readable {
   }
   return body;
 }
-
-export async function readAll(stream: Readable, maxBytes: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    total += b.length;
-    if (total > maxBytes) throw new AndonError('too_large', `the upload is over the limit of ${maxBytes} bytes`, { maxBytes });
-    parts.push(b);
-  }
-  return Buffer.concat(parts);
-}

@@ -1,6 +1,6 @@
 // The one mapping from error codes to HTTP statuses, and the error bodies of /api/v1 and of the Open Inference Protocol.
 import { AndonError, isAndonError, type ErrorCode } from '../errors.js';
-import { scrub } from './log-scrub.js';
+import { scrub, scrubDeep } from './log-scrub.js';
 
 export const STATUS: Record<ErrorCode, number> = {
   invalid_input: 400,
@@ -47,7 +47,7 @@ export function statusOf(e: AndonError): number {
 /** Error bodies never echo an API key, e-mail address, phone or ID number, even one the caller sent. */
 export function apiErrorBody(e: AndonError): { error: { code: ErrorCode; message: string; details: Record<string, unknown> } } {
   const { status: _, ...details } = e.details;
-  return { error: { code: e.code, message: scrub(e.message), details: JSON.parse(JSON.stringify(details, (_k, v: unknown) => (typeof v === 'string' ? scrub(v) : v))) as Record<string, unknown> } };
+  return { error: { code: e.code, message: scrub(e.message), details: scrubDeep(details) as Record<string, unknown> } };
 }
 
 export function oipErrorBody(e: AndonError): { error: string } {

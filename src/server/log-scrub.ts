@@ -7,7 +7,8 @@ export function scrub(s: string): string {
   return maskText(s.replace(API_KEY, '[API_KEY]'));
 }
 
-function scrubDeep(v: unknown, depth = 0): unknown {
+/** Every string inside a value scrubbed (errors become plain objects); nesting past 6 levels is left as it is. */
+export function scrubDeep(v: unknown, depth = 0): unknown {
   if (typeof v === 'string') return scrub(v);
   if (depth > 6 || v === null || typeof v !== 'object') return v;
   if (v instanceof Error) return { type: v.name, message: scrub(v.message), stack: v.stack ? scrub(v.stack) : undefined, ...(('code' in v) ? { code: (v as { code: unknown }).code } : {}) };

@@ -27,7 +27,8 @@ export interface AddDatasetResult { dataset: Dataset; version: DatasetVersion; c
 
 export const DEFAULT_UPLOAD_BYTES = 256 * 2 ** 20;
 
-async function collect(stream: AsyncIterable<Uint8Array | string>, maxBytes: number): Promise<Uint8Array> {
+/** Reads a stream whole, refusing it (`too_large`) as soon as it passes `maxBytes`. */
+export async function collect(stream: AsyncIterable<Uint8Array | string>, maxBytes: number): Promise<Uint8Array> {
   const parts: Buffer[] = [];
   let total = 0;
   for await (const chunk of stream) {

@@ -4,7 +4,8 @@ import { batchJobOutput, cancelBatchJob, getBatchJob, listBatchJobs, startBatchJ
 import { JOB_STATUSES, type JobStatus } from '../../store/index.js';
 import { principalOf } from '../auth.js';
 import { audit } from '../audit.js';
-import { rawBody, readAll } from '../body.js';
+import { rawBody } from '../body.js';
+import { collect } from '../../service/datasets.js';
 import { name, page } from '../schemas.js';
 
 const params = { type: 'object', properties: { id: { type: 'string', maxLength: 100 } } } as const;
@@ -18,7 +19,7 @@ export function batchJobRoutes(app: FastifyInstance, ctx: ServiceContext, opts: 
     },
   }, async (req, reply) => {
     const p = principalOf(req);
-    const bytes = await readAll(rawBody(req, opts.maxUploadBytes), opts.maxUploadBytes);
+    const bytes = await collect(rawBody(req, opts.maxUploadBytes), opts.maxUploadBytes);
     const job = await startBatchJob(ctx, p.tenantId, { deployment: req.query.deployment, bytes, filename: req.query.filename, actor: p.keyId, maxBytes: opts.maxUploadBytes });
     await audit(ctx, req, 'batch_job.create', 'batch_job', job.id, { deployment: req.query.deployment, rows: job.rowsTotal });
     return reply.code(202).send(job);
