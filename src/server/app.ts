@@ -70,7 +70,6 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
   registerAuth(app, ctx, new KeyRateLimiter(options.rateLimit ?? { perSecond: 10_000, burst: 20_000 }));
 
   // Callback hooks, not async ones: they run on every prediction, and each async hook costs promise turns.
-  app.addHook('onSend', (req, reply, payload, done) => { reply.header('x-request-id', req.id); done(null, payload); });
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? '(unmatched)';
     metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });

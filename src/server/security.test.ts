@@ -70,6 +70,12 @@ describe('security, as an attacker would test it', () => {
     const created = await s.call('POST', '/api/v1/keys', { json: { name: 'temp', role: 'developer' } });
     assert.equal(created.status, 201);
     assert.equal((await s.call('GET', '/api/v1/models', { key: created.body.key })).status, 200);
+    // The key's public prefix with another secret, while its row and checked secret are cached: still refused.
+    const forged = created.body.key.slice(0, -4) + (created.body.key.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    const refused = await s.call('GET', '/api/v1/models', { key: forged });
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get('x-request-id') ?? '', /\S/, 'an error answer names its request too');
+    assert.equal((await s.call('GET', '/api/v1/models', { key: created.body.key })).status, 200);
     assert.equal((await s.call('DELETE', `/api/v1/keys/${created.body.id}`)).status, 200);
     assert.equal((await s.call('GET', '/api/v1/models', { key: created.body.key })).status, 401, 'revocation holds from the next request');
     const expired = await s.call('POST', '/api/v1/keys', { json: { name: 'old', role: 'developer', expiresAt: '2020-01-01T00:00:00Z' } });
@@ -80,6 +86,7 @@ describe('security, as an attacker would test it', () => {
     // The failed attempts of a known key are audited.
     const failed = await s.call('GET', '/api/v1/audit?action=auth.failed');
     assert.ok(failed.body.items.some((e: { details: { reason: string } }) => e.details.reason === 'revoked'));
+    assert.ok(failed.body.items.some((e: { details: { reason: string } }) => e.details.reason === 'wrong_secret'));
     // Reading the keys was recorded too.
     const access = await s.call('GET', '/api/v1/audit?action=admin.access');
     assert.ok(access.body.items.some((e: { objectId: string }) => e.objectId === '/api/v1/keys'));

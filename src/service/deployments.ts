@@ -95,6 +95,20 @@ export async function resolveDeployment(ctx: ServiceContext, tenantId: string, n
   return { deployment: d, model, version };
 }
 
+/**
+ * resolveDeployment answered from the lookup caches alone, with no promise to wait for, when every row it needs is
+ * cached and loaded (nearly every prediction); null sends the caller to resolveDeployment.
+ */
+function resolveCached(ctx: ServiceContext, tenantId: string, name: string): { deployment: Deployment; model: string; version: ModelVersion } | null {
+  const c = ctx.lookups;
+  const d = c.deployments.peek(`${tenantId}/${name}`)?.value as Deployment | undefined;
+  if (!d) return null;
+  const model = c.modelNames.peek(`${tenantId}/${d.modelId}`)?.value;
+  const versionId = d.targetVersionId ?? c.aliases.peek(`${tenantId}/${d.modelId}/${d.targetAlias}`)?.value;
+  const version = versionId ? c.versions.peek(`${tenantId}/${versionId}`)?.value as ModelVersion | null | undefined : null;
+  return model && version ? { deployment: d, model, version } : null;
+}
+
 /** The loaded model of a version: from the process cache, or read from the blob store. */
 export async function loadVersion(ctx: ServiceContext, tenantId: string, version: ModelVersion): Promise<ServingModel> {
   return ctx.models.get(cacheKey(tenantId, version), loader(ctx, tenantId, version));
@@ -120,7 +134,7 @@ export interface PredictResult { model: string; version: number; versionId: stri
 export async function predict(ctx: ServiceContext, tenantId: string, deploymentName: string, rows: unknown): Promise<PredictResult> {
   const input = checkRows(rows);
   const started = performance.now();
-  const { deployment, model, version } = await resolveDeployment(ctx, tenantId, deploymentName);
+  const { deployment, model, version } = resolveCached(ctx, tenantId, deploymentName) ?? await resolveDeployment(ctx, tenantId, deploymentName);
   // With batching on, concurrent calls to this deployment's version share one model run.
   const predictions = deployment.batching
     ? await (await ctx.models.batcher(cacheKey(tenantId, version), loader(ctx, tenantId, version), `${tenantId}/${deployment.name}`, deployment.batching)).predict(input)

@@ -5,7 +5,7 @@
 // next request; other replicas see it within `ttlMs` (default 1 s). Version rows never change, so they are
 // kept until evicted.
 
-interface Entry<T> { value: Promise<T>; expires: number }
+interface Entry<T> { value: Promise<T>; expires: number; loaded?: { value: T } }
 
 export class TtlCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
@@ -16,12 +16,21 @@ export class TtlCache<T> {
     const hit = this.entries.get(key);
     if (hit && hit.expires > t) return hit.value;
     const value = load();
-    const entry = { value, expires: t + this.ttlMs };
+    const entry: Entry<T> = { value, expires: t + this.ttlMs };
     this.entries.set(key, entry);
     // A failed load is not remembered.
-    value.catch(() => { if (this.entries.get(key) === entry) this.entries.delete(key); });
+    value.then((v) => { entry.loaded = { value: v }; }, () => { if (this.entries.get(key) === entry) this.entries.delete(key); });
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
     return value;
+  }
+
+  /**
+   * The value of a fresh entry whose load has finished, else undefined. A request's hot path reads this first and
+   * only falls back to get() (a promise, so a turn of the event loop's microtask queue) when it finds nothing.
+   */
+  peek(key: string): { value: T } | undefined {
+    const hit = this.entries.get(key);
+    return hit && hit.expires > this.now() ? hit.loaded : undefined;
   }
 
   delete(key: string): void { this.entries.delete(key); }
