@@ -136,3 +136,24 @@ test('loadCheckpoint reports a missing file and explains a damaged one', async (
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('with weight averaging, a resumed run ends with the same averaged weights as an uninterrupted one', async () => {
+  const averaged = (o: Partial<TrainOptions> = {}) => options({ averageWeights: { decay: 0.9 }, ...o });
+  const straight = new SpecModel(spec, new E.Rng(1));
+  const expected = await train(straight, data, validation, objective, averaged());
+  const dir = await tempDir();
+  try {
+    await assert.rejects(train(new SpecModel(spec, new E.Rng(1)), data, validation, objective, averaged({
+      checkpoint: { dir }, onProgress: (e) => { if (e.type === 'epoch' && e.epoch === 4) throw new Error('process died'); },
+    })), /process died/);
+    const resumed = new SpecModel(spec, new E.Rng(99));
+    assert.deepEqual(await train(resumed, data, validation, objective, averaged({ checkpoint: { dir } })), expected);
+    assert.deepEqual(weights(resumed), weights(straight));
+    // A checkpoint of a run without averaging is another run's: ignored, not resumed.
+    const warnings: ProgressEvent[] = [];
+    await train(new SpecModel(spec, new E.Rng(1)), data, validation, objective, options({ checkpoint: { dir }, onProgress: (e) => { if (e.type === 'warning') warnings.push(e); } }));
+    assert.equal(warnings.length, 1);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -32,6 +32,8 @@ export interface Checkpoint {
   /** Optimizer slots per parameter, in the optimizer's parameter order. */
   optimizer: NamedArray[][];
   best: StateSnapshot;
+  /** The running average of the weights, per parameter in the optimizer's order, when training averages them. */
+  average?: { steps: number; arrays: NamedArray[] };
 }
 
 export type LoadResult =
@@ -99,11 +101,13 @@ export async function saveCheckpoint(dir: string, c: Checkpoint): Promise<void> 
   for (const [k, v] of c.model) tensors.set(`model/${k}`, v);
   for (const [k, v] of c.best) tensors.set(`best/${k}`, v);
   c.optimizer.forEach((slots, i) => slots.forEach((s, j) => tensors.set(`optim/${i}/${j}`, s)));
+  c.average?.arrays.forEach((a, i) => tensors.set(`average/${i}`, a));
   const metadata = {
     format: FORMAT,
     fingerprint: c.fingerprint,
     loop: JSON.stringify(c.loop),
     optimizer: JSON.stringify(c.optimizer.map((s) => s.length)),
+    ...(c.average ? { average: JSON.stringify({ steps: c.average.steps, count: c.average.arrays.length }) } : {}),
   };
   await writeFileAtomic(checkpointPath(dir), E.encodeSafetensors(tensors, metadata));
 }
@@ -168,7 +172,20 @@ function parse(bytes: Uint8Array): Checkpoint {
     if (!t) throw new Error(`the checkpoint lacks optimizer slot ${i}.${j}`);
     return t;
   }));
-  return { fingerprint: metadata.fingerprint ?? '', loop, model, optimizer, best };
+  let average: Checkpoint['average'];
+  if (metadata.average) {
+    const a = JSON.parse(metadata.average) as { steps: number; count: number };
+    if (!Number.isInteger(a?.steps) || !Number.isInteger(a?.count)) throw new Error('the checkpoint weight average is malformed');
+    average = {
+      steps: a.steps,
+      arrays: Array.from({ length: a.count }, (_, i) => {
+        const t = tensors.get(`average/${i}`);
+        if (!t) throw new Error(`the checkpoint lacks weight average ${i}`);
+        return t;
+      }),
+    };
+  }
+  return { fingerprint: metadata.fingerprint ?? '', loop, model, optimizer, best, ...(average ? { average } : {}) };
 }
 
 /**
@@ -176,7 +193,7 @@ function parse(bytes: Uint8Array): Checkpoint {
  * written, so an ignored checkpoint leaves both untouched.
  */
 export async function resumeFrom(dir: string, fingerprint: string, model: E.Module, optimizer: E.Optimizer): Promise<
-  { status: 'fresh' } | { status: 'ignored'; reason: string } | { status: 'resumed'; loop: LoopState; best: StateSnapshot }> {
+  { status: 'fresh' } | { status: 'ignored'; reason: string } | { status: 'resumed'; loop: LoopState; best: StateSnapshot; average?: Checkpoint['average'] }> {
   const r = await loadCheckpoint(dir);
   if (r.status === 'missing') return { status: 'fresh' };
   if (r.status === 'invalid') return { status: 'ignored', reason: r.reason };
@@ -186,7 +203,7 @@ export async function resumeFrom(dir: string, fingerprint: string, model: E.Modu
   if (why) return { status: 'ignored', reason: why };
   model.loadStateDict(c.model);
   restoreOptimizer(optimizer, c.optimizer, c.loop.stepCount);
-  return { status: 'resumed', loop: c.loop, best: c.best };
+  return { status: 'resumed', loop: c.loop, best: c.best, ...(c.average ? { average: c.average } : {}) };
 }
 
 /** What identifies a run, as JSON with sorted keys so equal specs written in another key order match. */

@@ -248,6 +248,7 @@ function trainOptions(t: TrainingDefaults, seed: number, opts: FitOptions): Trai
     schedule: { type: t.schedule },
     clipNorm: 5,
     earlyStopping: { patience: t.patience },
+    ...(t.averageDecay ? { averageWeights: { decay: t.averageDecay } } : {}),
     seed,
     ...(opts.checkpointDir ? { checkpoint: { dir: opts.checkpointDir } } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),

@@ -211,4 +211,26 @@ test('inputs are validated before training', async () => {
   await wrong({ optimizer: { type: 'adam', lr: -1 } });
   await wrong({}, { kind: 'classification', classes: 3 });
   await wrong({}, { kind: 'regression' }); // two outputs need rows × 2 targets
+  await wrong({ averageWeights: { decay: 1 } });
+});
+
+test('weight averaging validates and returns the moving average of the weights after each step', async () => {
+  const model = regressor(3), data = line(50, 4), decay = 0.5;
+  const params = () => model.parameters().map((p) => Float64Array.from(p.data));
+  const live: Float64Array[][] = [];
+  const initial = params();
+  // Full batches: one optimizer step per epoch, and the epoch event sees the weights as trained (not averaged).
+  const r = await train(model, data, data, { kind: 'regression' }, base({
+    epochs: 5, batchSize: 50, optimizer: { type: 'gd', lr: 0.1 }, averageWeights: { decay },
+    onProgress: (e) => { if (e.type === 'epoch') live.push(params()); },
+  }));
+  const expected = initial.map((a) => Float64Array.from(a));
+  live.forEach((w, step) => {
+    const d = Math.min(decay, (2 + step) / (11 + step)); // the warm-up: early steps weigh more than the initial weights
+    expected.forEach((a, i) => { for (let j = 0; j < a.length; j++) a[j] = d * a[j] + (1 - d) * w[i][j]; });
+  });
+  params().forEach((a, i) => a.forEach((v, j) => assert.ok(Math.abs(v - expected[i][j]) < 1e-5, `parameter ${i}[${j}]: ${v} vs ${expected[i][j]}`)));
+  assert.notDeepEqual(params(), live[4], 'the model ends with the average, not the last step');
+  // The validation loss reported for the last epoch is the averaged model's.
+  assert.ok(Math.abs(r.history[4].validationLoss! - evaluationLoss(model, data, { kind: 'regression' })) < 1e-6);
 });

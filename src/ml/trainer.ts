@@ -31,6 +31,11 @@ export interface TrainOptions {
    * that key of validationMetric's result.
    */
   earlyStopping?: { patience: number; minDelta?: number; metric?: string };
+  /**
+   * Validates, keeps and returns an exponential moving average of the weights (Polyak averaging) rather than the
+   * last step's: `decay` per optimizer step (e.g. 0.99 averages about the last 100 steps).
+   */
+  averageWeights?: { decay: number };
   seed: number;
   /** Resumable after the process dies; the last epoch is always written too. */
   checkpoint?: { dir: string; everyEpochs?: number };
@@ -85,14 +90,17 @@ export async function train(model: SpecModel, data: TrainingSet, validation: Tra
   const es = opts.earlyStopping;
   const every = opts.checkpoint?.everyEpochs ?? 1;
   const stepEveryMs = opts.stepEventEveryMs ?? 200;
-  const fingerprint = runFingerprint({ spec: model.spec, seed: opts.seed, batchSize, optimizer: opts.optimizer.type, rows, objective: objective.kind });
+  const fingerprint = runFingerprint({
+    spec: model.spec, seed: opts.seed, batchSize, optimizer: opts.optimizer.type, rows, objective: objective.kind, average: opts.averageWeights?.decay,
+  });
+  const average = opts.averageWeights ? new WeightAverage(params, opts.averageWeights.decay) : null;
 
   let loop: LoopState = { epoch: 0, stepCount: 0, history: [], bestEpoch: 0, bestScore: null, sinceBest: 0 };
   let best: StateSnapshot = snapshotState(model);
   let resumed = false;
   if (opts.checkpoint) {
     const r = await resumeFrom(opts.checkpoint.dir, fingerprint, model, optimizer);
-    if (r.status === 'resumed') { loop = r.loop; best = r.best; resumed = true; }
+    if (r.status === 'resumed') { loop = r.loop; best = r.best; resumed = true; if (average && r.average) average.restore(r.average); }
     if (r.status === 'ignored') {
       emit({ type: 'warning', code: 'checkpoint_ignored', message: `ignoring the checkpoint in ${opts.checkpoint.dir}: ${r.reason}; training starts from the first epoch` });
     }
@@ -132,6 +140,7 @@ export async function train(model: SpecModel, data: TrainingSet, validation: Tra
           l.backward();
           if (opts.clipNorm) E.clipGradNorm(params, opts.clipNorm);
           optimizer.step();
+          average?.update();
           return v;
         });
         if (!Number.isFinite(loss)) fail(loss, epoch, idx);
@@ -148,6 +157,7 @@ export async function train(model: SpecModel, data: TrainingSet, validation: Tra
       const trainLoss = lossSum / weightSum;
       if (!paramsFinite(params)) fail(NaN, epoch, null);
       const record: EpochRecord = { epoch, trainLoss };
+      average?.swapIn();
       if (validation) {
         record.validationLoss = evaluationLoss(model, validation, objective, Math.max(batchSize, 256));
         if (!Number.isFinite(record.validationLoss)) fail(record.validationLoss, epoch, null);
@@ -158,12 +168,13 @@ export async function train(model: SpecModel, data: TrainingSet, validation: Tra
       const improved = loop.bestScore === null || score < loop.bestScore - (es?.minDelta ?? 0);
       if (improved) { loop.bestScore = score; loop.bestEpoch = epoch; loop.sinceBest = 0; best = snapshotState(model); }
       else loop.sinceBest++;
+      average?.swapOut();
       loop.history.push(record);
       loop.epoch = epoch;
       loop.stepCount = optimizer.stepCount;
       // Written before the epoch event, so a listener that sees epoch N can rely on checkpoint N existing.
       if (opts.checkpoint && (epoch % every === 0 || epoch === opts.epochs || patienceSpent())) {
-        await saveCheckpoint(opts.checkpoint.dir, { fingerprint, loop, model: snapshotState(model, false), optimizer: optimizerSlots(optimizer), best });
+        await saveCheckpoint(opts.checkpoint.dir, { fingerprint, loop, model: snapshotState(model, false), optimizer: optimizerSlots(optimizer), best, ...(average ? { average: average.state() } : {}) });
       }
       const now = performance.now();
       emit({ type: 'epoch', ...record, etaSeconds: ((now - started) / (epoch - startEpoch)) * (opts.epochs - epoch) / 1000, best: improved });
@@ -175,6 +186,7 @@ export async function train(model: SpecModel, data: TrainingSet, validation: Tra
     model.eval();
   }
   if (reason !== 'completed') model.loadStateDict(best);
+  else average?.swapIn(); // the averaged weights are the ones validated
   emit({ type: 'end', reason, bestEpoch: loop.bestEpoch, epochs: loop.epoch });
   return { history: loop.history, bestEpoch: loop.bestEpoch, reason, epochsRun: loop.epoch };
 }
@@ -216,6 +228,36 @@ export function trainEvents(model: SpecModel, data: TrainingSet, validation: Tra
     },
   };
   return { result, [Symbol.asyncIterator]: () => iterator };
+}
+
+/** An exponential moving average of the parameters, swapped into the model to validate it and out to train on. */
+class WeightAverage {
+  private readonly avg: Float32Array[];
+  private readonly live: Float32Array[];
+  private steps = 0;
+  constructor(private readonly params: E.Tensor[], private readonly decay: number) {
+    this.avg = params.map((p) => Float32Array.from(p.data));
+    this.live = params.map((p) => new Float32Array(p.data.length));
+  }
+
+  update(): void {
+    // The usual warm-up: early on the average leans on recent steps instead of the random initial weights.
+    const d = Math.min(this.decay, (1 + ++this.steps) / (10 + this.steps));
+    this.params.forEach((p, i) => { const a = this.avg[i], w = p.data; for (let j = 0; j < a.length; j++) a[j] = d * a[j] + (1 - d) * w[j]; });
+  }
+
+  state(): { steps: number; arrays: { shape: number[]; data: Float32Array }[] } {
+    return { steps: this.steps, arrays: this.avg.map((a) => ({ shape: [a.length], data: a })) };
+  }
+
+  restore(s: { steps: number; arrays: { data: Float32Array }[] }): void {
+    if (s.arrays.length !== this.avg.length || s.arrays.some((a, i) => a.data.length !== this.avg[i].length)) return; // not this model's: start afresh
+    this.steps = s.steps;
+    s.arrays.forEach((a, i) => this.avg[i].set(a.data));
+  }
+
+  swapIn(): void { this.params.forEach((p, i) => { this.live[i].set(p.data); p.data.set(this.avg[i]); }); }
+  swapOut(): void { this.params.forEach((p, i) => p.data.set(this.live[i])); }
 }
 
 /** Mixes integers into one 32-bit seed, so (seed, epoch, stream) pairs give unrelated Rng streams. */
@@ -366,6 +408,7 @@ function checkInputs(model: SpecModel, data: TrainingSet, validation: TrainingSe
   if (o.optimizer.momentum !== undefined && !(o.optimizer.momentum >= 0 && o.optimizer.momentum < 1)) bad('momentum must be in [0, 1)');
   if (o.optimizer.weightDecay !== undefined && !(o.optimizer.weightDecay >= 0)) bad('weightDecay must be >= 0');
   if (o.clipNorm !== undefined && !(o.clipNorm > 0)) bad('clipNorm must be positive');
+  if (o.averageWeights && !(o.averageWeights.decay > 0 && o.averageWeights.decay < 1)) bad('averageWeights.decay must be between 0 and 1');
   if (o.earlyStopping && !posInt(o.earlyStopping.patience)) bad('earlyStopping.patience must be a positive integer');
   if (o.earlyStopping?.metric !== undefined && (!validation || !o.validationMetric)) bad('earlyStopping.metric needs a validation set and a validationMetric');
   if (o.checkpoint && (!o.checkpoint.dir || (o.checkpoint.everyEpochs !== undefined && !posInt(o.checkpoint.everyEpochs)))) bad('checkpoint needs a dir and a positive everyEpochs');
