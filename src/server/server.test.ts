@@ -224,6 +224,24 @@ describe('the HTTP API end to end', () => {
     assert.equal(bad.status, 400);
   });
 
+  test('a regression deployment answers values, as the documented response says', async () => {
+    const started = await s.call('POST', '/api/v1/jobs', { json: { dataset: 'machines', target: 'Torque [Nm]', model: 'torque', template: 'regression', epochs: 2, exclude: LEAKY } });
+    assert.equal(started.status, 202, started.text);
+    await readEvents(s, started.body.id);
+    const dep = await s.call('POST', '/api/v1/deployments', { json: { name: 'torque', model: 'torque', version: 1 } });
+    assert.equal(dep.status, 201, dep.text);
+    const { 'Torque [Nm]': _, ...features } = ROW;
+    const row = { ...features, 'Machine failure': 0 }; // an input here: only the failure modes were excluded
+    const p = await s.call('POST', '/api/v1/deployments/torque/predict', { json: { rows: [row, { ...row, 'Rotational speed [rpm]': 2500 }] } });
+    assert.equal(p.status, 200, p.text);
+    assert.deepEqual(Object.keys(p.body).sort(), ['model', 'predictions', 'version', 'versionId']);
+    assert.ok(p.body.predictions.every((x: { value: number; label?: string }) => Number.isFinite(x.value) && x.label === undefined), p.text);
+    // The response shape is in the OpenAPI document.
+    const doc = (await s.call('GET', '/docs/json', { key: null })).body;
+    const schema = doc.paths['/api/v1/deployments/{name}/predict'].post.responses['200'].content['application/json'].schema;
+    assert.deepEqual(Object.keys(schema.properties.predictions.items.properties).sort(), ['group', 'label', 'probabilities', 'value']);
+  });
+
   test('concurrent writes: the same upload five times at once is one version; racing promotions with the same expectation, one wins', async () => {
     const csv = ai4iCsv(400, 21);
     const ups = await Promise.all(Array.from({ length: 5 }, () => s.call('POST', '/api/v1/datasets?name=racing', { body: csv, type: 'text/csv' })));

@@ -15,6 +15,23 @@ const batching = {
   }],
 } as const;
 const params = { type: 'object', properties: { name } } as const;
+/** One answer of predict (also the response schema, so Fastify serialises it with a compiled serialiser). */
+const prediction = {
+  type: 'object',
+  properties: {
+    label: { type: 'string', description: 'classification: the predicted class (after the tuned threshold, for a binary model)' },
+    probabilities: { type: 'object', additionalProperties: { type: 'number' }, description: 'classification: the probability of each class' },
+    value: { type: 'number', description: 'regression and remaining useful life: the predicted value' },
+    group: { type: ['string', 'number', 'null'], description: 'remaining useful life: the unit the value is for' },
+  },
+} as const;
+const predictResponse = {
+  type: 'object',
+  properties: {
+    model: { type: 'string' }, version: { type: 'integer' }, versionId: { type: 'string' },
+    predictions: { type: 'array', items: prediction, description: 'one per row (for remaining useful life, one per unit)' },
+  },
+} as const;
 const logSampleRate = { type: 'number', minimum: 0, maximum: 1, description: 'fraction of requests whose inputs and outputs are kept, sealed, for monitoring' } as const;
 
 export function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext, metrics: ServerMetrics): void {
@@ -69,6 +86,7 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext, metr
     schema: {
       tags: ['deployments'], summary: 'Predict rows given by column name; answers the label and class probabilities (or the value) and the version that answered',
       params, body: { type: 'object', required: ['rows'], additionalProperties: false, properties: { rows: { type: 'array', items: { type: 'object' } } } },
+      response: { 200: predictResponse },
     },
   }, async (req) => {
     const started = performance.now();
