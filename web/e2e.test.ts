@@ -186,6 +186,9 @@ test('dashboard in Chromium', { skip: skipReason(), timeout: 180_000 }, async (t
       await page.waitForURL(/\/deployments\/pm-prod$/);
       const row: Record<string, string> = { Type: 'L', 'Air temperature [K]': '302.5', 'Process temperature [K]': '311.0', 'Rotational speed [rpm]': '1290', 'Torque [Nm]': '68.5', 'Tool wear [min]': '215' };
       await page.locator('[data-testid=try-it-form] input').first().waitFor();
+      // The categorical field suggests the values training saw.
+      const list = await page.locator('[data-testid=try-it-form] [data-column="Type"]').getAttribute('list');
+      assert.deepEqual(await page.locator(`datalist#${list} option`).evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)), ['H', 'L', 'M']);
       for (const [col, v] of Object.entries(row)) await page.locator(`[data-testid=try-it-form] [data-column="${col}"]`).fill(v);
       await page.getByRole('button', { name: 'Predict', exact: true }).click();
       const label = await page.locator('[data-testid=predicted-label]').textContent();

@@ -30,6 +30,10 @@ test('binary: train writes a verified bundle, eval scores it, predict labels row
   for (const f of ['manifest.json', 'weights.safetensors', 'model.onnx']) assert.ok(existsSync(join(out, f)), f);
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   assert.ok(!manifest.input_schema.some((c: { name: string }) => c.name === 'serial'), 'identifiers are not features');
+  // A categorical input lists the values training saw (forms offer them); a numeric one lists none.
+  const byName = new Map(manifest.input_schema.map((c: { name: string }) => [c.name, c]));
+  assert.deepEqual(byName.get('type'), { name: 'type', type: 'category', categories: ['H', 'L', 'M'] });
+  assert.equal((byName.get('torque_nm') as { categories?: string[] }).categories, undefined);
 
   const evaluated = json(cli('eval', out, '--data', file, '--json'));
   for (const k of ['accuracy', 'macro_f1', 'f1', 'precision', 'recall', 'roc_auc', 'pr_auc', 'log_loss']) assert.equal(typeof evaluated.metrics[k], 'number', k);

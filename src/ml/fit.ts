@@ -2,7 +2,7 @@
 import * as E from '../engine/index.js';
 import { AndonError } from '../errors.js';
 import { Table } from '../data/table.js';
-import { Pipeline, buildTabularPipeline, TokenBagsEncoder, TokenSequenceEncoder, type Encoder, type Step, type Features } from '../data/pipeline/index.js';
+import { Pipeline, buildTabularPipeline, OneHotEncoder, OrdinalEncoder, TokenBagsEncoder, TokenSequenceEncoder, type Encoder, type Step, type Features } from '../data/pipeline/index.js';
 import { stratifiedSplit, randomSplit, groupSplit } from '../data/split.js';
 import { makeWindows, lastWindowPerGroup, type Windows } from '../data/windows.js';
 import { SpecModel, type ModelSpec, type LayerSpec, type InputSpec } from './spec.js';
@@ -39,7 +39,8 @@ export interface ModelManifest {
   labels: string[];
   positive_label?: string;
   threshold?: number;
-  input_schema: { name: string; type: string }[];
+  /** The raw columns a request carries; a categorical one lists the values training saw (most frequent 50). */
+  input_schema: { name: string; type: string; categories?: string[] }[];
   rul?: { group_column: string; time_column: string; window: number; cap: number };
   target_scaling?: { mean: number; std: number };
   pipeline: ReturnType<Pipeline['toJSON']>;
@@ -132,7 +133,7 @@ export async function fitModel(table: Table, opts: FitOptions): Promise<FittedMo
     labels: task.labels,
     ...(scored.positiveLabel !== undefined ? { positive_label: scored.positiveLabel } : {}),
     ...(scored.threshold !== undefined ? { threshold: scored.threshold } : {}),
-    input_schema: task.inputs,
+    input_schema: withCategories(task.inputs, pipeline),
     ...(task.name === 'rul' ? { rul: { group_column: task.groupColumn!, time_column: task.timeColumn!, window: template.rul!.window, cap: cap! } } : {}),
     ...(scaling ? { target_scaling: scaling } : {}),
     pipeline: pipeline.toJSON(),
@@ -174,6 +175,15 @@ function balancedWeights(y: Int32Array, classes: number): number[] {
   for (const c of y) counts[c]++;
   const raw = counts.map((n) => (n > 0 ? y.length / (classes * n) : 0));
   return raw.map((w) => Math.min(w, 25));
+}
+
+/** The inputs, each categorical one with the categories its fitted encoder names (for forms that offer them). */
+function withCategories(inputs: ResolvedTask['inputs'], pipeline: Pipeline): ModelManifest['input_schema'] {
+  const known = new Map<string, string[]>();
+  for (const e of pipeline.encoders) {
+    if ((e instanceof OneHotEncoder || e instanceof OrdinalEncoder) && e.categories) e.options.columns.forEach((c, i) => known.set(c, [...e.categories![i]]));
+  }
+  return inputs.map((c) => (known.has(c.name) ? { ...c, categories: known.get(c.name)! } : c));
 }
 
 export function buildPipeline(task: ResolvedTask, template: Template, opts: Pick<FitOptions, 'textModel'>): Pipeline {

@@ -49,6 +49,7 @@ test('modelCard names the data, task, metrics, intended use, limits and lineage'
   assert.match(card, /^# Model card: pm v2/);
   assert.match(card, /`machines` version 1/);
   assert.match(card, /## Metrics/);
+  assert.match(card, /`type` \(category: H, L, M\)/);
   assert.ok(card.includes(`| accuracy | ${(v.metrics.accuracy as number).toFixed(4)} |`), card);
   assert.match(card, /## Intended use\n\nPredict whether a machine will fail/);
   assert.match(card, /## Limits/);

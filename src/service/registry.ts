@@ -75,7 +75,7 @@ export async function modelCard(ctx: ServiceContext, tenantId: string, name: str
   const v = await modelVersion(ctx, tenantId, model, ref);
   const m = v.manifest as {
     task?: string; template?: string; target?: string; labels?: string[]; positive_label?: string; threshold?: number;
-    input_schema?: { name: string; type: string }[]; rul?: { group_column: string; time_column: string; window: number; cap: number };
+    input_schema?: { name: string; type: string; categories?: string[] }[]; rul?: { group_column: string; time_column: string; window: number; cap: number };
     training?: { seed?: number; epochs_run?: number; best_epoch?: number; stopped?: string; rows_train?: number; rows_validation?: number };
   };
   const dv = v.datasetVersionId ? await ctx.meta.datasets.getVersion(tenantId, v.datasetVersionId) : null;
@@ -93,7 +93,7 @@ export async function modelCard(ctx: ServiceContext, tenantId: string, name: str
   if (dv && ds) lines.push(`- Dataset: \`${ds.name}\` version ${dv.number} (sha256 \`${dv.sha256.slice(0, 12)}…\`), ${dv.rows} rows`);
   else lines.push('- Dataset: not recorded (imported model or deleted dataset)');
   if (dv?.maskingReport) lines.push('- Personal data was masked before the data was stored.');
-  if (m.input_schema?.length) lines.push(`- Columns used (${m.input_schema.length}): ${m.input_schema.map((c) => `\`${c.name}\` (${c.type})`).join(', ')}`);
+  if (m.input_schema?.length) lines.push(`- Columns used (${m.input_schema.length}): ${m.input_schema.map((c) => `\`${c.name}\` (${c.type}${categoryList(c.categories)})`).join(', ')}`);
   if (m.training) lines.push(`- Rows: ${m.training.rows_train ?? '?'} for training, ${m.training.rows_validation ?? '?'} held out for validation`);
   lines.push('', '## Metrics (validation rows)', '', '| metric | value |', '| --- | --- |');
   for (const [k, val] of Object.entries(v.metrics)) if (typeof val === 'number') lines.push(`| ${k} | ${fmt(val)} |`);
@@ -120,4 +120,10 @@ function limitsOf(m: { task?: string; labels?: string[]; rul?: { cap: number; wi
   for (const w of profile?.warnings ?? []) if (w.code !== 'class_imbalance') out.push(`Data warning (${w.column}): ${w.message}`);
   out.push('A decision aid for people: do not use it as the only safeguard for safety-critical actions.');
   return out;
+}
+
+/** ": a, b, c" — the first categories of a categorical input, for the model card. */
+function categoryList(categories: string[] | undefined): string {
+  if (!categories?.length) return '';
+  return `: ${categories.slice(0, 10).join(', ')}${categories.length > 10 ? `, … ${categories.length} in all` : ''}`;
 }

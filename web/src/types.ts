@@ -45,7 +45,7 @@ export interface Metrics {
 }
 export interface Manifest {
   task: string; template?: string; target: string; labels?: string[]; positive_label?: string; threshold?: number;
-  input_schema: { name: string; type: string }[]; metrics: Metrics;
+  input_schema: { name: string; type: string; categories?: string[] }[]; metrics: Metrics;
   training?: { epochs_run?: number; best_epoch?: number; stopped?: string; rows_train?: number; rows_validation?: number };
 }
 export interface ModelVersion {

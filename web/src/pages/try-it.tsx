@@ -38,7 +38,10 @@ export function TryIt({ deployment, manifest, onPredicted }: { deployment: strin
             <label for={`input-${i}`}>{c.name} <span class="muted small">({maybe(`type.${c.type}`, c.type)})</span></label>
             {c.type === 'text'
               ? <textarea id={`input-${i}`} data-column={c.name} rows={3} value={values[c.name] ?? ''} onInput={(e) => setValues({ ...values, [c.name]: (e.target as HTMLTextAreaElement).value })} />
-              : <input id={`input-${i}`} data-column={c.name} inputMode={NUMERIC.has(c.type) ? 'decimal' : 'text'} value={values[c.name] ?? ''} onInput={(e) => setValues({ ...values, [c.name]: (e.target as HTMLInputElement).value })} />}
+              : <input id={`input-${i}`} data-column={c.name} inputMode={NUMERIC.has(c.type) ? 'decimal' : 'text'} value={values[c.name] ?? ''}
+                  list={c.categories?.length ? `values-${i}` : undefined} onInput={(e) => setValues({ ...values, [c.name]: (e.target as HTMLInputElement).value })} />}
+            {/* The values training saw, offered as suggestions: another value is still allowed (the model maps it to "other"). */}
+            {c.type !== 'text' && c.categories?.length ? <datalist id={`values-${i}`}>{c.categories.map((v) => <option key={v} value={v} />)}</datalist> : null}
           </div>
         ))}
         <div><button type="submit" disabled={busy}>{busy ? t('common.working') : t('tryIt.predict')}</button></div>
