@@ -1,12 +1,13 @@
 // Trains a model from a raw table: task, split, pipeline, architecture from a template, training, evaluation.
+import { join } from 'node:path';
 import * as E from '../engine/index.js';
 import { AndonError } from '../errors.js';
 import { Table } from '../data/table.js';
 import { Pipeline, buildTabularPipeline, OneHotEncoder, OrdinalEncoder, TokenBagsEncoder, TokenSequenceEncoder, type Encoder, type Step, type Features } from '../data/pipeline/index.js';
 import { stratifiedSplit, randomSplit, groupSplit } from '../data/split.js';
 import { makeWindows, lastWindowPerGroup, type Windows } from '../data/windows.js';
-import { SpecModel, type ModelSpec, type LayerSpec, type InputSpec } from './spec.js';
-import { train, type Objective, type TrainOptions, type ProgressEvent, type TrainingSet } from './trainer.js';
+import { MAX_MEMBERS, SpecModel, type ModelSpec, type LayerSpec, type InputSpec } from './spec.js';
+import { train, type Objective, type TrainOptions, type TrainResult, type ProgressEvent, type TrainingSet } from './trainer.js';
 import { averagePrecisionScore } from './selection.js';
 import { unrelatedColumns } from './relevance.js';
 import { positiveClass } from './metrics.js';
@@ -21,6 +22,8 @@ export interface FitOptions extends TaskRequest {
   /** Fraction of rows (or units, for RUL) held out for early stopping and the reported metrics. */
   validationFraction?: number;
   training?: Partial<TrainingDefaults>;
+  /** Overrides the template's ensemble size (1: a single model). */
+  members?: number;
   /** Replaces the template's hidden layers with a custom list. */
   hidden?: LayerSpec[];
   textModel?: 'bag' | 'transformer';
@@ -46,7 +49,11 @@ export interface ModelManifest {
   pipeline: ReturnType<Pipeline['toJSON']>;
   spec: ModelSpec;
   metrics: Metrics;
-  training: { seed: number; epochs_run: number; best_epoch: number; stopped: string; rows_train: number; rows_validation: number; options: TrainingDefaults };
+  /** The first member's run, for an ensemble (whose members' runs are listed in `members`). */
+  training: {
+    seed: number; epochs_run: number; best_epoch: number; stopped: string; rows_train: number; rows_validation: number; options: TrainingDefaults;
+    members?: { seed: number; epochs_run: number; best_epoch: number; stopped: string }[];
+  };
 }
 
 export interface FittedModel { manifest: ModelManifest; model: SpecModel; pipeline: Pipeline }
@@ -71,59 +78,77 @@ export async function fitModel(table: Table, opts: FitOptions): Promise<FittedMo
 
   const vf = opts.validationFraction ?? 0.2;
   const fractions = { train: 1 - vf, validation: vf, test: 0 };
-  const split = task.name === 'rul' ? groupSplit(data, task.groupColumn!, { fractions, seed })
-    : task.kind === 'classification' ? stratifiedSplit(data.withColumn(labelColumn(targets as Int32Array)), '__label', { fractions, seed })
-      : randomSplit(data, { fractions, seed });
-  if (split.train.length === 0 || split.validation.length === 0) throw new AndonError('empty_input', 'too few rows to hold out validation rows');
-  const trainTable = data.take(split.train), validTable = data.take(split.validation);
-  const trainTargets = pick(targets, split.train), validTargets = pick(targets, split.validation);
+  const splitWith = (splitSeed: number) => {
+    const split = task.name === 'rul' ? groupSplit(data, task.groupColumn!, { fractions, seed: splitSeed })
+      : task.kind === 'classification' ? stratifiedSplit(data.withColumn(labelColumn(targets as Int32Array)), '__label', { fractions, seed: splitSeed })
+        : randomSplit(data, { fractions, seed: splitSeed });
+    if (split.train.length === 0 || split.validation.length === 0) throw new AndonError('empty_input', 'too few rows to hold out validation rows');
+    return split;
+  };
+  // An ensemble's members each hold out other rows (units, for RUL), so that together they learn from all of them.
+  const members = opts.members ?? template.members ?? 1;
+  if (!Number.isInteger(members) || members < 1 || members > MAX_MEMBERS) throw new AndonError('invalid_input', `members must be an integer from 1 to ${MAX_MEMBERS}, got ${members}`);
+  const splits = Array.from({ length: members }, (_, j) => splitWith(seed + j));
+  // The pipeline, the columns it reads and the target's scaling are learnt from the training rows: a single model's,
+  // or all rows for an ensemble, whose members must share them and whose training rows differ.
+  const fitRows = members > 1 ? Int32Array.from({ length: data.rowCount }, (_, i) => i) : splits[0].train;
+  const fitTable = data.take(fitRows), fitTargets = pick(targets, fitRows);
 
   if (template.rul?.dropUnrelated && task.name === 'rul') {
     // A window model sees every reading of every step, so a column of pure noise lets it memorise the training
     // units instead of learning wear; columns with no relation to the remaining life are left out of the features.
     // They stay in the input schema: requests carry the columns of the file the model was trained on, and the
     // fitted pipeline (which lists the columns it reads) simply ignores these.
-    const drop = new Set(unrelatedColumns(trainTable, task.numeric, trainTargets));
+    const drop = new Set(unrelatedColumns(fitTable, task.numeric, fitTargets));
     if (drop.size) task = { ...task, numeric: task.numeric.filter((c) => !drop.has(c)) };
   }
   const pipeline = buildPipeline(task, template, opts);
-  pipeline.fit(trainTable);
-  const rng = new E.Rng(seed);
-  let trainSet: TrainingSet, validSet: TrainingSet, input: InputSpec;
-  let scaling: { mean: number; std: number } | undefined;
-  let validUnits: (string | number | null)[] | undefined;
-
-  if (task.name === 'rul') {
-    const tw = windowsOf(trainTable, pipeline, task, template.rul!.window, false);
-    const vw = windowsOf(validTable, pipeline, task, template.rul!.window, false);
-    scaling = meanStd(trainTargets);
-    trainSet = windowSet(tw.data, tw.count, tw.window, tw.features, scaled(pick(trainTargets, tw.endRow), scaling));
-    validSet = windowSet(vw.data, vw.count, vw.window, vw.features, scaled(pick(validTargets, vw.endRow), scaling));
-    input = { kind: 'window', length: tw.window, features: tw.features };
-    validUnits = vw.group;
-  } else {
-    const tf = pipeline.transform(trainTable), vfeat = pipeline.transform(validTable);
-    if (task.kind === 'regression') scaling = meanStd(trainTargets);
-    const cast = (t: Float64Array | Int32Array) => (task.kind === 'classification' ? (t as Int32Array) : scaled(t, scaling!));
-    trainSet = featureSet(tf, cast(trainTargets));
-    validSet = featureSet(vfeat, cast(validTargets));
-    input = inputSpecOf(tf, template, opts);
-  }
-
+  pipeline.fit(fitTable);
+  const scaling = task.kind === 'regression' ? meanStd(fitTargets) : undefined;
   const outputs = task.kind === 'classification' ? task.labels.length : 1;
-  const spec: ModelSpec = { input, layers: layersFor(input, template, opts), outputs };
-  const model = new SpecModel(spec, rng);
-  const objective: Objective = task.kind === 'classification'
-    ? { kind: 'classification', classes: outputs, ...(template.balanceClasses ? { classWeights: balancedWeights(trainSet.targets as Int32Array, outputs) } : {}) }
-    : { kind: 'regression', loss: 'mse' };
-  const result = await train(model, trainSet, validSet, objective, {
-    ...trainOptions(training, seed, opts), ...selection(template, task, validSet, outputs, training.patience, opts.positiveLabel),
-  });
 
-  const raw = predictAll(model, validSet, outputs);
-  const scored = scoreOutputs(task, raw, validSet.targets, {
+  /** The training and validation sets of one split, through the fitted pipeline (windows, for RUL). */
+  const setsOf = (split: { train: Int32Array; validation: Int32Array }) => {
+    const trainTable = data.take(split.train), validTable = data.take(split.validation);
+    const trainTargets = pick(targets, split.train), validTargets = pick(targets, split.validation);
+    if (task.name === 'rul') {
+      const tw = windowsOf(trainTable, pipeline, task, template.rul!.window, false);
+      const vw = windowsOf(validTable, pipeline, task, template.rul!.window, false);
+      return {
+        trainSet: windowSet(tw.data, tw.count, tw.window, tw.features, scaled(pick(trainTargets, tw.endRow), scaling!)),
+        validSet: windowSet(vw.data, vw.count, vw.window, vw.features, scaled(pick(validTargets, vw.endRow), scaling!)),
+        input: { kind: 'window', length: tw.window, features: tw.features } as InputSpec,
+        validUnits: vw.group as (string | number | null)[] | undefined,
+      };
+    }
+    const tf = pipeline.transform(trainTable), vfeat = pipeline.transform(validTable);
+    const cast = (t: Float64Array | Int32Array) => (task.kind === 'classification' ? (t as Int32Array) : scaled(t, scaling!));
+    return { trainSet: featureSet(tf, cast(trainTargets)), validSet: featureSet(vfeat, cast(validTargets)), input: inputSpecOf(tf, template, opts), validUnits: undefined };
+  };
+
+  const runs: { model: SpecModel; result: TrainResult; sets: ReturnType<typeof setsOf>; raw: Float32Array }[] = [];
+  for (let j = 0; j < members && !opts.signal?.aborted; j++) {
+    const sets = setsOf(splits[j]);
+    const model = new SpecModel({ input: sets.input, layers: layersFor(sets.input, template, opts), outputs }, new E.Rng(seed + j));
+    const objective: Objective = task.kind === 'classification'
+      ? { kind: 'classification', classes: outputs, ...(template.balanceClasses ? { classWeights: balancedWeights(sets.trainSet.targets as Int32Array, outputs) } : {}) }
+      : { kind: 'regression', loss: 'mse' };
+    // Each member checkpoints in its own folder, so a resumed job replays finished members and goes on with the rest.
+    const checkpointDir = opts.checkpointDir && members > 1 ? join(opts.checkpointDir, `member-${j}`) : opts.checkpointDir;
+    const result = await train(model, sets.trainSet, sets.validSet, objective, {
+      ...trainOptions(training, seed + j, { ...opts, checkpointDir }), ...selection(template, task, sets.validSet, outputs, training.patience, opts.positiveLabel),
+    });
+    runs.push({ model, result, sets, raw: predictAll(model, sets.validSet, outputs) });
+  }
+  const model = runs.length > 1 ? SpecModel.ensemble(runs.map((r) => r.model)) : runs[0].model;
+  const spec = model.spec;
+  const { result, sets: { trainSet, validSet } } = runs[0];
+
+  // Validation metrics from each member's predictions on the rows it held out (an ensemble of members is usually a
+  // little better than this; its own predictions on those rows would be leaked by the other members).
+  const scored = scoreOutputs(task, concatFloats(runs.map((r) => r.raw)), concatTargets(runs.map((r) => r.sets.validSet.targets)), {
     labels: task.labels, positiveLabel: opts.positiveLabel, tuneThreshold: template.tuneThreshold, scaling, targetsScaled: true, cap,
-    ...(validUnits ? { units: validUnits.map(String) } : {}),
+    ...(task.name === 'rul' ? { units: runs.flatMap((r, j) => r.sets.validUnits!.map((u) => `${j}/${String(u)}`)) } : {}),
   });
   const manifest: ModelManifest = {
     format_version: 1,
@@ -142,6 +167,7 @@ export async function fitModel(table: Table, opts: FitOptions): Promise<FittedMo
     training: {
       seed, epochs_run: result.epochsRun, best_epoch: result.bestEpoch, stopped: result.reason,
       rows_train: trainSet.rows, rows_validation: validSet.rows, options: training,
+      ...(runs.length > 1 ? { members: runs.map((r, j) => ({ seed: seed + j, epochs_run: r.result.epochsRun, best_epoch: r.result.bestEpoch, stopped: r.result.reason })) } : {}),
     },
   };
   return { manifest, model, pipeline };
@@ -150,6 +176,21 @@ export async function fitModel(table: Table, opts: FitOptions): Promise<FittedMo
 function pick<T extends Int32Array | Float64Array | Float32Array>(a: T, idx: ArrayLike<number>): T {
   const out = new (a.constructor as { new(n: number): T })(idx.length);
   for (let i = 0; i < idx.length; i++) out[i] = a[idx[i]];
+  return out;
+}
+
+function concatFloats(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+function concatTargets(parts: (Int32Array | Float32Array)[]): Int32Array | Float32Array {
+  if (parts.length === 1) return parts[0];
+  const out = parts[0] instanceof Int32Array ? new Int32Array(parts.reduce((n, p) => n + p.length, 0)) : new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
   return out;
 }
 

@@ -28,8 +28,15 @@ export type LayerSpec =
   | { type: 'flatten' }
   | { type: 'concat_dense' };
 
-/** A whole model: input, hidden layers, and the size of the output layer (classes, or 1 for a value). */
-export interface ModelSpec { input: InputSpec; layers: LayerSpec[]; outputs: number }
+/**
+ * A whole model: input, hidden layers, and the size of the output layer (classes, or 1 for a value). With
+ * `members` (2-16), an ensemble: that many copies of the model with their own weights (state names `m0.`, `m1.` …),
+ * answering the mean of their outputs.
+ */
+export interface ModelSpec { input: InputSpec; layers: LayerSpec[]; outputs: number; members?: number }
+
+/** Most members an ensemble spec may have. */
+export const MAX_MEMBERS = 16;
 
 /** One batch in the form the input spec names. Sequence ids are [rows × length] padded with padId. */
 export interface ModelInput {
@@ -56,12 +63,21 @@ function positiveInt(v: unknown, what: string): number {
 interface Built { module: E.Module | null; apply: (h: E.Tensor, input: ModelInput) => E.Tensor }
 
 export class SpecModel extends E.Module {
-  private readonly built: Built[];
-  private readonly head: E.Linear;
-  private readonly firstReads: 'dense' | 'bags' | 'sequence' | 'window';
+  private readonly built: Built[] = [];
+  private readonly head: E.Linear | null = null;
+  private readonly firstReads: 'dense' | 'bags' | 'sequence' | 'window' = 'dense';
+  /** An ensemble's members, each a whole model; empty for a single model. */
+  private readonly members: SpecModel[] = [];
 
   constructor(readonly spec: ModelSpec, rng: E.Rng) {
     super();
+    if (spec?.members !== undefined && spec.members !== 1) {
+      const k = positiveInt(spec.members, 'members');
+      if (k > MAX_MEMBERS) bad(`members must be at most ${MAX_MEMBERS}, got ${k}`);
+      const { members: _, ...single } = spec;
+      this.members = Array.from({ length: k }, (_m, j) => this.registerModule(`m${j}`, new SpecModel(single, rng)));
+      return;
+    }
     const { input } = spec;
     if (!input || typeof input !== 'object') bad('missing input');
     if (!Array.isArray(spec.layers)) bad('layers must be a list');
@@ -87,14 +103,30 @@ export class SpecModel extends E.Module {
     this.head = this.registerModule('head', new E.Linear(shape.width, spec.outputs, { rng }));
   }
 
+  /** Models trained on their own (e.g. on different validation splits) as one ensemble, their weights copied. */
+  static ensemble(models: SpecModel[]): SpecModel {
+    if (models.length < 2 || models.some((m) => m.spec.members !== undefined && m.spec.members !== 1)) bad('an ensemble needs at least two single models');
+    const e = new SpecModel({ ...models[0].spec, members: models.length }, new E.Rng(0));
+    const state = new Map<string, E.Tensor>();
+    models.forEach((m, j) => { for (const [k, t] of m.stateDict()) state.set(`m${j}.${k}`, t); });
+    e.loadStateDict(state); // names and shapes checked: members of another spec are refused
+    return e.eval();
+  }
+
   /** Logits (classification) or values (regression), [rows, outputs]. */
   forward(input: ModelInput): E.Tensor {
+    if (this.members.length) {
+      // The mean of the members' outputs (logits, for a classifier: the geometric mean of their odds).
+      let sum = this.members[0].forward(input);
+      for (const m of this.members.slice(1)) sum = E.add(sum, m.forward(input));
+      return E.mulScalar(sum, 1 / this.members.length);
+    }
     let h: E.Tensor;
     if (this.firstReads === 'dense') h = need(input.dense, 'dense');
     else if (this.firstReads === 'window') h = need(input.window, 'window');
     else h = E.zeros([input.rows, 0]); // the embedding layer reads the ids itself
     for (const b of this.built) h = b.apply(h, input);
-    return this.head.forward(h);
+    return this.head!.forward(h);
   }
 }
 

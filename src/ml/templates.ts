@@ -30,6 +30,8 @@ export interface Template {
   balanceClasses: boolean;
   /** The validation score that picks the epoch to keep and drives early stopping; default the validation loss. */
   selectBy?: 'validation_loss' | 'average_precision';
+  /** An ensemble: this many models, each holding out other validation rows (units), answering their mean. Default 1. */
+  members?: number;
   /** Binary: choose the decision threshold that maximises F1 on validation rows. */
   tuneThreshold: boolean;
   /** Text: 'bag' is a fastText-style embedding bag, 'transformer' a small encoder. */

@@ -18,14 +18,19 @@ export function exportOnnx(model: SpecModel): Uint8Array {
   const g = new Graph();
   for (const i of onnxInputs(spec)) g.input(i.name, i.type === 'int64' ? INT64 : FLOAT, i.dims);
   const ctx = new ExportContext(g, spec, model.stateDict(), spec.input.kind === 'sequence' ? 'ids' : null);
-  let x: Value = spec.input.kind === 'dense' ? { name: 'dense', steps: null, width: spec.input.features }
-    : spec.input.kind === 'window' ? { name: 'window', steps: spec.input.length, width: spec.input.features }
-      : { name: '', steps: null, width: 0 }; // the first (embedding) layer reads the ids itself
-  spec.layers.forEach((layer, i) => { x = exportLayer(ctx, layer, i, x); });
-  if (x.steps !== null) unsupported('the last layer leaves a sequence', spec.layers.length - 1);
-  const y = ctx.linear(x, 'head', spec.outputs);
+  /** One whole model whose weights are named under `prefix` (an ensemble member's `m0.` …, or none). */
+  const single = (prefix: string): string => {
+    let x: Value = spec.input.kind === 'dense' ? { name: 'dense', steps: null, width: spec.input.features }
+      : spec.input.kind === 'window' ? { name: 'window', steps: spec.input.length, width: spec.input.features }
+        : { name: '', steps: null, width: 0 }; // the first (embedding) layer reads the ids itself
+    spec.layers.forEach((layer, i) => { x = exportLayer(ctx, layer, i, x, prefix); });
+    if (x.steps !== null) unsupported('the last layer leaves a sequence', spec.layers.length - 1);
+    return ctx.linear(x, `${prefix}head`, spec.outputs).name;
+  };
+  const members = spec.members ?? 1;
+  const y = members > 1 ? g.op('Mean', Array.from({ length: members }, (_, j) => single(`m${j}.`)), {}, 'ensemble_mean') : single('');
   const out = onnxOutput(spec);
-  g.output(y.name, out.name, FLOAT, out.dims);
+  g.output(y, out.name, FLOAT, out.dims);
   return g.encode('andon_spec_model', 'Andon SpecModel export', { 'andon.spec': JSON.stringify(spec) });
 }
 
@@ -34,8 +39,8 @@ function unsupported(message: string, layer: number, details: Record<string, unk
 }
 
 // Option defaults below are spec.ts's (buildLayer): the exported graph must make the same choices.
-function exportLayer(ctx: ExportContext, layer: LayerSpec, i: number, x: Value): Value {
-  const p = String(i), input = ctx.spec.input;
+function exportLayer(ctx: ExportContext, layer: LayerSpec, i: number, x: Value, prefix: string): Value {
+  const p = `${prefix}${i}`, input = ctx.spec.input;
   const steps = (): number => x.steps ?? unsupported(`${layer.type} needs a sequence`, i);
   /**
    * The engine masks a token sequence's padding by position, so a masked layer must see the sequence at its

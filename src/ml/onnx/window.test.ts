@@ -6,9 +6,9 @@ import { seededModel, randomTensor, parityOverBatches } from './testing.js';
 
 const T = 12, F = 4;
 
-function windowCase(name: string, layers: LayerSpec[], outputs = 2, length = T): void {
+function windowCase(name: string, layers: LayerSpec[], outputs = 2, length = T, members?: number): void {
   test(`window: ${name}`, async (t) => {
-    const model = seededModel({ input: { kind: 'window', length, features: F }, layers, outputs });
+    const model = seededModel({ input: { kind: 'window', length, features: F }, layers, outputs, ...(members ? { members } : {}) });
     const rng = new E.Rng(5);
     const worst = await parityOverBatches(model, (rows) => ({ rows, window: randomTensor(rng, [rows, length, F]) }));
     t.diagnostic(`max abs error ${worst.toExponential(2)}`);
@@ -46,3 +46,7 @@ windowCase('lstm + dropout + linear (RUL)', [
 windowCase('transformer_encoder without a padding mask (defaults: pre-norm, gelu)', [
   { type: 'linear', units: 8 }, { type: 'transformer_encoder', heads: 2, ff: 16 }, { type: 'mean_pool' },
 ]);
+windowCase('an ensemble of three conv1d + flatten models (the mean of the members)', [
+  { type: 'conv1d', filters: 3, kernel: 4, padding: 2 }, { type: 'tanh' }, { type: 'conv1d', filters: 1, kernel: 3, padding: 1 }, { type: 'flatten' },
+  { type: 'dropout', rate: 0.5 }, { type: 'linear', units: 5 }, { type: 'tanh' },
+], 1, T, 3);
