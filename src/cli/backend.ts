@@ -27,6 +27,7 @@ export interface TrainRequest {
   template?: string;
   seed?: number;
   epochs?: number;
+  members?: number;
   exclude?: string[];
   groupColumn?: string;
   timeColumn?: string;

@@ -109,7 +109,7 @@ export function formatDataset(d: Dataset & { versions: DatasetVersion[] }): stri
 // ---------- training from a dataset ----------
 
 export interface TrainJobOptions {
-  dataset: string; target: string; model?: string; task?: string; template?: string; epochs?: number; seed?: number;
+  dataset: string; target: string; model?: string; task?: string; template?: string; epochs?: number; members?: number; seed?: number;
   exclude?: string[]; groupColumn?: string; timeColumn?: string; json?: boolean;
 }
 
@@ -121,7 +121,7 @@ export async function trainFromDataset(b: Backend, o: TrainJobOptions, hooks: { 
   const model = o.model ?? ds.name;
   const req: TrainRequest = {
     dataset: ds.name, version: ds.version, target: o.target, model,
-    task: o.task === 'auto' ? undefined : o.task, template: o.template, seed: o.seed, epochs: o.epochs,
+    task: o.task === 'auto' ? undefined : o.task, template: o.template, seed: o.seed, epochs: o.epochs, members: o.members,
     exclude: o.exclude?.length ? o.exclude : undefined, groupColumn: o.groupColumn, timeColumn: o.timeColumn,
   };
   const job = await b.startTraining(req);

@@ -75,8 +75,9 @@ test('regression and remaining useful life', () => {
   }
   const rulFile = join(dir, 'rul.csv');
   writeFileSync(rulFile, csv(rows));
-  const rul = json(cli('train', '--data', rulFile, '--target', 'rul', '--task', 'rul', '--group-column', 'unit', '--time-column', 'cycle', '--epochs', '8', '--out', join(dir, 'rul'), '--json'));
+  const rul = json(cli('train', '--data', rulFile, '--target', 'rul', '--task', 'rul', '--group-column', 'unit', '--time-column', 'cycle', '--epochs', '8', '--members', '2', '--out', join(dir, 'rul'), '--json'));
   assert.equal(rul.task, 'rul');
+  assert.equal(JSON.parse(readFileSync(join(dir, 'rul', 'manifest.json'), 'utf8')).spec.members, 2, 'an ensemble of two, in one bundle');
   assert.equal(typeof rul.metrics.rmse, 'number');
   const preds = cli('predict', join(dir, 'rul'), '--input', rulFile).stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(preds.length, 24, 'one prediction per unit');

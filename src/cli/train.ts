@@ -14,6 +14,7 @@ export interface TrainCommandOptions {
   task?: FitOptions['task'];
   template?: string;
   epochs?: number;
+  members?: number;
   seed?: number;
   groupColumn?: string;
   timeColumn?: string;
@@ -34,6 +35,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<Record<strin
     target: o.target, task: o.task ?? 'auto', template: o.template, seed: o.seed ?? 0,
     groupColumn: o.groupColumn, timeColumn: o.timeColumn, exclude: o.exclude, types: o.type, textModel: o.textModel,
     ...(o.epochs !== undefined ? { training: { epochs: o.epochs } } : {}),
+    ...(o.members !== undefined ? { members: o.members } : {}),
     onProgress: o.json ? undefined : progressBar(),
   });
   await writeBundle(out, bundleFiles(fitted, exportOnnx(fitted.model)));

@@ -165,7 +165,9 @@ export async function fitModel(table: Table, opts: FitOptions): Promise<FittedMo
     spec,
     metrics: scored.metrics,
     training: {
-      seed, epochs_run: result.epochsRun, best_epoch: result.bestEpoch, stopped: result.reason,
+      // A cancelled member (or one never started) cancels the whole run: callers register nothing.
+      seed, epochs_run: result.epochsRun, best_epoch: result.bestEpoch,
+      stopped: runs.length < members || runs.some((r) => r.result.reason === 'cancelled') ? 'cancelled' : result.reason,
       rows_train: trainSet.rows, rows_validation: validSet.rows, options: training,
       ...(runs.length > 1 ? { members: runs.map((r, j) => ({ seed: seed + j, epochs_run: r.result.epochsRun, best_epoch: r.result.bestEpoch, stopped: r.result.reason })) } : {}),
     },

@@ -225,6 +225,8 @@ describe('the HTTP API end to end', () => {
   });
 
   test('a regression deployment answers values, as the documented response says', async () => {
+    const tooMany = await s.call('POST', '/api/v1/jobs', { json: { dataset: 'machines', target: 'Torque [Nm]', model: 'torque', members: 17 } });
+    assert.equal(tooMany.status, 400, 'an ensemble of more than 16 is refused before any job starts');
     const started = await s.call('POST', '/api/v1/jobs', { json: { dataset: 'machines', target: 'Torque [Nm]', model: 'torque', template: 'regression', epochs: 2, exclude: LEAKY } });
     assert.equal(started.status, 202, started.text);
     await readEvents(s, started.body.id);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { AndonError, isAndonError } from '../errors.js';
 import { abortCause, isFinal, type JobEvent, type JobStatus, type JsonObject, type QueuedJob, type TrainingJob } from '../store/index.js';
 import { getTemplate } from '../ml/templates.js';
+import { MAX_MEMBERS } from '../ml/spec.js';
 import type { ProgressEvent } from '../ml/trainer.js';
 import type { ServiceContext } from './context.js';
 import { checkName, datasetVersion, notFound } from './common.js';
@@ -32,6 +33,8 @@ export interface StartTrainingInput {
   groupColumn?: string;
   timeColumn?: string;
   epochs?: number;
+  /** An ensemble of this many models; default the template's. */
+  members?: number;
   modelName: string;
   actor?: string;
 }
@@ -41,6 +44,9 @@ export async function startTraining(ctx: ServiceContext, tenantId: string, input
   if (typeof input.target !== 'string' || !input.target) throw new AndonError('invalid_input', 'target names the column to predict');
   if (input.epochs !== undefined && (!Number.isInteger(input.epochs) || input.epochs < 1 || input.epochs > 10_000)) {
     throw new AndonError('invalid_input', 'epochs must be an integer from 1 to 10000', { epochs: input.epochs });
+  }
+  if (input.members !== undefined && (!Number.isInteger(input.members) || input.members < 1 || input.members > MAX_MEMBERS)) {
+    throw new AndonError('invalid_input', `members must be an integer from 1 to ${MAX_MEMBERS}`, { members: input.members });
   }
   if (input.template !== undefined) getTemplate(input.template); // unknown → invalid_input listing the templates
   const { dataset, version } = await datasetVersion(ctx, tenantId, input.dataset, input.version);
@@ -53,7 +59,7 @@ export async function startTraining(ctx: ServiceContext, tenantId: string, input
   }
   const spec: JsonObject = {
     dataset: dataset.name, datasetVersion: version.number, target: input.target, modelName,
-    ...pick(input, ['task', 'template', 'seed', 'exclude', 'groupColumn', 'timeColumn', 'epochs', 'actor']),
+    ...pick(input, ['task', 'template', 'seed', 'exclude', 'groupColumn', 'timeColumn', 'epochs', 'members', 'actor']),
   };
   const job = await ctx.meta.jobs.create(tenantId, { datasetVersionId: version.id, spec });
   await ctx.meta.jobs.appendEvent(tenantId, job.id, { type: 'queued', data: { dataset: dataset.name, version: version.number } });
@@ -169,7 +175,7 @@ async function runTrainingJob(ctx: ServiceContext, item: QueuedJob, signal: Abor
       fit: {
         target: spec.target as string,
         ...(spec.task ? { task: spec.task as TrainingWork['fit']['task'] } : {}),
-        ...pick(spec, ['template', 'seed', 'exclude', 'groupColumn', 'timeColumn']),
+        ...pick(spec, ['template', 'seed', 'exclude', 'groupColumn', 'timeColumn', 'members']),
         ...(spec.epochs ? { training: { epochs: spec.epochs as number } } : {}),
       },
       checkpointDir: checkpointDirOf(ctx, t, id),

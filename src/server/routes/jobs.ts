@@ -24,6 +24,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ServiceContext): void {
           dataset: name, version: { type: 'integer', minimum: 1 }, target: column, model: name,
           task: { type: 'string', enum: ['auto', 'classification', 'binary', 'multiclass', 'regression', 'text', 'rul'] },
           template: { type: 'string', maxLength: 64 }, seed: { type: 'integer' }, epochs: { type: 'integer', minimum: 1, maximum: 10000 },
+          members: { type: 'integer', minimum: 1, maximum: 16, description: 'an ensemble of this many models (default the template\'s)' },
           exclude: { type: 'array', items: column, maxItems: 1000 }, groupColumn: column, timeColumn: column,
         },
       },
