@@ -31,7 +31,7 @@ test('local home: datasets add → train --dataset → promote → deploy → pr
   assert.equal(shown.status, 0, shown.stderr);
   assert.match(shown.stdout, /^1\s+1200\s+14\s/m);
 
-  const trained = oneJson(await cli('train', '--dataset', 'machines@1', '--target', TARGET, '--model', 'pm', '--epochs', '3', '--seed', '1', '--exclude', EXCLUDE, '--json'));
+  const trained = oneJson(await cli('train', '--dataset', 'machines@1', '--target', TARGET, '--model', 'pm', '--epochs', '3', '--members', '2', '--seed', '1', '--exclude', EXCLUDE, '--json'));
   assert.deepEqual(Object.keys(trained).sort(), ['job', 'metrics', 'model', 'status', 'version']);
   assert.equal(trained.status, 'succeeded');
   assert.equal(trained.model, 'pm');
@@ -52,6 +52,7 @@ test('local home: datasets add → train --dataset → promote → deploy → pr
   assert.equal(model.versions.length, 1);
   assert.equal(model.versions[0].manifest.target, TARGET);
   assert.ok(!model.versions[0].manifest.input_schema.some((c: { name: string }) => c.name === 'UDI'), '--exclude reached the job');
+  assert.equal(model.versions[0].manifest.training.members.length, 2, '--members reached the job');
 
   const promoted = oneJson(await cli('models', 'promote', 'pm', '--alias', 'production', '--version', '1', '--json'));
   assert.deepEqual([promoted.model, promoted.alias, promoted.version], ['pm', 'production', 1]);

@@ -224,10 +224,10 @@ describe('the HTTP API end to end', () => {
     assert.equal(bad.status, 400);
   });
 
-  test('a regression deployment answers values, as the documented response says', async () => {
+  test('a regression ensemble deployment answers values, as the documented response says', async () => {
     const tooMany = await s.call('POST', '/api/v1/jobs', { json: { dataset: 'machines', target: 'Torque [Nm]', model: 'torque', members: 17 } });
     assert.equal(tooMany.status, 400, 'an ensemble of more than 16 is refused before any job starts');
-    const started = await s.call('POST', '/api/v1/jobs', { json: { dataset: 'machines', target: 'Torque [Nm]', model: 'torque', template: 'regression', epochs: 2, exclude: LEAKY } });
+    const started = await s.call('POST', '/api/v1/jobs', { json: { dataset: 'machines', target: 'Torque [Nm]', model: 'torque', template: 'regression', epochs: 2, members: 2, exclude: LEAKY } });
     assert.equal(started.status, 202, started.text);
     await readEvents(s, started.body.id);
     const dep = await s.call('POST', '/api/v1/deployments', { json: { name: 'torque', model: 'torque', version: 1 } });
@@ -238,6 +238,8 @@ describe('the HTTP API end to end', () => {
     assert.equal(p.status, 200, p.text);
     assert.deepEqual(Object.keys(p.body).sort(), ['model', 'predictions', 'version', 'versionId']);
     assert.ok(p.body.predictions.every((x: { value: number; label?: string }) => Number.isFinite(x.value) && x.label === undefined), p.text);
+    // An ensemble of two, served from one ONNX graph, and said so on its model card.
+    assert.match((await s.call('GET', '/api/v1/models/torque/versions/1/card')).text, /An ensemble of 2 models/);
     // The response shape is in the OpenAPI document.
     const doc = (await s.call('GET', '/docs/json', { key: null })).body;
     const schema = doc.paths['/api/v1/deployments/{name}/predict'].post.responses['200'].content['application/json'].schema;

@@ -76,7 +76,7 @@ export async function modelCard(ctx: ServiceContext, tenantId: string, name: str
   const m = v.manifest as {
     task?: string; template?: string; target?: string; labels?: string[]; positive_label?: string; threshold?: number;
     input_schema?: { name: string; type: string; categories?: string[] }[]; rul?: { group_column: string; time_column: string; window: number; cap: number };
-    training?: { seed?: number; epochs_run?: number; best_epoch?: number; stopped?: string; rows_train?: number; rows_validation?: number };
+    training?: { seed?: number; epochs_run?: number; best_epoch?: number; stopped?: string; rows_train?: number; rows_validation?: number; members?: unknown[] };
   };
   const dv = v.datasetVersionId ? await ctx.meta.datasets.getVersion(tenantId, v.datasetVersionId) : null;
   const ds = dv ? await ctx.meta.datasets.get(tenantId, dv.datasetId) : null;
@@ -103,6 +103,7 @@ export async function modelCard(ctx: ServiceContext, tenantId: string, name: str
   if (dv) lines.push(`- Dataset version id: \`${dv.id}\``);
   if (v.jobId) lines.push(`- Training job: \`${v.jobId}\``);
   if (m.training) lines.push(`- Training: seed ${m.training.seed ?? '?'}, ${m.training.epochs_run ?? '?'} epochs (best ${m.training.best_epoch ?? '?'}, stopped: ${m.training.stopped ?? '?'})`);
+  if (m.training?.members?.length) lines.push(`- An ensemble of ${m.training.members.length} models, each trained holding out other validation rows, answering their mean (the epochs above are the first one's)`);
   return lines.join('\n') + '\n';
 }
 
