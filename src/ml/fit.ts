@@ -146,7 +146,7 @@ export async function fitModel(table: Table, opts: FitOptions): Promise<FittedMo
 
   // Validation metrics from each member's predictions on the rows it held out (an ensemble of members is usually a
   // little better than this; its own predictions on those rows would be leaked by the other members).
-  const scored = scoreOutputs(task, concatFloats(runs.map((r) => r.raw)), concatTargets(runs.map((r) => r.sets.validSet.targets)), {
+  const scored = scoreOutputs(task, concat(runs.map((r) => r.raw)), concat(runs.map((r) => r.sets.validSet.targets)), {
     labels: task.labels, positiveLabel: opts.positiveLabel, tuneThreshold: template.tuneThreshold, scaling, targetsScaled: true, cap,
     ...(task.name === 'rul' ? { units: runs.flatMap((r, j) => r.sets.validUnits!.map((u) => `${j}/${String(u)}`)) } : {}),
   });
@@ -181,16 +181,10 @@ function pick<T extends Int32Array | Float64Array | Float32Array>(a: T, idx: Arr
   return out;
 }
 
-function concatFloats(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
-}
-
-function concatTargets(parts: (Int32Array | Float32Array)[]): Int32Array | Float32Array {
+/** The arrays one after another, in an array of the first one's type. */
+function concat<T extends Float32Array | Int32Array>(parts: T[]): T {
   if (parts.length === 1) return parts[0];
-  const out = parts[0] instanceof Int32Array ? new Int32Array(parts.reduce((n, p) => n + p.length, 0)) : new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  const out = new (parts[0].constructor as { new(n: number): T })(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) { out.set(p, at); at += p.length; }
   return out;
