@@ -80,3 +80,14 @@ test('a remaining-useful-life ensemble: members on different held-out units, one
   assert.equal((await fitModel(table, { ...request, members: 1 })).manifest.spec.members, undefined);
   await assert.rejects(fitModel(table, { ...request, members: 0 }), /members must be an integer from 1 to 16/);
 });
+
+test('cancelling during the second member cancels the whole ensemble run', async () => {
+  const stop = new AbortController();
+  let starts = 0;
+  const fitted = await fitModel(runToFailure(10, 5), {
+    target: 'RUL', task: 'rul', groupColumn: 'unit', timeColumn: 'cycle', seed: 1, training: { epochs: 3 }, members: 3, signal: stop.signal,
+    onProgress: (e) => { if (e.type === 'start' && ++starts === 2) stop.abort(); },
+  });
+  assert.equal(starts, 2, 'the third member never starts');
+  assert.equal(fitted.manifest.training.stopped, 'cancelled', 'callers register nothing');
+});
