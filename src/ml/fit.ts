@@ -6,7 +6,7 @@ import { Table } from '../data/table.js';
 import { Pipeline, buildTabularPipeline, OneHotEncoder, OrdinalEncoder, TokenBagsEncoder, TokenSequenceEncoder, type Encoder, type Step, type Features } from '../data/pipeline/index.js';
 import { stratifiedSplit, randomSplit, groupSplit } from '../data/split.js';
 import { makeWindows, lastWindowPerGroup, type Windows } from '../data/windows.js';
-import { MAX_MEMBERS, SpecModel, type ModelSpec, type LayerSpec, type InputSpec } from './spec.js';
+import { checkMembers, SpecModel, type ModelSpec, type LayerSpec, type InputSpec } from './spec.js';
 import { train, type Objective, type TrainOptions, type TrainResult, type ProgressEvent, type TrainingSet } from './trainer.js';
 import { averagePrecisionScore } from './selection.js';
 import { unrelatedColumns } from './relevance.js';
@@ -86,8 +86,7 @@ export async function fitModel(table: Table, opts: FitOptions): Promise<FittedMo
     return split;
   };
   // An ensemble's members each hold out other rows (units, for RUL), so that together they learn from all of them.
-  const members = opts.members ?? template.members ?? 1;
-  if (!Number.isInteger(members) || members < 1 || members > MAX_MEMBERS) throw new AndonError('invalid_input', `members must be an integer from 1 to ${MAX_MEMBERS}, got ${members}`);
+  const members = checkMembers(opts.members ?? template.members ?? 1);
   const splits = Array.from({ length: members }, (_, j) => splitWith(seed + j));
   // The pipeline, the columns it reads and the target's scaling are learnt from the training rows: a single model's,
   // or all rows for an ensemble, whose members must share them and whose training rows differ.

@@ -38,6 +38,14 @@ export interface ModelSpec { input: InputSpec; layers: LayerSpec[]; outputs: num
 /** Most members an ensemble spec may have. */
 export const MAX_MEMBERS = 16;
 
+/** An ensemble size asked for by a user (1: a single model), checked before any training starts. */
+export function checkMembers(v: unknown): number {
+  if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > MAX_MEMBERS) {
+    throw new AndonError('invalid_input', `members must be an integer from 1 to ${MAX_MEMBERS}, got ${JSON.stringify(v)}`, { members: v });
+  }
+  return v as number;
+}
+
 /** One batch in the form the input spec names. Sequence ids are [rows × length] padded with padId. */
 export interface ModelInput {
   rows: number;

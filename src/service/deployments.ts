@@ -2,6 +2,7 @@
 import { AndonError } from '../errors.js';
 import type { BatchingConfig, Deployment, ModelVersion } from '../store/index.js';
 import type { ServiceContext } from './context.js';
+import { lookupKey } from './lookup-cache.js';
 import { checkName, modelByName, modelVersion, notFound } from './common.js';
 import { checkRows, loadServingModel, type Prediction, type ServingModel } from './serving.js';
 import { checkSampleRate, listPredictionLogs, maybeLogPrediction, sampleRateOf, type PredictionLogView } from './prediction-logs.js';
@@ -67,14 +68,14 @@ export async function updateDeployment(ctx: ServiceContext, tenantId: string, na
   const t = retarget ? await target(ctx, tenantId, d.modelId, d.modelId, patch.alias, patch.version) : {};
   const config = patch.logSampleRate === undefined ? {} : { config: { ...d.config, logSampleRate: checkSampleRate(patch.logSampleRate) } };
   const updated = await ctx.meta.deployments.update(tenantId, d.id, { ...t, ...(patch.batching !== undefined ? { batching: patch.batching } : {}), ...config });
-  ctx.lookups.deployments.delete(`${tenantId}/${name}`);
+  ctx.lookups.deployments.delete(lookupKey.deployment(tenantId, name));
   return view(ctx, tenantId, updated);
 }
 
 export async function deleteDeployment(ctx: ServiceContext, tenantId: string, name: string): Promise<void> {
   const d = await byName(ctx, tenantId, name);
   await ctx.meta.deployments.delete(tenantId, d.id);
-  ctx.lookups.deployments.delete(`${tenantId}/${name}`);
+  ctx.lookups.deployments.delete(lookupKey.deployment(tenantId, name));
 }
 
 /**
@@ -83,12 +84,12 @@ export async function deleteDeployment(ctx: ServiceContext, tenantId: string, na
  */
 export async function resolveDeployment(ctx: ServiceContext, tenantId: string, name: string): Promise<{ deployment: Deployment; model: string; version: ModelVersion }> {
   const c = ctx.lookups;
-  const d = await c.deployments.get(`${tenantId}/${name}`, () => byName(ctx, tenantId, name)) as Deployment;
-  const model = await c.modelNames.get(`${tenantId}/${d.modelId}`, async () => (await ctx.meta.models.get(tenantId, d.modelId))?.name ?? null);
+  const d = await c.deployments.get(lookupKey.deployment(tenantId, name), () => byName(ctx, tenantId, name)) as Deployment;
+  const model = await c.modelNames.get(lookupKey.modelName(tenantId, d.modelId), async () => (await ctx.meta.models.get(tenantId, d.modelId))?.name ?? null);
   if (!model) throw notFound('model', d.modelId);
   const versionId = d.targetVersionId
-    ?? await c.aliases.get(`${tenantId}/${d.modelId}/${d.targetAlias}`, async () => (await ctx.meta.models.getAlias(tenantId, d.modelId, d.targetAlias!))?.versionId ?? null);
-  const version = versionId ? await c.versions.get(`${tenantId}/${versionId}`, () => ctx.meta.models.getVersion(tenantId, versionId)) as ModelVersion | null : null;
+    ?? await c.aliases.get(lookupKey.alias(tenantId, d.modelId, d.targetAlias!), async () => (await ctx.meta.models.getAlias(tenantId, d.modelId, d.targetAlias!))?.versionId ?? null);
+  const version = versionId ? await c.versions.get(lookupKey.version(tenantId, versionId), () => ctx.meta.models.getVersion(tenantId, versionId)) as ModelVersion | null : null;
   if (!version) {
     throw new AndonError('unavailable', `deployment "${name}" serves ${model}@${d.targetAlias ?? d.targetVersionId}, which points at no version yet`, { deployment: name, alias: d.targetAlias });
   }
@@ -101,11 +102,11 @@ export async function resolveDeployment(ctx: ServiceContext, tenantId: string, n
  */
 function resolveCached(ctx: ServiceContext, tenantId: string, name: string): { deployment: Deployment; model: string; version: ModelVersion } | null {
   const c = ctx.lookups;
-  const d = c.deployments.peek(`${tenantId}/${name}`)?.value as Deployment | undefined;
+  const d = c.deployments.peek(lookupKey.deployment(tenantId, name))?.value as Deployment | undefined;
   if (!d) return null;
-  const model = c.modelNames.peek(`${tenantId}/${d.modelId}`)?.value;
-  const versionId = d.targetVersionId ?? c.aliases.peek(`${tenantId}/${d.modelId}/${d.targetAlias}`)?.value;
-  const version = versionId ? c.versions.peek(`${tenantId}/${versionId}`)?.value as ModelVersion | null | undefined : null;
+  const model = c.modelNames.peek(lookupKey.modelName(tenantId, d.modelId))?.value;
+  const versionId = d.targetVersionId ?? c.aliases.peek(lookupKey.alias(tenantId, d.modelId, d.targetAlias!))?.value;
+  const version = versionId ? c.versions.peek(lookupKey.version(tenantId, versionId))?.value as ModelVersion | null | undefined : null;
   return model && version ? { deployment: d, model, version } : null;
 }
 

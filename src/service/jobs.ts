@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { AndonError, isAndonError } from '../errors.js';
 import { abortCause, isFinal, type JobEvent, type JobStatus, type JsonObject, type QueuedJob, type TrainingJob } from '../store/index.js';
 import { getTemplate } from '../ml/templates.js';
-import { MAX_MEMBERS } from '../ml/spec.js';
+import { checkMembers } from '../ml/spec.js';
 import type { ProgressEvent } from '../ml/trainer.js';
 import type { ServiceContext } from './context.js';
 import { checkName, datasetVersion, notFound } from './common.js';
@@ -45,9 +45,7 @@ export async function startTraining(ctx: ServiceContext, tenantId: string, input
   if (input.epochs !== undefined && (!Number.isInteger(input.epochs) || input.epochs < 1 || input.epochs > 10_000)) {
     throw new AndonError('invalid_input', 'epochs must be an integer from 1 to 10000', { epochs: input.epochs });
   }
-  if (input.members !== undefined && (!Number.isInteger(input.members) || input.members < 1 || input.members > MAX_MEMBERS)) {
-    throw new AndonError('invalid_input', `members must be an integer from 1 to ${MAX_MEMBERS}`, { members: input.members });
-  }
+  if (input.members !== undefined) checkMembers(input.members);
   if (input.template !== undefined) getTemplate(input.template); // unknown → invalid_input listing the templates
   const { dataset, version } = await datasetVersion(ctx, tenantId, input.dataset, input.version);
   const columns = ((version.schema as { columns?: { name: string }[] } | null)?.columns ?? []).map((c) => c.name);

@@ -43,6 +43,14 @@ export class TtlCache<T> {
   clear(): void { this.entries.clear(); }
 }
 
+/** The cache keys, in one place: every read and every write that clears an entry goes through these. */
+export const lookupKey = {
+  deployment: (tenantId: string, name: string) => `${tenantId}/${name}`,
+  modelName: (tenantId: string, modelId: string) => `${tenantId}/${modelId}`,
+  alias: (tenantId: string, modelId: string, alias: string) => `${tenantId}/${modelId}/${alias}`,
+  version: (tenantId: string, versionId: string) => `${tenantId}/${versionId}`,
+};
+
 export class LookupCaches {
   /** key prefix → ApiKey row; by deployment: `tenant/name` → Deployment row; `tenant/model/alias` → version id. */
   readonly keys: TtlCache<unknown>;

@@ -3,6 +3,7 @@ import { AndonError } from '../errors.js';
 import type { Alias, AliasChange, Model, ModelVersion } from '../store/index.js';
 import { TEMPLATES } from '../ml/templates.js';
 import type { ServiceContext } from './context.js';
+import { lookupKey } from './lookup-cache.js';
 import { modelByName, modelVersion, type VersionSelector } from './common.js';
 
 export async function listModels(ctx: ServiceContext, tenantId: string, options: { limit?: number; offset?: number } = {}): Promise<Model[]> {
@@ -36,14 +37,14 @@ export async function promote(ctx: ServiceContext, tenantId: string, name: strin
   const expectedVersionId = options.expected === undefined ? undefined
     : options.expected === null ? null : (await modelVersion(ctx, tenantId, model, options.expected)).id;
   const moved = await ctx.meta.models.setAlias(tenantId, model.id, alias, target.id, { actor, ...(expectedVersionId !== undefined ? { expectedVersionId } : {}) });
-  ctx.lookups.aliases.delete(`${tenantId}/${model.id}/${alias}`);
+  ctx.lookups.aliases.delete(lookupKey.alias(tenantId, model.id, alias));
   return moved;
 }
 
 export async function removeAlias(ctx: ServiceContext, tenantId: string, name: string, alias: string, actor: string | null): Promise<void> {
   const model = await modelByName(ctx, tenantId, name);
   await ctx.meta.models.removeAlias(tenantId, model.id, alias, { actor });
-  ctx.lookups.aliases.delete(`${tenantId}/${model.id}/${alias}`);
+  ctx.lookups.aliases.delete(lookupKey.alias(tenantId, model.id, alias));
 }
 
 export async function aliasHistory(ctx: ServiceContext, tenantId: string, name: string, alias?: string): Promise<AliasChange[]> {
