@@ -30,7 +30,7 @@
 // median over the rounds of the ratio within one round, whose phases ran back to back.
 //
 // Options: --duration S (measured seconds per phase, default 8), --warmup S (default 2), --concurrency 1,16,64, --rounds N,
-// --profile DIR (run the Andon child with --cpu-prof into DIR; the profile is written when it exits),
+// --profile DIR (run both children with --cpu-prof: profiles in DIR/andon and DIR/ceiling, written when they exit),
 // --keep (leave the temp ANDON_HOME in place).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     log(`▶ starting Andon (ANDON_HOME=${home}, LOG_LEVEL=warn, ANDON_RATE_LIMIT=1000000)`);
     // Like the ceiling, Andon runs compiled (dist/, as `npm start` runs it) when the build is there.
     const entry = USE_DIST ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
-    const andon = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...entry, 'serve'], {
+    const andon = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'andon')}`] : []), ...entry, 'serve'], {
       cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ANDON_HOME: join(home, 'andon'), ANDON_BOOTSTRAP_KEY: KEY, LOG_LEVEL: 'warn', ANDON_RATE_LIMIT: '1000000' },
     });
@@ -162,7 +162,7 @@ async function main(): Promise<void> {
     mkdirSync(bundleDir, { recursive: true });
     for (const f of BUNDLE_FILES) writeFileSync(join(bundleDir, f), await api('GET', `/api/v1/models/pm/versions/1/files/${f}`, undefined, undefined, true) as Buffer);
     log('▶ starting the ceiling (bare node:http + loadModel)');
-    const ceil = spawn(process.execPath, ['--import', 'tsx', selfPath, '--ceiling', bundleDir], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const ceil = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'ceiling')}`] : []), '--import', 'tsx', selfPath, '--ceiling', bundleDir], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(ceil);
     const cm = await waitForLine(ceil, 'stdout', new RegExp(`${CEILING_MARK}(\\d+) engine=(\\w+)`), 60_000);
     const ceilingUrl = `http://127.0.0.1:${cm[1]}`;

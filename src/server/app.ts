@@ -10,6 +10,7 @@ import { AndonError } from '../errors.js';
 import { listDeployments, resolveDeployment, type ServiceContext } from '../service/index.js';
 import { loadVersion } from '../service/deployments.js';
 import { registerAuth } from './auth.js';
+import { lazyRequestLogger } from './request-logger.js';
 import { KeyRateLimiter, type RateLimit } from './rate-limit.js';
 import { apiErrorBody, oipErrorBody, statusOf, toAndonError } from './errors.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
@@ -60,6 +61,8 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     // Fastify's own two lines per request are off: the onResponse hook below writes one.
     logController: new LogController({ disableRequestLogging: true }),
+    // A request's child logger is made only when the request logs (see request-logger.ts).
+    childLoggerFactory: lazyRequestLogger,
     // A URL with a long run of characters is refused before routing.
     routerOptions: { maxParamLength: 200 },
   });
@@ -73,8 +76,7 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
   // Callback hooks, not async ones: they run on every prediction, and each async hook costs promise turns.
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? '(unmatched)';
-    metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
-    metrics.latency.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    metrics.requests.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     // One line per request (Fastify's own logging writes two), and none of it built when info is off.
     if (INFO_LEVELS.has(req.log.level)) req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request completed');
     done();

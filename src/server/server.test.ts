@@ -198,8 +198,13 @@ describe('the HTTP API end to end', () => {
 
     // Metrics reflect the traffic.
     const metrics = await s.call('GET', '/metrics', { key: null });
-    assert.match(metrics.text, /andon_http_requests_total\{method="POST",route="\/api\/v1\/deployments\/:name\/predict",status="200"\} \d+/);
-    assert.match(metrics.text, /andon_predict_requests_total\{deployment="pm",outcome="ok"\} \d+/);
+    assert.match(metrics.text, /andon_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/deployments\/:name\/predict",status="200"\} \d+/);
+    assert.match(metrics.text, /andon_predict_duration_seconds_count\{deployment="pm",outcome="ok"\} \d+/);
+    // The refused predictions above (missing, wrong type, NaN, unknown column, too many rows, no rows) count as errors,
+    // and a made-up deployment name is not a label of its own.
+    assert.ok(Number(/andon_predict_duration_seconds_count\{deployment="pm",outcome="error"\} (\d+)/.exec(metrics.text)?.[1]) >= 6);
+    assert.match(metrics.text, /andon_predict_duration_seconds_count\{deployment="\(unknown\)",outcome="error"\} [1-9]/);
+    assert.doesNotMatch(metrics.text, /deployment="nope"/);
     assert.match(metrics.text, /andon_jobs\{kind="training",state="succeeded"\} 2/);
 
     // The audit trail has the promotions, and the logs carry request ids.

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { createDeployment, deleteDeployment, deploymentLogs, getDeployment, listDeployments, predict, updateDeployment, type ServiceContext } from '../../service/index.js';
 import { principalOf } from '../auth.js';
 import { audit } from '../audit.js';
-import type { ServerMetrics } from '../metrics.js';
+import { timedPrediction, type ServerMetrics } from '../metrics.js';
 import { name, page, versionRef } from '../schemas.js';
 
 const alias = { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' } as const;
@@ -88,18 +88,5 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext, metr
       params, body: { type: 'object', required: ['rows'], additionalProperties: false, properties: { rows: { type: 'array', items: { type: 'object' } } } },
       response: { 200: predictResponse },
     },
-  }, async (req) => {
-    const started = performance.now();
-    try {
-      const r = await predict(ctx, principalOf(req).tenantId, req.params.name, req.body.rows);
-      metrics.predictions.inc({ deployment: req.params.name, outcome: 'ok' });
-      metrics.predictLatency.observe({ deployment: req.params.name }, (performance.now() - started) / 1000);
-      return r;
-    } catch (e) {
-      // A name that is not a deployment is not a label: callers could otherwise grow the metric without bound.
-      const known = (e as { code?: string }).code !== 'not_found';
-      metrics.predictions.inc({ deployment: known ? req.params.name : '(unknown)', outcome: 'error' });
-      throw e;
-    }
-  });
+  }, (req) => timedPrediction(metrics, req.params.name, () => predict(ctx, principalOf(req).tenantId, req.params.name, req.body.rows)));
 }

@@ -10,7 +10,7 @@ import { checkRows, type Prediction, type ServingModel } from '../../service/ser
 import type { ModelVersion } from '../../store/index.js';
 import type { ColumnKind } from '../../runtime/index.js';
 import { principalOf } from '../auth.js';
-import type { ServerMetrics } from '../metrics.js';
+import { timedPrediction, type ServerMetrics } from '../metrics.js';
 import { name } from '../schemas.js';
 import { predict } from '../../service/index.js';
 
@@ -122,8 +122,7 @@ export function oipRoutes(app: FastifyInstance, ctx: ServiceContext, metrics: Se
 
     app.post<{ Params: { model: string; version?: string }; Body: InferRequest }>(`${base}/infer`, {
       config: { permission: 'predict', deployment: 'params.model' }, schema: { tags, summary: 'Inference: one tensor per input column', params: modelParams, body: inferBody },
-    }, async (req) => {
-      const started = performance.now();
+    }, (req) => timedPrediction(metrics, req.params.model, async () => {
       const t = principalOf(req).tenantId;
       const { version } = await target(ctx, req);
       const m = await loadVersion(ctx, t, version);
@@ -132,12 +131,10 @@ export function oipRoutes(app: FastifyInstance, ctx: ServiceContext, metrics: Se
       let predictions: Prediction[], answered = version.number;
       if (req.params.version === undefined) ({ predictions, version: answered } = await predict(ctx, t, req.params.model, rows));
       else predictions = await m.predict(rows);
-      metrics.predictions.inc({ deployment: req.params.model, outcome: 'ok' });
-      metrics.predictLatency.observe({ deployment: req.params.model }, (performance.now() - started) / 1000);
       return {
         model_name: req.params.model, model_version: String(answered), ...(req.body.id !== undefined ? { id: req.body.id } : {}),
         outputs: tensorsOf(predictions, m, req.body.outputs ? req.body.outputs.map((o) => o.name) : null),
       };
-    });
+    }));
   }
 }

@@ -34,10 +34,11 @@ export interface DeploymentTraffic { at: number; ok: number; errors: number; lat
 export function deploymentTraffic(samples: Sample[], deployment: string, at = Date.now()): DeploymentTraffic {
   return {
     at,
-    ok: total(samples, 'andon_predict_requests_total', { deployment, outcome: 'ok' }),
-    errors: total(samples, 'andon_predict_requests_total', { deployment, outcome: 'error' }),
-    latencySum: total(samples, 'andon_predict_duration_seconds_sum', { deployment }),
-    latencyCount: total(samples, 'andon_predict_duration_seconds_count', { deployment }),
+    ok: total(samples, 'andon_predict_duration_seconds_count', { deployment, outcome: 'ok' }),
+    errors: total(samples, 'andon_predict_duration_seconds_count', { deployment, outcome: 'error' }),
+    // The latency of answers; a failure's time says little about the model.
+    latencySum: total(samples, 'andon_predict_duration_seconds_sum', { deployment, outcome: 'ok' }),
+    latencyCount: total(samples, 'andon_predict_duration_seconds_count', { deployment, outcome: 'ok' }),
   };
 }
 
