@@ -62,26 +62,46 @@ function parseGiven(key: string): { key: string; prefix: string; hash: string } 
 }
 
 /**
- * Secrets already checked against a key row. A row lives in the lookup cache for about a second, and hashing the
- * secret on every request of that second was 3% of a prediction's CPU in profiles; a cached row is checked with one
- * constant-time comparison instead. Keyed by the row object, so an entry goes when the cache drops its row.
+ * What a key row's successful check leaves for the next requests that present the same secret. A row lives in the
+ * lookup cache for about a second; hashing the secret, parsing the row's times and building the principal on every
+ * request of that second was several percent of a prediction's CPU in profiles. Keyed by the row object, so an entry
+ * goes when the cache drops its row, and a reloaded row (revoked, expired) is checked in full again.
  */
-const verifiedSecrets = new WeakMap<ApiKey, Buffer>();
+interface Checked { secret: string; principal: Principal; expiresMs: number; lastUsedAt: string | null; lastUsedMs: number }
+const checked = new WeakMap<ApiKey, Checked>();
+
+/** Compares two secrets in a time that depends on their length alone (fixed by the key format), not on where they differ. */
+function sameSecret(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
 
 function secretMatches(key: ApiKey, presented: string): boolean {
-  const given = Buffer.from(presented), seen = verifiedSecrets.get(key);
-  if (seen && seen.length === given.length && timingSafeEqual(seen, given)) return true;
   const a = Buffer.from(hashKey(presented), 'hex'), b = Buffer.from(key.keyHash, 'hex');
-  if (a.length !== b.length || !timingSafeEqual(a, b)) return false;
-  verifiedSecrets.set(key, given);
-  return true;
+  return a.length === b.length && timingSafeEqual(a, b);
 }
+
+const parseTime = (iso: string | null): number => (iso ? Date.parse(iso) : Number.NEGATIVE_INFINITY);
 
 /** How often last-used times are written: every request would turn each prediction into a database write. */
 const TOUCH_EVERY_MS = 60_000;
 
 const unauthenticated = (reason: string, key?: ApiKey | null) =>
   new AndonError('unauthenticated', 'a valid API key is required (Authorization: Bearer <key>)', {}, { reason, tenantId: key?.tenantId, keyId: key?.id });
+
+/**
+ * The principal of a presented key whose row was checked before with this very secret, is neither revoked nor expired
+ * and needs no last-used write; else null, and the full check (authenticate) decides. Never throws.
+ */
+export function recheckKey(key: ApiKey, presented: string, now: number): Principal | null {
+  const c = checked.get(key);
+  if (!c || key.revokedAt || c.expiresMs <= now || !sameSecret(c.secret, presented)) return null;
+  // authenticate moves the row's last-used time when it writes it.
+  if (c.lastUsedAt !== key.lastUsedAt) { c.lastUsedAt = key.lastUsedAt; c.lastUsedMs = parseTime(key.lastUsedAt); }
+  return now - c.lastUsedMs > TOUCH_EVERY_MS ? null : c.principal;
+}
 
 /** The public prefix of a presented key, which finds its row; a missing or malformed key is refused here. */
 export function keyPrefix(presented: string | undefined): string {
@@ -94,15 +114,20 @@ export function keyPrefix(presented: string | undefined): string {
 /** The principal of a presented key given the row its prefix found (null: none), or `unauthenticated`. */
 export function checkKey(key: ApiKey | null, presented: string, now: number): Principal {
   if (!key) throw unauthenticated('unknown');
-  if (!secretMatches(key, presented)) throw unauthenticated('wrong_secret', key);
+  const c = checked.get(key);
+  if (!(c && sameSecret(c.secret, presented)) && !secretMatches(key, presented)) throw unauthenticated('wrong_secret', key);
   if (key.revokedAt) throw unauthenticated('revoked', key);
-  if (key.expiresAt && Date.parse(key.expiresAt) <= now) throw unauthenticated('expired', key);
-  return { tenantId: key.tenantId, keyId: key.id, keyName: key.name, role: key.role, scopes: key.scopes };
+  const expiresMs = key.expiresAt ? Date.parse(key.expiresAt) : Number.POSITIVE_INFINITY;
+  if (expiresMs <= now) throw unauthenticated('expired', key);
+  if (c && c.secret === presented) return c.principal;
+  const principal = Object.freeze({ tenantId: key.tenantId, keyId: key.id, keyName: key.name, role: key.role, scopes: Object.freeze([...key.scopes]) as string[] });
+  checked.set(key, { secret: presented, principal, expiresMs, lastUsedAt: key.lastUsedAt, lastUsedMs: parseTime(key.lastUsedAt) });
+  return principal;
 }
 
 /** Whether the key's last-used time is old enough to write again. */
 export function touchDue(key: ApiKey, now: number): boolean {
-  return !key.lastUsedAt || now - Date.parse(key.lastUsedAt) > TOUCH_EVERY_MS;
+  return now - parseTime(key.lastUsedAt) > TOUCH_EVERY_MS;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Authentication and authorisation at the edge: every /api/v1 and /v2 route names the permission it needs; no name, no access.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
 import { AndonError } from '../errors.js';
-import { authenticate, checkKey, keyPrefix, touchDue, type Principal } from '../security/keys.js';
+import { authenticate, recheckKey, type Principal } from '../security/keys.js';
 import type { ApiKey } from '../store/index.js';
 import { can, type Permission } from '../security/roles.js';
 import type { ServiceContext } from '../service/index.js';
@@ -23,9 +23,21 @@ declare module 'fastify' {
 function bearer(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
   if (typeof h !== 'string') return undefined;
+  // The usual form without a regular expression; any other spelling goes through the pattern.
+  if (h.startsWith('Bearer ')) {
+    const token = h.slice(7);
+    if (token && !/\s/.test(token)) return token;
+  }
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
   return m ? m[1] : undefined;
 }
+
+/** Where each route that names a deployment names it (see `deployment` in the route config). */
+const DEPLOYMENT_OF: Record<NonNullable<FastifyContextConfig['deployment']>, (req: FastifyRequest) => unknown> = {
+  'params.name': (req) => (req.params as { name?: unknown }).name,
+  'params.model': (req) => (req.params as { model?: unknown }).model,
+  'query.deployment': (req) => (req.query as { deployment?: unknown } | undefined)?.deployment,
+};
 
 export function registerAuth(app: FastifyInstance, ctx: ServiceContext, limiter: KeyRateLimiter): void {
   app.decorateRequest('principal', null);
@@ -45,21 +57,17 @@ export function registerAuth(app: FastifyInstance, ctx: ServiceContext, limiter:
   };
 
   /** What the principal may do on this route; resolves (or is undefined) when it may go on. */
-  const admit = (req: FastifyRequest, principal: Principal): Promise<void> | undefined => {
+  const admit = (req: FastifyRequest, config: FastifyContextConfig & { url?: string }, principal: Principal): Promise<void> | undefined => {
     req.principal = principal;
     limiter.take(principal.keyId);
-    const config = req.routeOptions.config;
     const permission = config.permission;
     if (!permission || !can(principal.role, permission)) {
-      throw new AndonError('forbidden', `the ${principal.role} role may not ${req.method} ${req.routeOptions.url}`, { role: principal.role, needs: permission ?? null });
+      throw new AndonError('forbidden', `the ${principal.role} role may not ${req.method} ${config.url}`, { role: principal.role, needs: permission ?? null });
     }
-    if (config.deployment) {
-      const [where, field] = config.deployment.split('.') as ['params' | 'query', string];
-      checkDeploymentScope(req, String((req[where] as Record<string, unknown> | undefined)?.[field] ?? ''));
-    }
+    if (config.deployment) checkDeploymentScope(req, String(DEPLOYMENT_OF[config.deployment](req) ?? ''));
     // Reading keys or the audit trail is itself audited: who looked, when, from where.
     if ((permission === 'keys:manage' || permission === 'audit:read') && req.method === 'GET') {
-      return recordAudit(ctx, principal.tenantId, { actor: principal.keyId, action: 'admin.access', objectType: 'route', objectId: req.routeOptions.url, address: req.ip, details: { key: principal.keyName } });
+      return recordAudit(ctx, principal.tenantId, { actor: principal.keyId, action: 'admin.access', objectType: 'route', objectId: String(config.url), address: req.ip, details: { key: principal.keyName } });
     }
     return undefined;
   };
@@ -69,12 +77,13 @@ export function registerAuth(app: FastifyInstance, ctx: ServiceContext, limiter:
   app.addHook('onRequest', (req, reply, done) => {
     // Every answer names its request, errors included (set here rather than in an onSend hook: one hook less per request).
     reply.header('x-request-id', req.id);
-    const config = req.routeOptions.config;
-    if (config.public || !req.routeOptions.url) { done(); return; } // unknown routes fall through to the 404 handler
+    // Read once: each read of req.routeOptions builds a new object. Fastify puts the route's url in its config.
+    const config = req.routeOptions.config as FastifyContextConfig & { url?: string };
+    if (config.public || !config.url) { done(); return; } // unknown routes fall through to the 404 handler
     let pending: Promise<void> | undefined;
     try {
       const principal = cachedPrincipal(ctx, bearer(req));
-      pending = principal ? admit(req, principal) : signIn(req).then((p) => admit(req, p));
+      pending = principal ? admit(req, config, principal) : signIn(req).then((p) => admit(req, config, p));
     } catch (e) { done(e as Error); return; }
     if (pending) pending.then(() => done(), done);
     else done();
@@ -86,11 +95,10 @@ export function registerAuth(app: FastifyInstance, ctx: ServiceContext, limiter:
  * the slow path decides (and audits a failure). No error is thrown from here, so a refusal is always audited.
  */
 function cachedPrincipal(ctx: ServiceContext, presented: string | undefined): Principal | null {
-  try {
-    const key = ctx.lookups.keys.peek(keyPrefix(presented))?.value as ApiKey | null | undefined;
-    const now = Date.now();
-    return key && !touchDue(key, now) ? checkKey(key, presented!, now) : null;
-  } catch { return null; }
+  // The prefix's place in the key format; a malformed key finds no row here and the slow path refuses it.
+  if (!presented?.startsWith('andon_')) return null;
+  const key = ctx.lookups.keys.peek(presented.slice(6, 18))?.value as ApiKey | null | undefined;
+  return key ? recheckKey(key, presented, Date.now()) : null;
 }
 
 /** A key scoped to named deployments may use only those. */

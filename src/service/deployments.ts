@@ -111,7 +111,7 @@ function resolveCached(ctx: ServiceContext, tenantId: string, name: string): { d
 }
 
 /** The loaded model of a version: from the process cache, or read from the blob store. */
-export async function loadVersion(ctx: ServiceContext, tenantId: string, version: ModelVersion): Promise<ServingModel> {
+export function loadVersion(ctx: ServiceContext, tenantId: string, version: ModelVersion): Promise<ServingModel> {
   return ctx.models.get(cacheKey(tenantId, version), loader(ctx, tenantId, version));
 }
 
@@ -139,7 +139,7 @@ export async function predict(ctx: ServiceContext, tenantId: string, deploymentN
   // With batching on, concurrent calls to this deployment's version share one model run.
   const predictions = deployment.batching
     ? await (await ctx.models.batcher(cacheKey(tenantId, version), loader(ctx, tenantId, version), `${tenantId}/${deployment.name}`, deployment.batching)).predict(input)
-    : await (await loadVersion(ctx, tenantId, version)).predict(input);
+    : await (ctx.models.peek(cacheKey(tenantId, version)) ?? await loadVersion(ctx, tenantId, version)).predict(input);
   if (sampleRateOf(deployment) > 0) void maybeLogPrediction(ctx, tenantId, deployment, version, input, predictions, performance.now() - started).catch(() => {});
   return { model, version: version.number, versionId: version.id, predictions };
 }

@@ -32,7 +32,14 @@ export interface BatchingObserver {
   onQueueTime?(deployment: string, ms: number): void;
 }
 
-interface Entry { model: Promise<ServingModel>; batchers: Map<string, Batcher> }
+interface Entry {
+  model: Promise<ServingModel>;
+  /** The model once its load finished, for callers that need not wait for a promise. */
+  loaded?: ServingModel;
+  batchers: Map<string, Batcher>;
+  /** When it was last used, by this cache's clock: the least recently used entry is evicted. */
+  used: number;
+}
 
 /**
  * Loaded versions by key (tenant + version id). Versions are immutable, so a cached one never goes stale; the
@@ -42,11 +49,20 @@ interface Entry { model: Promise<ServingModel>; batchers: Map<string, Batcher> }
  */
 export class ModelCache {
   private readonly entries = new Map<string, Entry>();
+  private clock = 0;
   observer: BatchingObserver = {};
   constructor(private readonly capacity: number) {}
 
   get(key: string, load: () => Promise<ServingModel>): Promise<ServingModel> {
     return this.entry(key, load).model;
+  }
+
+  /** The loaded model of `key` when it is in the cache and its load has finished, else undefined. */
+  peek(key: string): ServingModel | undefined {
+    const hit = this.entries.get(key);
+    if (!hit?.loaded) return undefined;
+    hit.used = ++this.clock;
+    return hit.loaded;
   }
 
   /** The batcher of `deployment` over the cached version `key` (created on first use). */
@@ -79,19 +95,18 @@ export class ModelCache {
   private entry(key: string, load: () => Promise<ServingModel>): Entry {
     const hit = this.entries.get(key);
     if (hit) {
-      // Refresh its place: Map order is the eviction order.
-      this.entries.delete(key);
-      this.entries.set(key, hit);
+      hit.used = ++this.clock;
       return hit;
     }
-    const entry: Entry = { model: load(), batchers: new Map() };
+    const entry: Entry = { model: load(), batchers: new Map(), used: ++this.clock };
     this.entries.set(key, entry);
-    entry.model.catch(() => { if (this.entries.get(key) === entry) this.entries.delete(key); });
+    entry.model.then((m) => { entry.loaded = m; }, () => { if (this.entries.get(key) === entry) this.entries.delete(key); });
     while (this.entries.size > this.capacity) {
-      const [oldest, e] = this.entries.entries().next().value as [string, Entry];
-      this.entries.delete(oldest);
+      let oldest: [string, Entry] | undefined;
+      for (const kv of this.entries) if (!oldest || kv[1].used < oldest[1].used) oldest = kv;
+      this.entries.delete(oldest![0]);
       // In-flight calls hold the model object itself; closing here only frees what the runtime keeps.
-      void release(e);
+      void release(oldest![1]);
     }
     return entry;
   }
