@@ -1,5 +1,5 @@
 // The HTTP edge: Fastify with one error mapping, API-key auth on every route but health/metrics/docs, JSON logs with request ids, metrics, OpenAPI at /docs.
-import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -9,10 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { AndonError } from '../errors.js';
 import { listDeployments, resolveDeployment, type ServiceContext } from '../service/index.js';
 import { loadVersion } from '../service/deployments.js';
-import { registerAuth } from './auth.js';
+import { createGate, registerAuth } from './auth.js';
+import { createPredictLane, type PredictLane } from './predict-lane.js';
+import { recordRequest, requestId } from './request-bookkeeping.js';
 import { lazyRequestLogger } from './request-logger.js';
 import { KeyRateLimiter, type RateLimit } from './rate-limit.js';
-import { apiErrorBody, oipErrorBody, statusOf, toAndonError } from './errors.js';
+import { apiErrorBody, errorAnswer, logFailure, oipErrorBody } from './errors.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { batchJobRoutes } from './routes/batch-jobs.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -36,9 +38,7 @@ export interface ServerOptions {
   maxUploadBytes?: number;
 }
 
-export interface AndonServer { app: FastifyInstance; metrics: ServerMetrics; warmUp(): Promise<void> }
-
-const INFO_LEVELS = new Set(['trace', 'debug', 'info']);
+export interface AndonServer { app: FastifyInstance; metrics: ServerMetrics; lane: PredictLane; warmUp(): Promise<void> }
 
 /** Body types whose bytes go to the route unparsed, as a stream (dataset uploads, batch inputs). */
 const RAW_TYPES = ['text/csv', 'text/plain', 'text/tab-separated-values', 'application/octet-stream', 'application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'];
@@ -50,12 +50,21 @@ function defaultWebRoot(): string | null {
 }
 
 export async function buildServer(ctx: ServiceContext, options: ServerOptions = {}): Promise<AndonServer> {
+  const bodyLimit = options.bodyLimit ?? 16 * 2 ** 20;
+  // Predictions take their own lane (predict-lane.ts); it is made once the pieces it shares with the routes exist.
+  let lane: PredictLane | undefined;
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: options.bodyLimit ?? 16 * 2 ** 20,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    bodyLimit,
+    genReqId: (req) => requestId(req.headers),
+    serverFactory: (fastify, opts) => {
+      const server = createServer((req: IncomingMessage, res: ServerResponse) => (lane?.takes(req) ? lane.serve(req, res) : fastify(req, res)));
+      // What Fastify sets on a server it makes itself (its options, defaults filled in).
+      const o = opts as unknown as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
+      server.keepAliveTimeout = o.keepAliveTimeout;
+      server.requestTimeout = o.requestTimeout;
+      server.setTimeout(o.connectionTimeout);
+      return server;
     },
     // Reject what a schema does not name instead of silently dropping it; query numbers are still coerced from text.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
@@ -71,27 +80,25 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
   const failedDeployments = new Map<string, string>();
 
   app.addContentTypeParser(RAW_TYPES, (_req, payload, done) => done(null, payload));
-  registerAuth(app, ctx, new KeyRateLimiter(options.rateLimit ?? { perSecond: 10_000, burst: 20_000 }));
+  const gate = createGate(ctx, new KeyRateLimiter(options.rateLimit ?? { perSecond: 10_000, burst: 20_000 }));
+  registerAuth(app, gate);
+  lane = createPredictLane({ ctx, gate, metrics, log: app.log, bodyLimit });
+  app.addHook('preClose', (done) => { lane!.close(); done(); });
 
-  // Callback hooks, not async ones: they run on every prediction, and each async hook costs promise turns.
+  // A callback hook, not an async one: each async hook costs promise turns on every request.
   app.addHook('onResponse', (req, reply, done) => {
-    const route = req.routeOptions.url ?? '(unmatched)';
-    metrics.requests.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-    // One line per request (Fastify's own logging writes two), and none of it built when info is off.
-    if (INFO_LEVELS.has(req.log.level)) req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request completed');
+    recordRequest(metrics, req.log, { method: req.method, route: req.routeOptions.url, url: req.url, status: reply.statusCode, ms: reply.elapsedTime });
     done();
   });
 
   const isOip = (url: string) => url === '/v2' || url.startsWith('/v2/');
   const isApi = (url: string) => isOip(url) || url.startsWith('/api/') || url.startsWith('/health/') || url === '/metrics' || url.startsWith('/docs');
   app.setErrorHandler((err, req, reply) => {
-    const e = toAndonError(err);
-    const status = statusOf(e);
-    if (status >= 500) req.log.error({ err, code: e.code }, 'request failed');
-    else req.log.info({ code: e.code, status }, e.message);
     // The Open Inference Protocol has its own error body.
-    if (e.code === 'rate_limited') reply.header('retry-after', String(e.details.retryAfterSeconds ?? 1));
-    return reply.code(status).send(isOip(req.url) ? oipErrorBody(e) : apiErrorBody(e));
+    const a = errorAnswer(err, isOip(req.url));
+    logFailure(req.log, err, a.error, a.status);
+    if (a.retryAfter) reply.header('retry-after', a.retryAfter);
+    return reply.code(a.status).send(a.body);
   });
   const web = options.webRoot === undefined ? defaultWebRoot() : options.webRoot;
   app.setNotFoundHandler((req, reply) => {
@@ -155,5 +162,5 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
     }
     warmed = true;
   };
-  return { app, metrics, warmUp };
+  return { app, metrics, lane: lane!, warmUp };
 }

@@ -20,8 +20,22 @@ declare module 'fastify' {
   }
 }
 
-function bearer(req: FastifyRequest): string | undefined {
-  const h = req.headers.authorization;
+/** What the gate reads of a request, whichever path carries it (Fastify's hook or the prediction lane). */
+export interface Caller {
+  authorization: string | undefined;
+  ip: string;
+  method: string;
+  /** The route's pattern, e.g. /api/v1/deployments/:name/predict. */
+  route: string;
+  permission: Permission | undefined;
+  /** The deployment the request names, for a route that names one (see `deployment` in the route config). */
+  deployment?: unknown;
+}
+
+/** Admits a caller: its principal, or a promise of it when the key's row must be loaded or the access audited. */
+export type Gate = (caller: Caller) => Principal | Promise<Principal>;
+
+function bearer(h: string | undefined): string | undefined {
   if (typeof h !== 'string') return undefined;
   // The usual form without a regular expression; any other spelling goes through the pattern.
   if (h.startsWith('Bearer ')) {
@@ -39,39 +53,47 @@ const DEPLOYMENT_OF: Record<NonNullable<FastifyContextConfig['deployment']>, (re
   'query.deployment': (req) => (req.query as { deployment?: unknown } | undefined)?.deployment,
 };
 
-export function registerAuth(app: FastifyInstance, ctx: ServiceContext, limiter: KeyRateLimiter): void {
-  app.decorateRequest('principal', null);
-
+/**
+ * The gate every /api and /v2 request passes: the key (a cached row checked before with the same secret is
+ * admitted without waiting for anything), the role's permission, the key's deployment scope and its rate limit.
+ */
+export function createGate(ctx: ServiceContext, limiter: KeyRateLimiter): Gate {
   /** The slow path: loads the key's row, records the last use, and audits a failure of a real key's prefix. */
-  const signIn = async (req: FastifyRequest): Promise<Principal> => {
+  const signIn = async (c: Caller): Promise<Principal> => {
     try {
-      return await authenticate(ctx.meta, bearer(req), new Date(), (prefix, load) => ctx.lookups.keys.get(prefix, load) as Promise<ApiKey | null>);
+      return await authenticate(ctx.meta, bearer(c.authorization), new Date(), (prefix, load) => ctx.lookups.keys.get(prefix, load) as Promise<ApiKey | null>);
     } catch (e) {
       const internal = (e as AndonError).internal ?? {};
       // A failed sign-in with a real key's prefix is recorded in that key's tenant: someone holds part of it.
       if (typeof internal.tenantId === 'string') {
-        await recordAudit(ctx, internal.tenantId, { actor: String(internal.keyId), action: 'auth.failed', objectType: 'api_key', objectId: String(internal.keyId), address: req.ip, details: { reason: String(internal.reason), route: req.routeOptions.url } });
+        await recordAudit(ctx, internal.tenantId, { actor: String(internal.keyId), action: 'auth.failed', objectType: 'api_key', objectId: String(internal.keyId), address: c.ip, details: { reason: String(internal.reason), route: c.route } });
       }
       throw e;
     }
   };
 
-  /** What the principal may do on this route; resolves (or is undefined) when it may go on. */
-  const admit = (req: FastifyRequest, config: FastifyContextConfig & { url?: string }, principal: Principal): Promise<void> | undefined => {
-    req.principal = principal;
+  /** What the principal may do on this route: the principal when it may go on (after an audit, for admin reads). */
+  const admit = (c: Caller, principal: Principal): Principal | Promise<Principal> => {
     limiter.take(principal.keyId);
-    const permission = config.permission;
-    if (!permission || !can(principal.role, permission)) {
-      throw new AndonError('forbidden', `the ${principal.role} role may not ${req.method} ${config.url}`, { role: principal.role, needs: permission ?? null });
+    if (!c.permission || !can(principal.role, c.permission)) {
+      throw new AndonError('forbidden', `the ${principal.role} role may not ${c.method} ${c.route}`, { role: principal.role, needs: c.permission ?? null });
     }
-    if (config.deployment) checkDeploymentScope(req, String(DEPLOYMENT_OF[config.deployment](req) ?? ''));
+    if (c.deployment !== undefined) checkDeploymentScope(principal, String(c.deployment ?? ''));
     // Reading keys or the audit trail is itself audited: who looked, when, from where.
-    if ((permission === 'keys:manage' || permission === 'audit:read') && req.method === 'GET') {
-      return recordAudit(ctx, principal.tenantId, { actor: principal.keyId, action: 'admin.access', objectType: 'route', objectId: String(config.url), address: req.ip, details: { key: principal.keyName } });
+    if ((c.permission === 'keys:manage' || c.permission === 'audit:read') && c.method === 'GET') {
+      return recordAudit(ctx, principal.tenantId, { actor: principal.keyId, action: 'admin.access', objectType: 'route', objectId: c.route, address: c.ip, details: { key: principal.keyName } }).then(() => principal);
     }
-    return undefined;
+    return principal;
   };
 
+  return (c) => {
+    const cached = cachedPrincipal(ctx, bearer(c.authorization));
+    return cached ? admit(c, cached) : signIn(c).then((p) => admit(c, p));
+  };
+}
+
+export function registerAuth(app: FastifyInstance, gate: Gate): void {
+  app.decorateRequest('principal', null);
   // A callback hook with a synchronous path: on almost every request the key's row is cached and was touched in
   // the last minute, and then nothing here waits for a promise.
   app.addHook('onRequest', (req, reply, done) => {
@@ -80,13 +102,16 @@ export function registerAuth(app: FastifyInstance, ctx: ServiceContext, limiter:
     // Read once: each read of req.routeOptions builds a new object. Fastify puts the route's url in its config.
     const config = req.routeOptions.config as FastifyContextConfig & { url?: string };
     if (config.public || !config.url) { done(); return; } // unknown routes fall through to the 404 handler
-    let pending: Promise<void> | undefined;
+    let admitted: Principal | Promise<Principal>;
     try {
-      const principal = cachedPrincipal(ctx, bearer(req));
-      pending = principal ? admit(req, config, principal) : signIn(req).then((p) => admit(req, config, p));
+      const h = req.headers.authorization;
+      admitted = gate({
+        authorization: h, ip: req.ip, method: req.method, route: config.url, permission: config.permission,
+        ...(config.deployment ? { deployment: DEPLOYMENT_OF[config.deployment](req) ?? null } : {}),
+      });
     } catch (e) { done(e as Error); return; }
-    if (pending) pending.then(() => done(), done);
-    else done();
+    if (admitted instanceof Promise) admitted.then((p) => { req.principal = p; done(); }, done);
+    else { req.principal = admitted; done(); }
   });
 }
 
@@ -102,8 +127,8 @@ function cachedPrincipal(ctx: ServiceContext, presented: string | undefined): Pr
 }
 
 /** A key scoped to named deployments may use only those. */
-export function checkDeploymentScope(req: FastifyRequest, deployment: string): void {
-  const scopes = req.principal?.scopes ?? [];
+function checkDeploymentScope(principal: Principal, deployment: string): void {
+  const scopes = principal.scopes;
   if (scopes.length > 0 && !scopes.includes(deployment)) {
     throw new AndonError('forbidden', `this key may only use the deployments ${scopes.join(', ')}`, { deployment });
   }

@@ -1,6 +1,7 @@
 // /api/v1/deployments: what each endpoint serves (alias or pinned version, batching) and predict by column name.
 import type { FastifyInstance } from 'fastify';
 import { createDeployment, deleteDeployment, deploymentLogs, getDeployment, listDeployments, predict, updateDeployment, type ServiceContext } from '../../service/index.js';
+import { AndonError } from '../../errors.js';
 import { principalOf } from '../auth.js';
 import { audit } from '../audit.js';
 import { timedPrediction, type ServerMetrics } from '../metrics.js';
@@ -32,6 +33,24 @@ const predictResponse = {
     predictions: { type: 'array', items: prediction, description: 'one per row (for remaining useful life, one per unit)' },
   },
 } as const;
+/** The predict body as the OpenAPI document shows it; `predictRows` checks it (the same check on both request paths). */
+const predictBody = { type: 'object', required: ['rows'], additionalProperties: false, properties: { rows: { type: 'array', items: { type: 'object' }, description: 'rows by column name, at most 10,000' } } } as const;
+
+/** The predict route's pattern: its metrics label, and the path the prediction lane (predict-lane.ts) also serves. */
+export const PREDICT_ROUTE = '/api/v1/deployments/:name/predict';
+
+/**
+ * The rows of a predict body: a JSON object with `rows` and nothing else. Checked here rather than by Fastify's schema
+ * validation so that Fastify's route and the prediction lane refuse a bad body with the same words; the rows
+ * themselves are checked by the service (a non-empty list of objects, at most 10,000) and the model (columns, types).
+ */
+export function predictRows(body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new AndonError('invalid_input', 'the body must be a JSON object with "rows"');
+  for (const k in body) if (k !== 'rows') throw new AndonError('invalid_input', `the body has "rows" only, not "${k}"`, { field: k });
+  if (!('rows' in body)) throw new AndonError('invalid_input', 'the body must have "rows": a list of rows by column name');
+  return (body as { rows: unknown }).rows;
+}
+
 const logSampleRate = { type: 'number', minimum: 0, maximum: 1, description: 'fraction of requests whose inputs and outputs are kept, sealed, for monitoring' } as const;
 
 export function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext, metrics: ServerMetrics): void {
@@ -81,12 +100,16 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext, metr
     return reply.code(204).send();
   });
 
-  app.post<{ Params: { name: string }; Body: { rows: Record<string, unknown>[] } }>('/api/v1/deployments/:name/predict', {
-    config: { permission: 'predict', deployment: 'params.name' },
+  // Most predictions arrive through the prediction lane (predict-lane.ts), which serves this same path; this route
+  // documents it and answers what the lane leaves to Fastify (other content types, app.inject).
+  app.post<{ Params: { name: string }; Body: unknown }>(PREDICT_ROUTE, {
+    config: {
+      permission: 'predict', deployment: 'params.name',
+      swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: predictBody }, url }),
+    },
     schema: {
       tags: ['deployments'], summary: 'Predict rows given by column name; answers the label and class probabilities (or the value) and the version that answered',
-      params, body: { type: 'object', required: ['rows'], additionalProperties: false, properties: { rows: { type: 'array', items: { type: 'object' } } } },
-      response: { 200: predictResponse },
+      params, response: { 200: predictResponse },
     },
-  }, (req) => timedPrediction(metrics, req.params.name, () => predict(ctx, principalOf(req).tenantId, req.params.name, req.body.rows)));
+  }, (req) => timedPrediction(metrics, req.params.name, async () => predict(ctx, principalOf(req).tenantId, req.params.name, predictRows(req.body))));
 }
