@@ -17,19 +17,20 @@
 // rows into a typed table, the fitted preprocessing, the ONNX run, the predictions) and answers JSON. It has no
 // API key check, no JSON-schema validation, no router, no metrics, no logging and no micro-batcher.
 //
-// Load: autocannon's programmatic API inside this process, POSTing one fixed row. Each phase warms up (default 2 s,
-// discarded), then measures (default 8 s). Latencies are taken from every 2xx response (autocannon's own histogram
+// Load: autocannon's programmatic API inside this process, POSTing one fixed row. At each concurrency every server
+// warms up once (default 3 s, discarded), then the servers are measured in turn, `--rounds` times (default 9), for
+// `--duration` seconds each (default 2), the order flipping every round. Latencies are taken from every 2xx response (autocannon's own histogram
 // has 1 ms resolution, too coarse here). On a 2-core machine the load generator shares the CPU with the server, so
 // every phase also records the CPU cores the server process used, the cores this process (the load generator) used
 // and the cores everything else on the machine used, and the server's CPU time per request — the cost that other
-// load on the machine does not change much, unlike req/s and tail latency. Phases alternate between the ceiling and
-// Andon at each concurrency.
+// load on the machine does not change much, unlike req/s and tail latency.
 //
-// Every phase runs `--rounds` times (default 3), the rounds one after another. Each row of the report is the round
-// with the median req/s for that server and concurrency (all rounds are in the JSON's `rounds`); each ratio is the
-// median over the rounds of the ratio within one round, whose phases ran back to back.
+// Why short alternating phases: this machine's speed drifts by a fifth or more within minutes (the ceiling alone has
+// measured anywhere from 8,900 to 15,200 req/s at concurrency 16), far more than between two phases seconds apart.
+// Each row of the report pools a server's rounds (all rounds are in the JSON's `rounds`); each ratio is the median
+// over the rounds of the ratio within one round.
 //
-// Options: --duration S (measured seconds per phase, default 8), --warmup S (default 2), --concurrency 1,16,64, --rounds N,
+// Options: --duration S (measured seconds per phase, default 2), --warmup S (default 3), --concurrency 1,16,64, --rounds N (default 9),
 // --profile DIR (run both children with --cpu-prof: profiles in DIR/andon and DIR/ceiling, written when they exit),
 // --keep (leave the temp ANDON_HOME in place).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -110,10 +111,10 @@ interface Phase {
 
 async function main(): Promise<void> {
   const asJson = argv.includes('--json');
-  const duration = Number(flag('duration') ?? 8);
-  const warmup = Number(flag('warmup') ?? 2);
+  const duration = Number(flag('duration') ?? 2);
+  const warmup = Number(flag('warmup') ?? 3);
   const levels = (flag('concurrency') ?? '1,16,64').split(',').map(Number);
-  const rounds = Number(flag('rounds') ?? 3);
+  const rounds = Number(flag('rounds') ?? 9);
   const profileDir = flag('profile');
   const loadStart = loadavg();
   const home = mkdtempSync(join(tmpdir(), 'andon-bench-serve-'));
@@ -188,30 +189,36 @@ async function main(): Promise<void> {
     if (!same) notes.push(`the servers disagree on the prediction: ${JSON.stringify(answers)}`);
     log(`  prediction for the row: ${JSON.stringify(answers.andon)}${same ? ' (all three agree)' : ' (DISAGREE)'}`);
 
-    // 5. The phases, the whole plan `rounds` times over.
-    const plan: { server: Phase['server']; concurrency: number; round: number }[] = [];
-    for (let round = 1; round <= rounds; round++) {
-      for (const c of levels) plan.push({ server: 'ceiling', concurrency: c, round }, { server: 'andon', concurrency: c, round });
-      if (levels.includes(64)) plan.push({ server: 'andon_batched', concurrency: 64, round });
-    }
+    // 5. The phases. Each concurrency level warms every server once, then measures them in turn, round after round:
+    // short phases taken alternately (one round the ceiling first, the next Andon first) see the same machine, whose
+    // speed drifts by a fifth or more within minutes here.
     const phases: (Phase & { round: number })[] = [];
-    for (const p of plan) {
-      const pid = p.server === 'ceiling' ? ceil.pid! : andon.pid!;
-      log(`▶ round ${p.round}/${rounds}: ${LABEL[p.server]} at concurrency ${p.concurrency}: ${warmup} s warm-up, ${duration} s measured`);
-      await load(targets[p.server], body, p.concurrency, warmup);
-      const r = await measure(targets[p.server], body, p.concurrency, duration, pid);
-      const phase = { ...p, ...r };
-      phases.push(phase);
-      log(`  ${Math.round(phase.rps)} req/s, p50 ${phase.p50_ms.toFixed(2)} ms, p99 ${phase.p99_ms.toFixed(2)} ms, errors ${phase.errors + phase.non_2xx}, server ${fmtCores(phase.server_cpu_cores)} cores, load generator ${fmtCores(phase.loadgen_cpu_cores)}`);
-      if (phase.errors + phase.non_2xx > 0) notes.push(`${LABEL[p.server]} at ${p.concurrency}: ${phase.errors} errors, ${phase.non_2xx} non-2xx answers`);
+    const latencies = new Map<string, number[]>();
+    for (const c of levels) {
+      const servers: Phase['server'][] = c === 64 ? ['ceiling', 'andon', 'andon_batched'] : ['ceiling', 'andon'];
+      for (const s of servers) {
+        log(`▶ ${LABEL[s]} at concurrency ${c}: ${warmup} s warm-up`);
+        await load(targets[s], body, c, warmup);
+      }
+      for (let round = 1; round <= rounds; round++) {
+        for (const server of round % 2 ? servers : [...servers].reverse()) {
+          const pid = server === 'ceiling' ? ceil.pid! : andon.pid!;
+          const { phase: r, latencies: lat } = await measure(targets[server], body, c, duration, pid);
+          const phase = { server, concurrency: c, round, ...r };
+          phases.push(phase);
+          const k = `${server}@${c}`;
+          latencies.set(k, [...(latencies.get(k) ?? []), ...lat]);
+          log(`  round ${round}/${rounds} ${LABEL[server]}: ${Math.round(phase.rps)} req/s, p99 ${phase.p99_ms.toFixed(2)} ms, errors ${phase.errors + phase.non_2xx}, server ${fmtCores(phase.server_cpu_cores)} cores, ${phase.server_cpu_us_per_request ?? '—'} µs/req`);
+          if (phase.errors + phase.non_2xx > 0) notes.push(`${LABEL[server]} at ${c}, round ${round}: ${phase.errors} errors, ${phase.non_2xx} non-2xx answers`);
+        }
+      }
     }
 
-    // 6. The report: per server and concurrency, the round with the median req/s.
-    const results = medianPhases(phases);
+    // 6. The report: per server and concurrency, all its rounds together.
+    const results = pooled(phases, latencies);
     const find = (s: Phase['server'], c: number) => results.find((r) => r.server === s && r.concurrency === c);
     // Ratios pair the phases of one round, measured back to back, and take the median over the rounds: the machine's
-    // speed drifts between rounds (the ceiling alone has moved by a third from one round to the next), less so
-    // between two neighbouring phases.
+    // speed drifts (the ceiling alone has moved by a third within minutes), much less between two neighbouring phases.
     const inRound = (s: Phase['server'], c: number, r: number) => phases.find((p) => p.server === s && p.concurrency === c && p.round === r);
     const pairedRatio = (a: Phase['server'], b: Phase['server'], c: number, value: (p: Phase) => number | null, digits: number) => {
       const per = Array.from({ length: rounds }, (_, i) => {
@@ -255,7 +262,7 @@ async function main(): Promise<void> {
         batching: { deployment: 'pm-batched', maxBatch: 64, maxDelayMs: 2 },
         load_generator: 'autocannon (programmatic) in the benchmark process, sharing the cores with the server; latencies from every 2xx response',
         warmup_s: warmup, duration_s: duration, rounds,
-        summary: 'results: for each server and concurrency, the round with the median req/s (rounds: every phase measured); ratios: the median over rounds of the ratio within a round',
+        summary: 'results: for each server and concurrency, its rounds pooled (req/s = requests / seconds, latency percentiles over every response, CPU per request = CPU time / requests; rounds: every phase); ratios: the median over rounds of the ratio within a round',
       },
       results,
       rounds: phases,
@@ -324,15 +331,20 @@ async function measure(t: Target, body: string, connections: number, seconds: nu
   const server = srv0 !== null && srv1 !== null ? (srv1 - srv0) / wall : null;
   const machine = all0 !== null && all1 !== null ? (all1 - all0) / wall : null;
   lat.sort((a, b) => a - b);
-  const q = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.ceil(p * lat.length) - 1)] : NaN);
-  return {
-    requests: lat.length, rps: round(lat.length / res.duration, 1),
-    p50_ms: round(q(0.5), 3), p90_ms: round(q(0.9), 3), p99_ms: round(q(0.99), 3), max_ms: round(lat[lat.length - 1] ?? NaN, 3),
+  const phase: Omit<Phase, 'server' | 'concurrency'> = {
+    requests: lat.length, rps: round(lat.length / res.duration, 1), ...percentiles(lat),
     errors: res.errors + res.timeouts, non_2xx: res.non2xx, seconds: res.duration,
     server_cpu_cores: server === null ? null : round(server, 2), loadgen_cpu_cores: round(loadgen, 2),
     other_cpu_cores: machine === null || server === null ? null : round(Math.max(0, machine - server - loadgen), 2),
     server_cpu_us_per_request: server === null || lat.length === 0 ? null : round((server * wall * 1e6) / lat.length, 1),
   };
+  return { phase, latencies: lat };
+}
+
+/** p50, p90, p99 and max of sorted latencies. */
+function percentiles(sorted: number[]): { p50_ms: number; p90_ms: number; p99_ms: number; max_ms: number } {
+  const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] : NaN);
+  return { p50_ms: round(q(0.5), 3), p90_ms: round(q(0.9), 3), p99_ms: round(q(0.99), 3), max_ms: round(sorted[sorted.length - 1] ?? NaN, 3) };
 }
 
 /** user + system CPU seconds of a process, all its threads (Linux /proc). */
@@ -386,7 +398,7 @@ function renderTable(results: Phase[], ratios: Record<string, number | null>, ta
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const yes = (b: boolean) => (b ? 'met' : 'NOT met');
   return [
-    `Andon serving benchmark — one-row predictions over HTTP, ${warmup} s warm-up + ${duration} s measured per phase, ${rounds} rounds (each row: the round with the median req/s), autocannon in the benchmark process`,
+    `Andon serving benchmark — one-row predictions over HTTP, ${warmup} s warm-up per server and concurrency, then ${rounds} rounds of ${duration} s phases taken in turn (each row: its rounds pooled), autocannon in the benchmark process`,
     `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load average (1 min) ${machine.load_average_1m.start} at start, ${machine.load_average_1m.end} at end`,
     '', line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), '',
     'ceiling = bare node:http + JSON.parse + src/runtime loadModel().predict (rows → table, fitted pipeline, same ONNX session, 1 intra-op thread); no key, schema, router, metrics, logs',
@@ -399,15 +411,23 @@ function renderTable(results: Phase[], ratios: Record<string, number | null>, ta
 }
 
 /**
- * One phase per server and concurrency: the round with the median req/s. On a 2-core machine shared with the load
- * generator one phase can land 10% above or below the next for no reason in the code, so one round decides nothing.
+ * One row per server and concurrency from all its rounds: requests over seconds, latency percentiles over every
+ * answer, CPU cores as the time-weighted mean, CPU per request as CPU time over requests.
  */
-function medianPhases(phases: (Phase & { round: number })[]): Phase[] {
+function pooled(phases: (Phase & { round: number })[], latencies: Map<string, number[]>): Phase[] {
   const groups = new Map<string, (Phase & { round: number })[]>();
   for (const p of phases) groups.set(`${p.server}@${p.concurrency}`, [...(groups.get(`${p.server}@${p.concurrency}`) ?? []), p]);
-  return [...groups.values()].map((g) => {
-    const { round: _, ...median } = [...g].sort((a, b) => a.rps - b.rps)[Math.floor((g.length - 1) / 2)];
-    return median;
+  return [...groups.entries()].map(([k, g]) => {
+    const seconds = g.reduce((a, p) => a + p.seconds, 0), requests = g.reduce((a, p) => a + p.requests, 0);
+    const mean = (f: (p: Phase) => number | null) => (g.some((p) => f(p) === null) ? null : round(g.reduce((a, p) => a + f(p)! * p.seconds, 0) / seconds, 2));
+    const serverCpu = mean((p) => p.server_cpu_cores);
+    return {
+      server: g[0].server, concurrency: g[0].concurrency, requests, rps: round(requests / seconds, 1),
+      ...percentiles((latencies.get(k) ?? []).sort((a, b) => a - b)),
+      errors: g.reduce((a, p) => a + p.errors, 0), non_2xx: g.reduce((a, p) => a + p.non_2xx, 0), seconds: round(seconds, 2),
+      server_cpu_cores: serverCpu, loadgen_cpu_cores: mean((p) => p.loadgen_cpu_cores)!, other_cpu_cores: mean((p) => p.other_cpu_cores),
+      server_cpu_us_per_request: serverCpu === null || requests === 0 ? null : round((serverCpu * seconds * 1e6) / requests, 1),
+    };
   });
 }
 

@@ -199,6 +199,8 @@ test('dashboard in Chromium', { skip: skipReason(), timeout: 180_000 }, async (t
       await page.locator('[data-testid=batching-form] button[type=submit]').click();
       await page.getByText('up to 16 rows').waitFor();
       await page.locator('[data-testid=rate-chart][data-points]').waitFor();
+      // The traffic comes from /metrics: the prediction above is counted.
+      await page.locator('[data-testid=rate-chart] figcaption', { hasText: /predictions so far: [1-9]/ }).waitFor();
       await shot(page, '09-deployment');
       await go(page, '/deployments');
       await shot(page, '08-deployments');
