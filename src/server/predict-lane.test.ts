@@ -9,6 +9,7 @@ import { createApiKey } from '../security/keys.js';
 import type { ServiceContext } from '../service/index.js';
 import { createMetrics } from './metrics.js';
 import { createPredictLane } from './predict-lane.js';
+import { requestId } from './request-bookkeeping.js';
 import { startTestServer, TEST_ADMIN_KEY, until, type TestServer } from './test-support.js';
 
 const ROW = { Type: 'L', 'Air temperature [K]': 302.1, 'Process temperature [K]': 310.5, 'Rotational speed [rpm]': 1352, 'Torque [Nm]': 61.3, 'Tool wear [min]': 208 };
@@ -133,4 +134,14 @@ test('the lane answers a rate limit with Retry-After, and a failed gate before r
     assert.deepEqual(await r.json(), { error: { code: 'rate_limited', message: 'too many requests for this key', details: { retryAfterSeconds: 2 } } });
     assert.ok(lines.some((l) => l.startsWith('too many requests')), 'the refusal is logged at info');
   } finally { server.close(); }
+});
+
+test('request ids: a caller\'s plain token is kept, anything else gets a fresh id of this process', () => {
+  const a = requestId({}), b = requestId({});
+  assert.match(a, /^[0-9a-f]{12}-[0-9a-z]+$/);
+  assert.notEqual(a, b);
+  assert.equal(a.split('-')[0], b.split('-')[0], 'one prefix per process');
+  assert.equal(requestId({ 'x-request-id': 'mes-42.7' }), 'mes-42.7');
+  assert.match(requestId({ 'x-request-id': 'has spaces' }), /^[0-9a-f]{12}-/);
+  assert.match(requestId({ 'x-request-id': 'x'.repeat(65) }), /^[0-9a-f]{12}-/);
 });

@@ -47,10 +47,9 @@ export function createPredictLane(o: LaneOptions): PredictLane {
       const name = PATH.exec(req.url!)![1];
       const answer = (status: number, body: object, retryAfter?: string) => {
         const text = JSON.stringify(body);
-        res.writeHead(status, {
-          'x-request-id': id, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text),
-          ...(retryAfter ? { 'retry-after': retryAfter } : {}),
-        });
+        const headers: Record<string, string | number> = { 'x-request-id': id, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) };
+        if (retryAfter) headers['retry-after'] = retryAfter;
+        res.writeHead(status, headers);
         res.end(text);
         recordRequest(o.metrics, log, { method: 'POST', route: PREDICT_ROUTE, url: req.url!, status, ms: performance.now() - started });
       };
