@@ -101,12 +101,12 @@ export async function resolveDeployment(ctx: ServiceContext, tenantId: string, n
  * cached and loaded (nearly every prediction); null sends the caller to resolveDeployment.
  */
 function resolveCached(ctx: ServiceContext, tenantId: string, name: string): { deployment: Deployment; model: string; version: ModelVersion } | null {
-  const c = ctx.lookups;
-  const d = c.deployments.peek(lookupKey.deployment(tenantId, name))?.value as Deployment | undefined;
+  const c = ctx.lookups, now = performance.now();
+  const d = c.deployments.peek(lookupKey.deployment(tenantId, name), now)?.value as Deployment | undefined;
   if (!d) return null;
-  const model = c.modelNames.peek(lookupKey.modelName(tenantId, d.modelId))?.value;
-  const versionId = d.targetVersionId ?? c.aliases.peek(lookupKey.alias(tenantId, d.modelId, d.targetAlias!))?.value;
-  const version = versionId ? c.versions.peek(lookupKey.version(tenantId, versionId))?.value as ModelVersion | null | undefined : null;
+  const model = c.modelNames.peek(lookupKey.modelName(tenantId, d.modelId), now)?.value;
+  const versionId = d.targetVersionId ?? c.aliases.peek(lookupKey.alias(tenantId, d.modelId, d.targetAlias!), now)?.value;
+  const version = versionId ? c.versions.peek(lookupKey.version(tenantId, versionId), now)?.value as ModelVersion | null | undefined : null;
   return model && version ? { deployment: d, model, version } : null;
 }
 
@@ -134,13 +134,15 @@ export interface PredictResult { model: string; version: number; versionId: stri
  */
 export async function predict(ctx: ServiceContext, tenantId: string, deploymentName: string, rows: unknown): Promise<PredictResult> {
   const input = checkRows(rows);
-  const started = performance.now();
   const { deployment, model, version } = resolveCached(ctx, tenantId, deploymentName) ?? await resolveDeployment(ctx, tenantId, deploymentName);
+  // The clock is read only when this request may be logged: most deployments log nothing.
+  const logging = sampleRateOf(deployment) > 0;
+  const started = logging ? performance.now() : 0;
   // With batching on, concurrent calls to this deployment's version share one model run.
   const predictions = deployment.batching
     ? await (await ctx.models.batcher(cacheKey(tenantId, version), loader(ctx, tenantId, version), `${tenantId}/${deployment.name}`, deployment.batching)).predict(input)
     : await (ctx.models.peek(cacheKey(tenantId, version)) ?? await loadVersion(ctx, tenantId, version)).predict(input);
-  if (sampleRateOf(deployment) > 0) void maybeLogPrediction(ctx, tenantId, deployment, version, input, predictions, performance.now() - started).catch(() => {});
+  if (logging) void maybeLogPrediction(ctx, tenantId, deployment, version, input, predictions, performance.now() - started).catch(() => {});
   return { model, version: version.number, versionId: version.id, predictions };
 }
 
