@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { AndonError } from '../errors.js';
 import { ai4iCsv } from '../data/synthetic-machines.js';
 import { createApiKey } from '../security/keys.js';
@@ -87,6 +88,22 @@ describe('the prediction lane', () => {
         assert.ok(viaLane.headers.get('x-request-id'), `${c.name}: the answer names its request`);
       }
     }
+  });
+
+  test('a caller that hangs up in the middle of its body: no answer, no error logged, the server goes on', async () => {
+    const before = s.logs.length;
+    const { port } = new URL(s.url);
+    await new Promise<void>((resolve, reject) => {
+      const sock = connect(Number(port), '127.0.0.1', () => {
+        sock.write(`POST /api/v1/deployments/pm/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TEST_ADMIN_KEY}\r\nContent-Length: 1000\r\n\r\n{"rows": [`);
+        setTimeout(() => { sock.destroy(); resolve(); }, 50);
+      });
+      sock.on('error', reject);
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const ok = await s.call('POST', '/api/v1/deployments/pm/predict', { json: { rows: [ROW] } });
+    assert.equal(ok.status, 200);
+    assert.ok(!s.logs.slice(before).some((l) => JSON.parse(l).level >= 50), 'nothing logged as a server error');
   });
 
   test('what the lane leaves to Fastify', () => {

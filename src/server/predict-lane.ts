@@ -54,6 +54,7 @@ export function createPredictLane(o: LaneOptions): PredictLane {
         recordRequest(o.metrics, log, { method: 'POST', route: PREDICT_ROUTE, url: req.url!, status, ms: performance.now() - started });
       };
       const fail = (err: unknown) => {
+        if (req.socket.destroyed) return; // the caller hung up: nobody to answer, and not the server's fault
         const a = errorAnswer(err, false);
         logFailure(log, err, a.error, a.status);
         answer(a.status, a.body, a.retryAfter);
@@ -79,7 +80,8 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > limit) { req.removeAllListeners('data'); req.resume(); reject(bodyErrors.tooLarge()); return; }
+      // Over the limit: stop keeping bytes (the rest is read and dropped) and refuse.
+      if (size > limit) { req.removeAllListeners('data').removeAllListeners('end'); req.resume(); reject(bodyErrors.tooLarge()); return; }
       chunks.push(c);
     });
     req.on('error', reject);
