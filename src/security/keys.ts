@@ -115,11 +115,12 @@ export function keyPrefix(presented: string | undefined): string {
 export function checkKey(key: ApiKey | null, presented: string, now: number): Principal {
   if (!key) throw unauthenticated('unknown');
   const c = checked.get(key);
-  if (!(c && sameSecret(c.secret, presented)) && !secretMatches(key, presented)) throw unauthenticated('wrong_secret', key);
+  const seen = c !== undefined && sameSecret(c.secret, presented);
+  if (!seen && !secretMatches(key, presented)) throw unauthenticated('wrong_secret', key);
   if (key.revokedAt) throw unauthenticated('revoked', key);
   const expiresMs = key.expiresAt ? Date.parse(key.expiresAt) : Number.POSITIVE_INFINITY;
   if (expiresMs <= now) throw unauthenticated('expired', key);
-  if (c && c.secret === presented) return c.principal;
+  if (seen) return c.principal;
   const principal = Object.freeze({ tenantId: key.tenantId, keyId: key.id, keyName: key.name, role: key.role, scopes: Object.freeze([...key.scopes]) as string[] });
   checked.set(key, { secret: presented, principal, expiresMs, lastUsedAt: key.lastUsedAt, lastUsedMs: parseTime(key.lastUsedAt) });
   return principal;

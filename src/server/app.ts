@@ -60,10 +60,11 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
     serverFactory: (fastify, opts) => {
       const server = createServer((req: IncomingMessage, res: ServerResponse) => (lane?.takes(req) ? lane.serve(req, res) : fastify(req, res)));
       // What Fastify sets on a server it makes itself (its options, defaults filled in).
-      const o = opts as unknown as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
+      const o = opts as unknown as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number };
       server.keepAliveTimeout = o.keepAliveTimeout;
       server.requestTimeout = o.requestTimeout;
       server.setTimeout(o.connectionTimeout);
+      if (o.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = o.maxRequestsPerSocket;
       return server;
     },
     // Reject what a schema does not name instead of silently dropping it; query numbers are still coerced from text.

@@ -120,7 +120,8 @@ export function registerAuth(app: FastifyInstance, gate: Gate): void {
  * the slow path decides (and audits a failure). No error is thrown from here, so a refusal is always audited.
  */
 function cachedPrincipal(ctx: ServiceContext, presented: string | undefined): Principal | null {
-  // The prefix's place in the key format; a malformed key finds no row here and the slow path refuses it.
+  // The prefix's place in the key format. A malformed key finds no row here, or a row whose recheck it fails;
+  // either way the slow path refuses it (and audits a real prefix).
   if (!presented?.startsWith('andon_')) return null;
   const key = ctx.lookups.keys.peek(presented.slice(6, 18))?.value as ApiKey | null | undefined;
   return key ? recheckKey(key, presented, Date.now()) : null;

@@ -85,6 +85,7 @@ describe('the prediction lane', () => {
         assert.equal(viaLane.status, viaFastify.statusCode, `${c.name} (${round}): ${laneText} vs ${viaFastify.body}`);
         assert.deepEqual(JSON.parse(laneText), JSON.parse(viaFastify.body), `${c.name} (${round})`);
         assert.match(viaLane.headers.get('content-type') ?? '', /^application\/json; charset=utf-8$/);
+        assert.equal(viaLane.headers.get('connection') === 'close', viaFastify.headers.connection === 'close', `${c.name}: the connection closes on both or on neither`);
         assert.ok(viaLane.headers.get('x-request-id'), `${c.name}: the answer names its request`);
       }
     }
@@ -104,6 +105,47 @@ describe('the prediction lane', () => {
     const ok = await s.call('POST', '/api/v1/deployments/pm/predict', { json: { rows: [ROW] } });
     assert.equal(ok.status, 200);
     assert.ok(!s.logs.slice(before).some((l) => JSON.parse(l).level >= 50), 'nothing logged as a server error');
+  });
+
+  test('a body sent on past the limit: 413, then the connection closes instead of reading on', async () => {
+    const { port } = new URL(s.url);
+    const answer = await new Promise<{ head: string; sentAfter: number }>((resolve, reject) => {
+      let head = '', sentAfter = 0, closed = false;
+      const sock = connect(Number(port), '127.0.0.1', () => {
+        sock.write(`POST /api/v1/deployments/pm/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TEST_ADMIN_KEY}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+        const chunk = `4000\r\n${' '.repeat(0x4000)}\r\n`;
+        // Keep sending until the server closes; 64 MiB would mean it never does.
+        const pump = () => {
+          while (!closed && sentAfter < 4096 && sock.write(chunk)) if (head) sentAfter++;
+          if (!closed && sentAfter < 4096) sock.once('drain', pump);
+          else if (!closed) { sock.destroy(); resolve({ head, sentAfter }); }
+        };
+        pump();
+      });
+      sock.on('data', (d) => { head += d.toString(); });
+      sock.on('error', () => {}); // a reset while writing is how a closed connection shows
+      sock.on('close', () => { closed = true; resolve({ head, sentAfter }); });
+      sock.on('timeout', reject);
+    });
+    assert.match(answer.head, /^HTTP\/1\.1 413/);
+    assert.match(answer.head, /connection: close/i);
+    assert.ok(answer.sentAfter < 4096, 'the server closed the connection');
+  });
+
+  test('made-up deployment names never become metric labels, whatever the body', async () => {
+    for (const [i, body] of ['{}', '{"rows": []}', JSON.stringify({ rows: [ROW] }), '[1]'].entries()) {
+      const r = await s.call('POST', `/api/v1/deployments/made-up-${i}/predict`, { body, type: 'application/json' });
+      assert.ok([400, 404].includes(r.status), `${body}: ${r.status}`);
+      const f = await s.running.server.app.inject({ method: 'POST', url: `/api/v1/deployments/made-up-f${i}/predict`, headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' }, payload: body });
+      assert.ok([400, 404].includes(f.statusCode));
+    }
+    assert.doesNotMatch((await s.call('GET', '/metrics', { key: null })).text, /made-up/);
+  });
+
+  test('a body that is not JSON goes to Fastify\'s route and is refused in the same words', async () => {
+    const r = await s.call('POST', '/api/v1/deployments/pm/predict', { body: 'Type,Torque\nL,40\n', type: 'text/csv' });
+    assert.equal(r.status, 400);
+    assert.deepEqual(r.body.error, { code: 'invalid_input', message: 'the body must be a JSON object with "rows"', details: {} });
   });
 
   test('what the lane leaves to Fastify', () => {

@@ -18,9 +18,10 @@ import { timedPrediction, type ServerMetrics } from './metrics.js';
 import { LazyRequestLogger } from './request-logger.js';
 import { recordRequest, requestId } from './request-bookkeeping.js';
 import { PREDICT_ROUTE, predictRows } from './routes/deployments.js';
+import { name as NAME } from './schemas.js';
 
 /** The path with a deployment name as the route's params schema allows it (anything else is Fastify's to refuse). */
-const PATH = /^\/api\/v1\/deployments\/([A-Za-z0-9][A-Za-z0-9._-]{0,127})\/predict(?:\?.*)?$/;
+const PATH = new RegExp(`^/api/v1/deployments/(${NAME.pattern.slice(1, -1)})/predict(?:\\?.*)?$`);
 
 export interface PredictLane {
   /** Whether the lane answers this request; decided from the request line and headers alone, before any body is read. */
@@ -45,10 +46,14 @@ export function createPredictLane(o: LaneOptions): PredictLane {
       const id = requestId(req.headers);
       const log = new LazyRequestLogger(o.log, { reqId: id }, {});
       const name = PATH.exec(req.url!)![1];
+      // Set when the body could not be read or parsed: the caller may still be sending, so the connection closes
+      // after the answer (as Fastify does), instead of reading whatever comes next.
+      let bodyFailed = false;
       const answer = (status: number, body: object, retryAfter?: string) => {
         const text = JSON.stringify(body);
         const headers: Record<string, string | number> = { 'x-request-id': id, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) };
         if (retryAfter) headers['retry-after'] = retryAfter;
+        if (bodyFailed) headers.connection = 'close';
         res.writeHead(status, headers);
         res.end(text);
         recordRequest(o.metrics, log, { method: 'POST', route: PREDICT_ROUTE, url: req.url!, status, ms: performance.now() - started });
@@ -64,9 +69,13 @@ export function createPredictLane(o: LaneOptions): PredictLane {
       let admitted;
       try { admitted = o.gate(caller); } catch (e) { fail(e); return; }
       Promise.resolve(admitted)
-        .then((principal) => readJson(req, o.bodyLimit).then((body) =>
-          timedPrediction(o.metrics, name, async () => predict(o.ctx, principal.tenantId, name, predictRows(body)))))
-        .then((result) => answer(200, result), fail);
+        .then((principal) => readJson(req, o.bodyLimit).then((body) => {
+          // As on Fastify's route: a malformed body is refused before it counts as a prediction.
+          const rows = predictRows(body);
+          return timedPrediction(o.metrics, name, () => predict(o.ctx, principal.tenantId, name, rows));
+        }, (e: unknown) => { bodyFailed = true; throw e; }))
+        .then((result) => answer(200, result), fail)
+        .catch((e: unknown) => log.error({ err: e }, 'the prediction lane could not answer'));
     },
     close() { closing = true; },
   };
@@ -80,8 +89,8 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      // Over the limit: stop keeping bytes (the rest is read and dropped) and refuse.
-      if (size > limit) { req.removeAllListeners('data').removeAllListeners('end'); req.resume(); reject(bodyErrors.tooLarge()); return; }
+      // Over the limit: stop reading and refuse; the answer closes the connection.
+      if (size > limit) { req.removeAllListeners('data').removeAllListeners('end'); reject(bodyErrors.tooLarge()); return; }
       chunks.push(c);
     });
     req.on('error', reject);

@@ -133,8 +133,9 @@ export interface PredictResult { model: string; version: number; versionId: stri
  * effect on the next call, and this one finishes on the model it started with.
  */
 export async function predict(ctx: ServiceContext, tenantId: string, deploymentName: string, rows: unknown): Promise<PredictResult> {
-  const input = checkRows(rows);
+  // The deployment first: an error after this names a real deployment (metrics label failures by it).
   const { deployment, model, version } = resolveCached(ctx, tenantId, deploymentName) ?? await resolveDeployment(ctx, tenantId, deploymentName);
+  const input = checkRows(rows);
   // The clock is read only when this request may be logged: most deployments log nothing.
   const logging = sampleRateOf(deployment) > 0;
   const started = logging ? performance.now() : 0;

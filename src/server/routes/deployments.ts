@@ -45,7 +45,8 @@ export const PREDICT_ROUTE = '/api/v1/deployments/:name/predict';
  * themselves are checked by the service (a non-empty list of objects, at most 10,000) and the model (columns, types).
  */
 export function predictRows(body: unknown): unknown {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new AndonError('invalid_input', 'the body must be a JSON object with "rows"');
+  // A plain object: not a list, and not the stream a non-JSON content type leaves unparsed.
+  if (body === null || typeof body !== 'object' || Object.getPrototypeOf(body) !== Object.prototype) throw new AndonError('invalid_input', 'the body must be a JSON object with "rows"');
   for (const k in body) if (k !== 'rows') throw new AndonError('invalid_input', `the body has "rows" only, not "${k}"`, { field: k });
   if (!('rows' in body)) throw new AndonError('invalid_input', 'the body must have "rows": a list of rows by column name');
   return (body as { rows: unknown }).rows;
@@ -111,5 +112,10 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext, metr
       tags: ['deployments'], summary: 'Predict rows given by column name; answers the label and class probabilities (or the value) and the version that answered',
       params, response: { 200: predictResponse },
     },
-  }, (req) => timedPrediction(metrics, req.params.name, async () => predict(ctx, principalOf(req).tenantId, req.params.name, predictRows(req.body))));
+  }, async (req) => {
+    // A malformed body is refused before it counts as a prediction: the deployment's name in the path is not checked
+    // yet, and a made-up one must not become a metric label.
+    const rows = predictRows(req.body);
+    return timedPrediction(metrics, req.params.name, () => predict(ctx, principalOf(req).tenantId, req.params.name, rows));
+  });
 }
