@@ -13,6 +13,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { predict, type ServiceContext } from '../service/index.js';
 import type { Gate, Caller } from './auth.js';
+import type { Principal } from '../security/keys.js';
 import { bodyErrors, errorAnswer, logFailure } from './errors.js';
 import { timedPrediction, type ServerMetrics } from './metrics.js';
 import { LazyRequestLogger } from './request-logger.js';
@@ -49,14 +50,17 @@ export function createPredictLane(o: LaneOptions): PredictLane {
       // Set when the body could not be read or parsed: the caller may still be sending, so the connection closes
       // after the answer (as Fastify does), instead of reading whatever comes next.
       let bodyFailed = false;
+      const unexpected = (e: unknown) => log.error({ err: e }, 'the prediction lane could not answer');
       const answer = (status: number, body: object, retryAfter?: string) => {
-        const text = JSON.stringify(body);
-        const headers: Record<string, string | number> = { 'x-request-id': id, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) };
-        if (retryAfter) headers['retry-after'] = retryAfter;
-        if (bodyFailed) headers.connection = 'close';
-        res.writeHead(status, headers);
-        res.end(text);
-        recordRequest(o.metrics, log, { method: 'POST', route: PREDICT_ROUTE, url: req.url!, status, ms: performance.now() - started });
+        try {
+          const text = JSON.stringify(body);
+          const headers: Record<string, string | number> = { 'x-request-id': id, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) };
+          if (retryAfter) headers['retry-after'] = retryAfter;
+          if (bodyFailed) headers.connection = 'close';
+          res.writeHead(status, headers);
+          res.end(text);
+          recordRequest(o.metrics, log, { method: 'POST', route: PREDICT_ROUTE, url: req.url!, status, ms: performance.now() - started });
+        } catch (e) { unexpected(e); }
       };
       const fail = (err: unknown) => {
         if (req.socket.destroyed) return; // the caller hung up: nobody to answer, and not the server's fault
@@ -64,40 +68,47 @@ export function createPredictLane(o: LaneOptions): PredictLane {
         logFailure(log, err, a.error, a.status);
         answer(a.status, a.body, a.retryAfter);
       };
+      const succeed = (result: object) => answer(200, result);
+      // The body, then the prediction. Callbacks rather than a chain of promises: this runs on every prediction.
+      const predictFor = (principal: Principal) => readJson(req, o.bodyLimit, (err, body) => {
+        if (err) { bodyFailed = true; fail(err); return; }
+        let rows: unknown;
+        // As on Fastify's route: a malformed body is refused before it counts as a prediction.
+        try { rows = predictRows(body); } catch (e) { fail(e); return; }
+        timedPrediction(o.metrics, name, () => predict(o.ctx, principal.tenantId, name, rows)).then(succeed, fail).catch(unexpected);
+      });
       const caller: Caller = { authorization: req.headers.authorization, ip: req.socket.remoteAddress ?? '', method: 'POST', route: PREDICT_ROUTE, permission: 'predict', deployment: name };
       // As on Fastify's path: the key first, then the body (an unknown caller's body is never parsed).
-      let admitted;
+      let admitted: Principal | Promise<Principal>;
       try { admitted = o.gate(caller); } catch (e) { fail(e); return; }
-      Promise.resolve(admitted)
-        .then((principal) => readJson(req, o.bodyLimit).then((body) => {
-          // As on Fastify's route: a malformed body is refused before it counts as a prediction.
-          const rows = predictRows(body);
-          return timedPrediction(o.metrics, name, () => predict(o.ctx, principal.tenantId, name, rows));
-        }, (e: unknown) => { bodyFailed = true; throw e; }))
-        .then((result) => answer(200, result), fail)
-        .catch((e: unknown) => log.error({ err: e }, 'the prediction lane could not answer'));
+      if (admitted instanceof Promise) admitted.then(predictFor, fail).catch(unexpected);
+      else predictFor(admitted);
     },
     close() { closing = true; },
   };
 }
 
-/** The request's body parsed as Fastify's JSON parser would: a size limit, an empty body refused, `__proto__` and `constructor.prototype` keys refused. */
-function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length']) > limit) { reject(bodyErrors.tooLarge()); return; }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      // Over the limit: stop reading and refuse; the answer closes the connection.
-      if (size > limit) { req.removeAllListeners('data').removeAllListeners('end'); reject(bodyErrors.tooLarge()); return; }
-      chunks.push(c);
-    });
-    req.on('error', reject);
-    req.on('end', () => {
-      const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
-      if (text.length === 0) { reject(bodyErrors.empty()); return; }
-      try { resolve(secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' })); } catch { reject(bodyErrors.notJson()); }
-    });
+/**
+ * The request's body parsed as Fastify's JSON parser would: a size limit, an empty body refused, `__proto__` and
+ * `constructor.prototype` keys refused. `done` is called once.
+ */
+function readJson(req: IncomingMessage, limit: number, done: (err: Error | null, body?: unknown) => void): void {
+  if (Number(req.headers['content-length']) > limit) { done(bodyErrors.tooLarge()); return; }
+  const chunks: Buffer[] = [];
+  let size = 0, finished = false;
+  const finish = (err: Error | null, body?: unknown) => { if (!finished) { finished = true; done(err, body); } };
+  req.on('data', (c: Buffer) => {
+    size += c.length;
+    // Over the limit: stop reading and refuse; the answer closes the connection.
+    if (size > limit) { req.removeAllListeners('data').removeAllListeners('end'); finish(bodyErrors.tooLarge()); return; }
+    chunks.push(c);
+  });
+  req.on('error', (e) => finish(e));
+  req.on('end', () => {
+    const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    if (text.length === 0) { finish(bodyErrors.empty()); return; }
+    let body: unknown;
+    try { body = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }); } catch { finish(bodyErrors.notJson()); return; }
+    finish(null, body);
   });
 }
