@@ -29,7 +29,7 @@ export interface Caller {
   route: string;
   permission: Permission | undefined;
   /** The deployment the request names, for a route that names one (see `deployment` in the route config). */
-  deployment?: unknown;
+  deployment?: string | undefined;
 }
 
 /** Admits a caller: its principal, or a promise of it when the key's row must be loaded or the access audited. */
@@ -78,7 +78,7 @@ export function createGate(ctx: ServiceContext, limiter: KeyRateLimiter): Gate {
     if (!c.permission || !can(principal.role, c.permission)) {
       throw new AndonError('forbidden', `the ${principal.role} role may not ${c.method} ${c.route}`, { role: principal.role, needs: c.permission ?? null });
     }
-    if (c.deployment !== undefined) checkDeploymentScope(principal, String(c.deployment ?? ''));
+    if (c.deployment !== undefined) checkDeploymentScope(principal, c.deployment);
     // Reading keys or the audit trail is itself audited: who looked, when, from where.
     if ((c.permission === 'keys:manage' || c.permission === 'audit:read') && c.method === 'GET') {
       return recordAudit(ctx, principal.tenantId, { actor: principal.keyId, action: 'admin.access', objectType: 'route', objectId: c.route, address: c.ip, details: { key: principal.keyName } }).then(() => principal);
@@ -104,10 +104,9 @@ export function registerAuth(app: FastifyInstance, gate: Gate): void {
     if (config.public || !config.url) { done(); return; } // unknown routes fall through to the 404 handler
     let admitted: Principal | Promise<Principal>;
     try {
-      const h = req.headers.authorization;
       admitted = gate({
-        authorization: h, ip: req.ip, method: req.method, route: config.url, permission: config.permission,
-        ...(config.deployment ? { deployment: DEPLOYMENT_OF[config.deployment](req) ?? null } : {}),
+        authorization: req.headers.authorization, ip: req.ip, method: req.method, route: config.url, permission: config.permission,
+        deployment: config.deployment ? String(DEPLOYMENT_OF[config.deployment](req) ?? '') : undefined,
       });
     } catch (e) { done(e as Error); return; }
     if (admitted instanceof Promise) admitted.then((p) => { req.principal = p; done(); }, done);

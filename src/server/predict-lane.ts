@@ -22,7 +22,8 @@ import { PREDICT_ROUTE, predictRows } from './routes/deployments.js';
 import { name as NAME } from './schemas.js';
 
 /** The path with a deployment name as the route's params schema allows it (anything else is Fastify's to refuse). */
-const PATH = new RegExp(`^/api/v1/deployments/(${NAME.pattern.slice(1, -1)})/predict(?:\\?.*)?$`);
+const PREFIX = '/api/v1/deployments/';
+const PATH = new RegExp(`^${PREFIX}(${NAME.pattern.slice(1, -1)})/predict(?:\\?.*)?$`);
 
 export interface PredictLane {
   /** Whether the lane answers this request; decided from the request line and headers alone, before any body is read. */
@@ -38,7 +39,7 @@ export function createPredictLane(o: LaneOptions): PredictLane {
   let closing = false;
   return {
     takes(req) {
-      if (closing || req.method !== 'POST' || !req.url?.startsWith('/api/v1/deployments/')) return false;
+      if (closing || req.method !== 'POST' || !req.url?.startsWith(PREFIX)) return false;
       const type = req.headers['content-type'];
       return (type === 'application/json' || type?.toLowerCase().startsWith('application/json;') === true) && PATH.test(req.url);
     },
@@ -46,7 +47,8 @@ export function createPredictLane(o: LaneOptions): PredictLane {
       const started = performance.now();
       const id = requestId(req.headers);
       const log = new LazyRequestLogger(o.log, { reqId: id }, {});
-      const name = PATH.exec(req.url!)![1];
+      // takes() matched PATH: the name runs from the prefix to the next slash.
+      const name = req.url!.slice(PREFIX.length, req.url!.indexOf('/', PREFIX.length));
       // Set when the body could not be read or parsed: the caller may still be sending, so the connection closes
       // after the answer (as Fastify does), instead of reading whatever comes next.
       let bodyFailed = false;
