@@ -6,7 +6,7 @@ import { toSeries } from './src/traffic.ts';
 
 const TEXT = `# HELP andon_predict_duration_seconds Prediction latency by deployment and outcome (_count: predictions)
 # TYPE andon_predict_duration_seconds histogram
-andon_predict_duration_seconds_bucket{le="+Inf",deployment="pm-prod",outcome="ok"} 8
+andon_predict_duration_seconds_bucket{le="+Inf",deployment="pm-prod",door="rest",outcome="ok"} 8
 andon_predict_duration_seconds_sum{deployment="pm-prod",outcome="ok"} 0.04
 andon_predict_duration_seconds_count{deployment="pm-prod",outcome="ok"} 8
 andon_predict_duration_seconds_sum{deployment="pm-prod",outcome="error"} 0.5

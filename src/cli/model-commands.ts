@@ -3,7 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { readBundle, type LoadedBundle } from '../ml/bundle.js';
 import { evaluateBundle } from '../ml/evaluate-bundle.js';
-import { predictTable, type Prediction } from '../ml/predictor.js';
+import type { Prediction } from '../ml/predictor.js';
+import { inputColumns, readyModel } from '../runtime/index.js';
+import { MAX_PREDICT_ROWS, predictTableRows } from '../service/index.js';
 import { readDataFile } from './files.js';
 
 /** Where the bundle comes from: a bundle directory by default, or the registry (see registry-model.ts). */
@@ -25,7 +27,15 @@ export function formatEval(r: Awaited<ReturnType<typeof evalCommand>>): string {
 export async function predictCommand(model: string, o: { input: string; output?: string }, load: BundleLoader = readBundle): Promise<string | null> {
   const bundle = await load(model);
   const { table } = await readDataFile(o.input);
-  const predictions = predictTable(bundle, table);
+  // The rows go through the runtime's request checks, as a batch job's do: a file is predicted as requests of
+  // up to 10,000 rows (whole units for remaining useful life), and a refused row is named by its row in the file.
+  const served = await readyModel(bundle, { maxRows: MAX_PREDICT_ROWS });
+  let rows: (Prediction | null)[];
+  try {
+    rows = await predictTableRows(table, inputColumns(bundle.manifest), (chunk) => served.predict(chunk), { chunkRows: MAX_PREDICT_ROWS });
+  } finally { await served.close(); }
+  // Remaining useful life answers once per unit (on its latest reading).
+  const predictions = rows.filter((p): p is Prediction => p !== null);
   if (!o.output) return predictions.map((p) => JSON.stringify(p)).join('\n');
   const text = extname(o.output).toLowerCase() === '.json' ? JSON.stringify(predictions)
     : extname(o.output).toLowerCase() === '.jsonl' ? predictions.map((p) => JSON.stringify(p)).join('\n') + '\n'

@@ -48,6 +48,16 @@ test('binary: train writes a verified bundle, eval scores it, predict labels row
   const csvOut = join(dir, 'pred.csv');
   assert.equal(cli('predict', out, '--input', file, '--output', csvOut).status, 0);
   assert.equal(readFileSync(csvOut, 'utf8').split('\n')[0], 'label,p_0,p_1');
+  // The file's rows are checked like a request's (the one inference path): a bad cell is named by its row in the file.
+  const lines3 = readFileSync(file, 'utf8').trimEnd().split('\n');
+  const header = lines3[0].split(','), torque = header.indexOf('torque_nm');
+  const broken = lines3[2].split(',');
+  broken[torque] = '1e39';
+  const badFile = join(dir, 'bad-rows.csv');
+  writeFileSync(badFile, [lines3[0], lines3[1], broken.join(','), lines3[3]].join('\n') + '\n');
+  const badPredict = cli('predict', out, '--input', badFile);
+  assert.notEqual(badPredict.status, 0);
+  assert.match(badPredict.stderr, /^andon: input row 2 \(counting data rows from 1\): column "torque_nm": expected a number within/m);
 
   const weights = join(out, 'weights.safetensors');
   const bytes = readFileSync(weights);

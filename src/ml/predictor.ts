@@ -38,8 +38,23 @@ export function predictTable(b: LoadedBundle, table: Table): Prediction[] {
   return toPredictions(b.manifest, outputs, groups);
 }
 
+/**
+ * A prediction never carries NaN or Infinity (JSON would show them as null, a silent "no answer"): inputs inside
+ * float32's range can still overflow inside the network when they lie far outside what training saw, and then the
+ * row is refused, named by its position (or its unit, for remaining useful life).
+ */
+function checkFinite(outputs: Float32Array, width: number, groups?: (string | number | null)[]): void {
+  for (let i = 0; i < outputs.length; i++) {
+    if (Number.isFinite(outputs[i])) continue;
+    const r = Math.floor(i / width);
+    const where = groups ? `unit ${JSON.stringify(groups[r])}` : `row ${r}`;
+    throw new AndonError('invalid_input', `${where}: the model's output overflowed (the inputs lie far outside the range it was trained on)`, groups ? { unit: groups[r] ?? null } : { row: r });
+  }
+}
+
 /** Labels and probabilities, or values in the target's units, from the network's raw outputs. */
 export function toPredictions(m: LoadedBundle['manifest'], outputs: Float32Array, groups?: (string | number | null)[]): Prediction[] {
+  checkFinite(outputs, m.labels.length || 1, groups);
   if (m.labels.length) {
     const k = m.labels.length;
     const probs = probabilities(outputs, k);

@@ -1,5 +1,5 @@
 // Serving a model version: load and verify a bundle, validate requests, predict (ONNX Runtime or the engine), micro-batch.
-export { loadModel } from './model.js';
+export { loadModel, readyModel } from './model.js';
 export { toPredictions } from '../ml/predictor.js';
 export type { LoadedModel, LoadOptions, EngineChoice } from './model.js';
 export { validateRows, inputColumns, DEFAULT_MAX_ROWS } from './validate.js';

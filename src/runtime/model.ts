@@ -42,11 +42,15 @@ export interface LoadedModel {
 
 /** Verifies a bundle (checksums, weights against the architecture) and readies it for predictions. */
 export async function loadModel(files: Map<string, Uint8Array>, opts: LoadOptions = {}): Promise<LoadedModel> {
+  return readyModel(parseBundle(files), opts);
+}
+
+/** Readies a bundle already parsed and verified (andon predict on a bundle directory) for predictions. */
+export async function readyModel(bundle: LoadedBundle, opts: LoadOptions = {}): Promise<LoadedModel> {
   const choice = opts.engine ?? 'auto';
   if (!['auto', 'onnx', 'native'].includes(choice)) throw new AndonError('invalid_input', `engine must be auto, onnx or native, got "${choice}"`);
   const maxRows = opts.maxRows ?? DEFAULT_MAX_ROWS;
   if (!Number.isInteger(maxRows) || maxRows < 1) throw new AndonError('invalid_input', `maxRows must be a whole number ≥ 1, got ${maxRows}`);
-  const bundle = parseBundle(files);
   if (choice === 'onnx' && !bundle.onnx) throw new AndonError('invalid_input', 'engine "onnx" was asked for, but the bundle has no model.onnx');
   let session: ort.InferenceSession | null = null;
   if (choice !== 'native' && bundle.onnx) {

@@ -6,6 +6,9 @@ import type { StoredManifest } from '../ml/bundle.js';
 
 export const DEFAULT_MAX_ROWS = 10_000;
 
+/** The largest float32: the network computes in float32, so a reading beyond it would become Infinity there. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
 /** How one request column is read: numbers, category keys, free text, dates, or the RUL unit and time. */
 export type ColumnKind = 'number' | 'boolean' | 'category' | 'text' | 'datetime' | 'group' | 'time';
 
@@ -65,9 +68,9 @@ function booleanKeys(m: StoredManifest, column: string): { t: string; f: string 
  * - a column may be null or absent in some rows — the fitted pipeline imputes it — but a column absent from
  *   every row is an error (the caller is almost certainly sending the wrong schema); RUL unit and time are
  *   required in every row;
- * - number columns take finite numbers or numeric strings ("12.5"); "NaN", "Infinity", other text, booleans,
- *   objects and arrays are refused — a missing reading is sent as null, so a NaN from a broken sensor
- *   driver never passes silently as "missing";
+ * - number columns take finite numbers or numeric strings ("12.5") within float32's range (|x| ≤ 3.4e38: the
+ *   network computes in float32); "NaN", "Infinity", 1e39, other text, booleans, objects and arrays are refused —
+ *   a missing reading is sent as null, so a NaN from a broken sensor driver never passes silently as "missing";
  * - boolean columns take true/false, 0/1 or yes/no words; category columns take strings, numbers or booleans;
  *   text columns take strings only; datetime columns take strings or epoch numbers.
  */
@@ -105,9 +108,15 @@ function buildColumn(m: StoredManifest, c: InputColumn, rows: Record<string, unk
     for (let r = 0; r < rows.length; r++) {
       const v = rows[r][c.name];
       if (v === null || v === undefined) { values[r] = NaN; continue; }
-      if (typeof v === 'number') { if (!Number.isFinite(v)) bad(r, v, 'a finite number (send null for a missing value)'); values[r] = v; continue; }
+      if (typeof v === 'number') {
+        if (!Number.isFinite(v)) bad(r, v, 'a finite number (send null for a missing value)');
+        if (Math.abs(v) > FLOAT32_MAX) bad(r, v, 'a number within ±3.4e38 (the float32 range the model computes in)');
+        values[r] = v;
+        continue;
+      }
       const n = typeof v === 'string' ? parseNumberText(v) : null;
       if (n === null || !Number.isFinite(n)) bad(r, v, 'a number or null');
+      if (Math.abs(n!) > FLOAT32_MAX) bad(r, v, 'a number within ±3.4e38 (the float32 range the model computes in)');
       values[r] = n!;
     }
     return { type: 'number', name: c.name, values };

@@ -10,8 +10,8 @@ export interface ServerMetrics {
   registry: Registry;
   /** Every HTTP request: `andon_http_request_duration_seconds_count` is the request count by route and status. */
   requests: Histogram<'method' | 'route' | 'status'>;
-  /** Every prediction by deployment; `_count{outcome="ok"|"error"}` counts answers and failures. */
-  predictions: Histogram<'deployment' | 'outcome'>;
+  /** Every prediction by deployment and door (rest, oip, batch); `_count{outcome="ok"|"error"}` counts answers and failures. */
+  predictions: Histogram<'deployment' | 'door' | 'outcome'>;
   batchSize: Histogram<'deployment'>;
   queueTime: Histogram<'deployment'>;
 }
@@ -23,7 +23,7 @@ export function createMetrics(ctx: ServiceContext): ServerMetrics {
   const m: ServerMetrics = {
     registry,
     requests: new Histogram({ name: 'andon_http_request_duration_seconds', help: 'HTTP request latency by route and status (_count: requests)', labelNames: ['method', 'route', 'status'], buckets: SECONDS, registers: [registry] }),
-    predictions: new Histogram({ name: 'andon_predict_duration_seconds', help: 'Prediction latency by deployment and outcome (_count: predictions)', labelNames: ['deployment', 'outcome'], buckets: SECONDS, registers: [registry] }),
+    predictions: new Histogram({ name: 'andon_predict_duration_seconds', help: 'Prediction latency by deployment, door and outcome (_count: predictions)', labelNames: ['deployment', 'door', 'outcome'], buckets: SECONDS, registers: [registry] }),
     batchSize: new Histogram({ name: 'andon_batch_size_rows', help: 'Rows per micro-batch', labelNames: ['deployment'], buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512], registers: [registry] }),
     queueTime: new Histogram({ name: 'andon_batch_queue_seconds', help: 'Time a request waited for its micro-batch', labelNames: ['deployment'], buckets: SECONDS, registers: [registry] }),
   };
@@ -44,22 +44,10 @@ export function createMetrics(ctx: ServiceContext): ServerMetrics {
     onBatch: (d, info) => m.batchSize.observe({ deployment: name(d) }, info.rows),
     onQueueTime: (d, ms) => m.queueTime.observe({ deployment: name(d) }, ms / 1000),
   };
+  // Every prediction, whichever door it came in through, is counted by the one inference entry (service/inference.ts).
+  // A failure that names no deployment is labelled "(unknown)": made-up names could otherwise grow the metric without bound.
+  ctx.inference.observer = {
+    onPrediction: (deployment, door, seconds, ok) => m.predictions.observe({ deployment: deployment ?? '(unknown)', door, outcome: ok ? 'ok' : 'error' }, seconds),
+  };
   return m;
-}
-
-/**
- * Runs one prediction of `deployment` and records its latency and outcome. A failure that names no deployment is
- * labelled "(unknown)": callers could otherwise grow the metric without bound with made-up names.
- */
-export function timedPrediction<T>(m: ServerMetrics, deployment: string, run: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  const seconds = () => (performance.now() - started) / 1000;
-  return run().then((r) => {
-    m.predictions.observe({ deployment, outcome: 'ok' }, seconds());
-    return r;
-  }, (e: unknown) => {
-    const known = (e as { code?: string }).code !== 'not_found';
-    m.predictions.observe({ deployment: known ? deployment : '(unknown)', outcome: 'error' }, seconds());
-    throw e;
-  });
 }

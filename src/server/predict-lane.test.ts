@@ -170,13 +170,13 @@ describe('the prediction lane', () => {
     assert.deepEqual([line?.msg, line?.status, line?.url], ['request completed', 200, '/api/v1/deployments/pm/predict']);
     const metrics = await s.call('GET', '/metrics', { key: null });
     assert.match(metrics.text, /andon_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/deployments\/:name\/predict",status="200"\} \d+/);
-    assert.match(metrics.text, /andon_predict_duration_seconds_count\{deployment="pm",outcome="error"\} \d+/);
+    assert.match(metrics.text, /andon_predict_duration_seconds_count\{deployment="pm",door="rest",outcome="error"\} \d+/);
     assert.doesNotMatch(metrics.text, /deployment="nope"/);
   });
 });
 
 test('the lane answers a rate limit with Retry-After, and a failed gate before reading the body', async () => {
-  const ctx = { models: {}, queue: { counts: async () => [] } } as unknown as ServiceContext;
+  const ctx = { models: {}, inference: { observer: null }, queue: { counts: async () => [] } } as unknown as ServiceContext;
   const lines: string[] = [];
   const log = { level: 'info', info: (o: object, m: string) => lines.push(`${m} ${JSON.stringify(o)}`), error: () => {}, warn: () => {}, debug: () => {}, trace: () => {}, fatal: () => {}, silent: () => {}, child() { return this; } };
   const lane = createPredictLane({

@@ -6,19 +6,19 @@
 // requests/s of a bare node:http server around the same model. This lane takes the usual prediction (POST, a JSON
 // body, a well-formed deployment name) and runs the same steps with the same pieces as the Fastify route: the
 // request id, the gate (key, role, deployment scope, rate limit), the body limit and Fastify's JSON parser's rules
-// (secure-json-parse, prototype poisoning refused), `predictRows`, `timedPrediction`, the error mapping and bodies,
+// (secure-json-parse, prototype poisoning refused), `predictRows`, the one inference entry (service/inference.ts), the error mapping and bodies,
 // the request histogram and log line. Everything else — and every request while the server closes — goes to Fastify.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
-import secureJson from 'secure-json-parse';
-import { predict, type ServiceContext } from '../service/index.js';
+import { infer, type ServiceContext } from '../service/index.js';
 import type { Gate, Caller } from './auth.js';
 import type { Principal } from '../security/keys.js';
 import { bodyErrors, errorAnswer, logFailure } from './errors.js';
-import { timedPrediction, type ServerMetrics } from './metrics.js';
+import type { ServerMetrics } from './metrics.js';
 import { LazyRequestLogger } from './request-logger.js';
 import { recordRequest, requestId } from './request-bookkeeping.js';
-import { PREDICT_ROUTE, predictRows } from './routes/deployments.js';
+import { parseJsonBody } from './json-body.js';
+import { PREDICT_ROUTE, answerOf, predictRows } from './routes/deployments.js';
 import { name as NAME } from './schemas.js';
 
 /** The path with a deployment name as the route's params schema allows it (anything else is Fastify's to refuse). */
@@ -77,7 +77,7 @@ export function createPredictLane(o: LaneOptions): PredictLane {
         let rows: unknown;
         // As on Fastify's route: a malformed body is refused before it counts as a prediction.
         try { rows = predictRows(body); } catch (e) { fail(e); return; }
-        timedPrediction(o.metrics, name, () => predict(o.ctx, principal.tenantId, name, rows)).then(succeed, fail).catch(unexpected);
+        infer(o.ctx, principal.tenantId, { deployment: name }, rows, 'rest').then((r) => succeed(answerOf(r)), fail).catch(unexpected);
       });
       const caller: Caller = { authorization: req.headers.authorization, ip: req.socket.remoteAddress ?? '', method: 'POST', route: PREDICT_ROUTE, permission: 'predict', deployment: name };
       // As on Fastify's path: the key first, then the body (an unknown caller's body is never parsed).
@@ -91,8 +91,8 @@ export function createPredictLane(o: LaneOptions): PredictLane {
 }
 
 /**
- * The request's body parsed as Fastify's JSON parser would: a size limit, an empty body refused, `__proto__` and
- * `constructor.prototype` keys refused. `done` is called once.
+ * The request's body parsed as Fastify's JSON parser does: a size limit, then parseJsonBody (an empty body, `__proto__`
+ * and `constructor.prototype` keys and duplicate keys refused). `done` is called once.
  */
 function readJson(req: IncomingMessage, limit: number, done: (err: Error | null, body?: unknown) => void): void {
   if (Number(req.headers['content-length']) > limit) { done(bodyErrors.tooLarge()); return; }
@@ -108,9 +108,9 @@ function readJson(req: IncomingMessage, limit: number, done: (err: Error | null,
   req.on('error', (e) => finish(e));
   req.on('end', () => {
     const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
-    if (text.length === 0) { finish(bodyErrors.empty()); return; }
+    // The same parse as Fastify's JSON parser (json-body.ts): empty, malformed, poisoned or duplicate-key bodies refused.
     let body: unknown;
-    try { body = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }); } catch { finish(bodyErrors.notJson()); return; }
+    try { body = parseJsonBody(text); } catch (e) { finish(e as Error); return; }
     finish(null, body);
   });
 }

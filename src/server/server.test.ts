@@ -122,12 +122,30 @@ describe('the HTTP API end to end', () => {
     assert.equal((await s.call('POST', '/api/v1/deployments/pm/predict', { json: { rows: [] } })).status, 400);
     assert.equal((await s.call('POST', '/api/v1/deployments/pm/predict', { body: '{"rows": [', type: 'application/json' })).status, 400);
     assert.equal((await s.call('POST', '/api/v1/deployments/nope/predict', { json: { rows: [ROW] } })).status, 404);
+    // Finite numbers beyond float32 (the network's arithmetic) are refused by row and column, never answered with null.
+    for (const big of [1e39, 1e300, '1e308', -3.5e38]) {
+      const r = await s.call('POST', '/api/v1/deployments/pm/predict', { json: { rows: [ROW, { ...ROW, 'Torque [Nm]': big }] } });
+      assert.equal(r.status, 400, `${big}: ${r.text}`);
+      assert.match(r.body.error.message, /row 1, column "Torque \[Nm\]"/);
+      assert.deepEqual([r.body.error.details.row, r.body.error.details.column], [1, 'Torque [Nm]']);
+    }
+    // Inside float32 but far beyond anything training saw: the network overflows, and the row is refused, not answered with null.
+    const huge = await s.call('POST', '/api/v1/deployments/pm/predict', { json: { rows: [{ ...ROW, 'Torque [Nm]': 3e38, 'Rotational speed [rpm]': -3e38 }] } });
+    assert.ok(huge.status === 400 || huge.body.predictions.every((x: { probabilities: Record<string, unknown> }) => Object.values(x.probabilities).every(Number.isFinite)), huge.text);
+    assert.doesNotMatch(huge.text, /null|NaN/);
 
     // Open Inference Protocol v2.
     assert.equal((await s.call('GET', '/v2')).body.name, 'andon');
-    assert.equal((await s.call('GET', '/v2/health/live', { key: null })).status, 200);
-    assert.equal((await s.call('GET', '/v2/health/ready', { key: null })).status, 200);
-    assert.equal((await s.call('GET', '/v2/models/pm/ready')).status, 200);
+    // KServe's data plane answers health and readiness with bodies that clients parse.
+    const live = await s.call('GET', '/v2/health/live', { key: null });
+    assert.deepEqual([live.status, live.body], [200, { live: true }]);
+    const ready = await s.call('GET', '/v2/health/ready', { key: null });
+    assert.deepEqual([ready.status, ready.body], [200, { ready: true }]);
+    const modelReady = await s.call('GET', '/v2/models/pm/ready');
+    assert.deepEqual([modelReady.status, modelReady.body], [200, { name: 'pm', ready: true }]);
+    const versionReady = await s.call('GET', '/v2/models/pm/versions/1/ready');
+    assert.deepEqual([versionReady.status, versionReady.body], [200, { name: 'pm', version: '1', ready: true }]);
+    assert.equal((await s.call('GET', '/v2/models/pm/versions/9/ready')).status, 404);
     const meta = await s.call('GET', '/v2/models/pm');
     assert.deepEqual(meta.body.versions, ['1']);
     assert.deepEqual(meta.body.outputs.map((o: { name: string }) => o.name), ['label', 'probabilities']);
@@ -135,6 +153,10 @@ describe('the HTTP API end to end', () => {
       name: i.name, datatype: i.datatype, shape: [2],
       data: [ROW[i.name as keyof typeof ROW], i.name === 'Torque [Nm]' ? 20 : ROW[i.name as keyof typeof ROW]],
     }));
+    // FP64 beyond float32 is refused over OIP too (the same inference entry checks the rows).
+    const big = await s.call('POST', '/v2/models/pm/infer', { json: { inputs: inputs.map((i: { name: string; data: unknown[] }) => (i.name === 'Torque [Nm]' ? { ...i, datatype: 'FP64', data: [20, 1e300] } : i)) } });
+    assert.equal(big.status, 400, big.text);
+    assert.match(big.body.error, /row 1, column "Torque \[Nm\]"/);
     const infer = await s.call('POST', '/v2/models/pm/infer', { json: { id: 'req-1', inputs } });
     assert.equal(infer.status, 200, infer.text);
     assert.equal(infer.body.model_name, 'pm');
@@ -199,12 +221,15 @@ describe('the HTTP API end to end', () => {
     // Metrics reflect the traffic.
     const metrics = await s.call('GET', '/metrics', { key: null });
     assert.match(metrics.text, /andon_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/deployments\/:name\/predict",status="200"\} \d+/);
-    assert.match(metrics.text, /andon_predict_duration_seconds_count\{deployment="pm",outcome="ok"\} \d+/);
+    assert.match(metrics.text, /andon_predict_duration_seconds_count\{deployment="pm",door="rest",outcome="ok"\} \d+/);
     // The refused predictions above (missing, wrong type, NaN, unknown column, too many rows, no rows) count as errors,
     // and a made-up deployment name is not a label of its own.
-    assert.ok(Number(/andon_predict_duration_seconds_count\{deployment="pm",outcome="error"\} (\d+)/.exec(metrics.text)?.[1]) >= 6);
-    assert.match(metrics.text, /andon_predict_duration_seconds_count\{deployment="\(unknown\)",outcome="error"\} [1-9]/);
+    assert.ok(Number(/andon_predict_duration_seconds_count\{deployment="pm",door="rest",outcome="error"\} (\d+)/.exec(metrics.text)?.[1]) >= 6);
+    assert.match(metrics.text, /andon_predict_duration_seconds_count\{deployment="\(unknown\)",door="rest",outcome="error"\} [1-9]/);
     assert.doesNotMatch(metrics.text, /deployment="nope"/);
+    // One inference entry counts every door: OIP's infer and the batch job's chunks too.
+    assert.match(metrics.text, /andon_predict_duration_seconds_count\{deployment="pm",door="oip",outcome="ok"\} [1-9]/);
+    assert.match(metrics.text, /andon_predict_duration_seconds_count\{deployment="[^"]+",door="batch",outcome="ok"\} [1-9]/);
     assert.match(metrics.text, /andon_jobs\{kind="training",state="succeeded"\} 2/);
 
     // The audit trail has the promotions, and the logs carry request ids.

@@ -7,10 +7,14 @@ import type { BatchJob } from '../store/index.js';
 import { addDataset } from './datasets.js';
 import { consumeTraining, startTraining } from './jobs.js';
 import { getModel, promote } from './registry.js';
-import { createDeployment, predict } from './deployments.js';
+import { createDeployment } from './deployments.js';
 import { BATCH_KIND, batchJobOutput, cancelBatchJob, consumeBatch, getBatchJob, listBatchJobs, recoverBatchJobs, startBatchJob } from './batch-jobs.js';
 import type { ServiceContext } from './context.js';
 import { machinesCsv, machinesWithTwoVersions, newTenant, openContext, tempHome, waitForJob } from './test-helpers.js';
+import { infer } from './inference.js';
+
+/** A REST-style prediction through the one inference entry. */
+const predict = async (ctx: ServiceContext, tenant: string, deployment: string, rows: unknown) => infer(ctx, tenant, { deployment }, rows, 'rest');
 
 let home: Awaited<ReturnType<typeof tempHome>>;
 let ctx: ServiceContext;

@@ -13,7 +13,9 @@ import type { StoredManifest } from '../ml/bundle.js';
 import type { ServiceContext } from './context.js';
 import { notFound } from './common.js';
 import { csvField, DEFAULT_UPLOAD_BYTES } from './datasets.js';
-import { loadVersion, resolveDeployment } from './deployments.js';
+import { resolveDeployment } from './deployments.js';
+import { infer } from './inference.js';
+import { predictTableRows } from './table-predictions.js';
 import { INTERRUPTED } from './jobs.js';
 import { MAX_PREDICT_ROWS, type Prediction } from './serving.js';
 
@@ -150,35 +152,21 @@ async function runBatchJob(ctx: ServiceContext, item: QueuedJob, signal: AbortSi
     const version = await ctx.meta.models.getVersion(t, before.modelVersionId);
     if (!version) throw new AndonError('not_found', 'the model version of this batch job was deleted');
     const columns = columnsOf(version);
-    const model = await loadVersion(ctx, t, version);
     const format = ((before.options as Partial<BatchOptions>).format ?? 'csv');
     const bytes = await ctx.blobs.get(t, before.inputBlobKey);
     const { table } = await readTable(bytes, { format, maxBytes: Math.max(bytes.byteLength, DEFAULT_UPLOAD_BYTES) });
     // Attempt > 1 starts over: the counts restart with it.
     await repo.updateCounts(t, id, { rowsTotal: table.rowCount, rowsDone: 0, rowsFailed: 0 });
 
-    const rul = columns.find((c) => c.kind === 'group');
-    const predictions: (Prediction | null)[] = new Array(table.rowCount).fill(null);
-    let done = 0;
-    for (const chunk of rul ? unitChunks(table, rul.name, columns.find((c) => c.kind === 'time')!.name, chunkRows) : rowChunks(table.rowCount, chunkRows)) {
-      if (signal.aborted) break;
-      const rows = chunk.rows.map((r) => rowOf(table, columns, r));
-      let out: Prediction[];
-      try { out = await model.predict(rows); } catch (e) {
-        if (isAndonError(e) && typeof e.details.row === 'number') await repo.updateCounts(t, id, { rowsFailed: 1 }).catch(() => {});
-        throw rowError(e, chunk.rows);
-      }
-      if (rul) {
-        // One value per unit, for its latest reading: it goes on that row, the unit's other rows stay empty.
-        const lastOf = new Map(chunk.units!.map((u) => [u.key, u.last]));
-        for (const p of out) if ('value' in p) { const r = lastOf.get(String(p.group)); if (r !== undefined) predictions[r] = p; }
-      } else {
-        out.forEach((p, i) => { predictions[chunk.rows[i]!] = p; });
-      }
-      done += chunk.rows.length;
-      await repo.updateCounts(t, id, { rowsDone: done });
-      await turn();
-    }
+    const deployment = before.deploymentId ? await ctx.meta.deployments.get(t, before.deploymentId) : null;
+    const target = { pinned: version, model: (before.options as Partial<BatchOptions>).model ?? version.modelId, deployment };
+    const predictions = await predictTableRows(table, columns, async (rows) => (await infer(ctx, t, target, rows, 'batch')).predictions, {
+      chunkRows, signal,
+      onChunk: async (done) => { await repo.updateCounts(t, id, { rowsDone: done }); await turn(); },
+    }).catch(async (e) => {
+      if (isAndonError(e) && typeof e.details.row === 'number') await repo.updateCounts(t, id, { rowsFailed: 1 }).catch(() => {});
+      throw e;
+    });
     if (signal.aborted) return await stopped(ctx, t, id, signal);
     const csv = await outputCsv(table, predictions, labelsOf(version), signal);
     if (signal.aborted) return await stopped(ctx, t, id, signal);
@@ -197,55 +185,6 @@ async function stopped(ctx: ServiceContext, t: string, id: string, signal: Abort
   const cause = abortCause(signal);
   if (cause === 'cancelled') await ctx.meta.batchJobs.transition(t, id, 'cancelled').catch(() => {});
   else if (cause === 'shutdown') await ctx.meta.batchJobs.transition(t, id, 'queued').catch(() => {});
-}
-
-interface Chunk { rows: number[]; units?: { key: string; last: number }[] }
-
-function* rowChunks(total: number, size: number): Generator<Chunk> {
-  for (let start = 0; start < total; start += size) {
-    yield { rows: Array.from({ length: Math.min(size, total - start) }, (_, i) => start + i) };
-  }
-}
-
-/** RUL reads each unit's readings together: chunks hold whole units (a unit bigger than a chunk gets its own). */
-function* unitChunks(table: Table, groupColumn: string, timeColumn: string, size: number): Generator<Chunk> {
-  const g = table.column(groupColumn), time = table.column(timeColumn);
-  const units = new Map<string, { rows: number[]; last: number }>();
-  for (let r = 0; r < table.rowCount; r++) {
-    const key = String(cellOf(g, r));
-    let u = units.get(key);
-    if (!u) units.set(key, (u = { rows: [], last: r }));
-    u.rows.push(r);
-    const tr = cellOf(time, r), tl = cellOf(time, u.last);
-    if (typeof tr === 'number' && (typeof tl !== 'number' || tr >= tl)) u.last = r;
-  }
-  let chunk: Chunk = { rows: [], units: [] };
-  for (const [key, u] of units) {
-    chunk.rows.push(...u.rows);
-    chunk.units!.push({ key, last: u.last });
-    if (chunk.rows.length >= size) { yield chunk; chunk = { rows: [], units: [] }; }
-  }
-  if (chunk.rows.length) yield chunk;
-}
-
-/** One request row: the model's columns only (the file may carry more, e.g. ids or the true label). */
-function rowOf(table: Table, columns: InputColumn[], r: number): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const c of columns) {
-    const v = table.get(r, c.name);
-    // A file has no types: an all-digit text column reads as numbers, but the model wants its text.
-    row[c.name] = c.kind === 'text' && typeof v === 'number' ? String(v) : v;
-  }
-  return row;
-}
-
-/** The runtime names the row within the chunk; the caller needs the row of the file (1 = the first data row). */
-function rowError(e: unknown, rows: number[]): unknown {
-  if (!isAndonError(e) || typeof e.details.row !== 'number') return e;
-  const r = rows[e.details.row];
-  if (r === undefined) return e;
-  const rest = e.message.replace(/^row \d+[,:]?\s*/, '');
-  return new AndonError(e.code, `input row ${r + 1} (counting data rows from 1): ${rest}`, { ...e.details, row: r + 1 });
 }
 
 function labelsOf(version: ModelVersion): string[] {

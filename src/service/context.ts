@@ -6,6 +6,7 @@ import { consumeBatch, recoverBatchJobs } from './batch-jobs.js';
 import { consumeTraining, recoverJobs } from './jobs.js';
 import { ModelCache } from './serving.js';
 import { LookupCaches } from './lookup-cache.js';
+import type { InferenceObserver } from './inference.js';
 import { loadMasterKey } from '../security/master-key.js';
 
 export interface ServiceOptions {
@@ -44,6 +45,8 @@ export interface ServiceContext {
   readonly checkpointRoot: string;
   readonly models: ModelCache;
   readonly lookups: LookupCaches;
+  /** Who is told of every prediction (the server's metrics); see inference.ts. */
+  readonly inference: { observer: InferenceObserver | null };
   close(): Promise<void>;
 }
 
@@ -62,6 +65,7 @@ export async function createServiceContext(options: ServiceOptions): Promise<Ser
     checkpointRoot: join(home, 'checkpoints'),
     models,
     lookups: new LookupCaches(options.lookupTtlMs ?? 1000),
+    inference: { observer: null },
     close: () => (closed ??= (async () => {
       await stores.close();
       await models.close();

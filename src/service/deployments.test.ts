@@ -4,9 +4,13 @@ import { after, before, test } from 'node:test';
 import { addDataset } from './datasets.js';
 import { cancelJob, getJob, jobEvents, startTraining } from './jobs.js';
 import { aliasHistory, compareVersions, getModel, getVersion, listModels, modelCard, promote } from './registry.js';
-import { createDeployment, deleteDeployment, getDeployment, listDeployments, predict, updateDeployment } from './deployments.js';
+import { createDeployment, deleteDeployment, getDeployment, listDeployments, updateDeployment } from './deployments.js';
 import type { ServiceContext } from './context.js';
 import { machinesCsv, machinesWithTwoVersions, newTenant, openContext, tempHome } from './test-helpers.js';
+import { infer } from './inference.js';
+
+/** A REST-style prediction through the one inference entry. */
+const predict = async (ctx: ServiceContext, tenant: string, deployment: string, rows: unknown) => infer(ctx, tenant, { deployment }, rows, 'rest');
 
 let home: Awaited<ReturnType<typeof tempHome>>;
 let ctx: ServiceContext;

@@ -1,11 +1,12 @@
-// Deployment use cases: what an endpoint serves (a model by alias or pinned version), and predict, which resolves the alias at call time.
+// Deployment use cases: what an endpoint serves (a model by alias or pinned version), and resolving it at call time (predictions go through inference.ts).
 import { AndonError } from '../errors.js';
 import type { BatchingConfig, Deployment, ModelVersion } from '../store/index.js';
 import type { ServiceContext } from './context.js';
 import { lookupKey } from './lookup-cache.js';
 import { checkName, modelByName, modelVersion, notFound } from './common.js';
-import { checkRows, loadServingModel, type Prediction, type ServingModel } from './serving.js';
-import { checkSampleRate, listPredictionLogs, maybeLogPrediction, sampleRateOf, type PredictionLogView } from './prediction-logs.js';
+import { loadServingModel, type ServingModel } from './serving.js';
+import { checkSampleRate, listPredictionLogs, type PredictionLogView } from './prediction-logs.js';
+import { checkDeployable } from './deployable.js';
 
 export interface CreateDeploymentInput {
   name: string;
@@ -40,6 +41,8 @@ export async function createDeployment(ctx: ServiceContext, tenantId: string, in
   const model = await modelByName(ctx, tenantId, input.model);
   const t = await target(ctx, tenantId, model.id, model.name, input.alias, input.version);
   const config = input.logSampleRate === undefined ? {} : { logSampleRate: checkSampleRate(input.logSampleRate) };
+  // What it would serve must load from the store, or no deployment is written (deployable.ts).
+  await checkDeployable(ctx, tenantId, model.id, t, (v) => loader(ctx, tenantId, v)());
   const d = await ctx.meta.deployments.create(tenantId, { name, modelId: model.id, ...t, batching: input.batching ?? null, config });
   return view(ctx, tenantId, d);
 }
@@ -65,9 +68,11 @@ export async function updateDeployment(ctx: ServiceContext, tenantId: string, na
   patch: { alias?: string; version?: number | string; batching?: BatchingConfig | null; logSampleRate?: number }): Promise<DeploymentView> {
   const d = await byName(ctx, tenantId, name);
   const retarget = patch.alias !== undefined || patch.version !== undefined;
-  const t = retarget ? await target(ctx, tenantId, d.modelId, d.modelId, patch.alias, patch.version) : {};
+  const t = retarget ? await target(ctx, tenantId, d.modelId, d.modelId, patch.alias, patch.version) : null;
   const config = patch.logSampleRate === undefined ? {} : { config: { ...d.config, logSampleRate: checkSampleRate(patch.logSampleRate) } };
-  const updated = await ctx.meta.deployments.update(tenantId, d.id, { ...t, ...(patch.batching !== undefined ? { batching: patch.batching } : {}), ...config });
+  // A new target must load from the store, or the deployment is left as it was (deployable.ts).
+  if (t) await checkDeployable(ctx, tenantId, d.modelId, t, (v) => loader(ctx, tenantId, v)());
+  const updated = await ctx.meta.deployments.update(tenantId, d.id, { ...(t ?? {}), ...(patch.batching !== undefined ? { batching: patch.batching } : {}), ...config });
   ctx.lookups.deployments.delete(lookupKey.deployment(tenantId, name));
   return view(ctx, tenantId, updated);
 }
@@ -100,7 +105,7 @@ export async function resolveDeployment(ctx: ServiceContext, tenantId: string, n
  * resolveDeployment answered from the lookup caches alone, with no promise to wait for, when every row it needs is
  * cached and loaded (nearly every prediction); null sends the caller to resolveDeployment.
  */
-function resolveCached(ctx: ServiceContext, tenantId: string, name: string): { deployment: Deployment; model: string; version: ModelVersion } | null {
+export function resolveCached(ctx: ServiceContext, tenantId: string, name: string): { deployment: Deployment; model: string; version: ModelVersion } | null {
   const c = ctx.lookups, now = performance.now();
   const d = c.deployments.peek(lookupKey.deployment(tenantId, name), now)?.value as Deployment | undefined;
   if (!d) return null;
@@ -116,35 +121,14 @@ export function loadVersion(ctx: ServiceContext, tenantId: string, version: Mode
 }
 
 // Cache keys carry the tenant too, so a version id can never serve across tenants.
-const cacheKey = (tenantId: string, version: ModelVersion) => `${tenantId}/${version.id}`;
+export const cacheKey = (tenantId: string, version: ModelVersion) => `${tenantId}/${version.id}`;
 
-function loader(ctx: ServiceContext, tenantId: string, version: ModelVersion): () => Promise<ServingModel> {
+export function loader(ctx: ServiceContext, tenantId: string, version: ModelVersion): () => Promise<ServingModel> {
   return async () => {
     const files = new Map<string, Uint8Array>();
     for (const [file, key] of Object.entries(version.bundle)) files.set(file, await ctx.blobs.get(tenantId, key));
     return loadServingModel(files);
   };
-}
-
-export interface PredictResult { model: string; version: number; versionId: string; predictions: Prediction[] }
-
-/**
- * Resolves the alias once per call, then answers with that version: a promotion during the call takes
- * effect on the next call, and this one finishes on the model it started with.
- */
-export async function predict(ctx: ServiceContext, tenantId: string, deploymentName: string, rows: unknown): Promise<PredictResult> {
-  // The deployment first: an error after this names a real deployment (metrics label failures by it).
-  const { deployment, model, version } = resolveCached(ctx, tenantId, deploymentName) ?? await resolveDeployment(ctx, tenantId, deploymentName);
-  const input = checkRows(rows);
-  // The clock is read only when this request may be logged: most deployments log nothing.
-  const logging = sampleRateOf(deployment) > 0;
-  const started = logging ? performance.now() : 0;
-  // With batching on, concurrent calls to this deployment's version share one model run.
-  const predictions = deployment.batching
-    ? await (await ctx.models.batcher(cacheKey(tenantId, version), loader(ctx, tenantId, version), `${tenantId}/${deployment.name}`, deployment.batching)).predict(input)
-    : await (ctx.models.peek(cacheKey(tenantId, version)) ?? await loadVersion(ctx, tenantId, version)).predict(input);
-  if (logging) void maybeLogPrediction(ctx, tenantId, deployment, version, input, predictions, performance.now() - started).catch(() => {});
-  return { model, version: version.number, versionId: version.id, predictions };
 }
 
 /** The deployment's sampled prediction logs, newest first, opened. */

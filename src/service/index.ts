@@ -9,7 +9,9 @@ export {
 } from './batch-jobs.js';
 export { listModels, getModel, getVersion, promote, removeAlias, aliasHistory, compareVersions, modelCard, type MetricComparison } from './registry.js';
 export {
-  createDeployment, deploymentLogs, getDeployment, listDeployments, updateDeployment, deleteDeployment, resolveDeployment, predict,
-  type CreateDeploymentInput, type DeploymentView, type PredictResult,
+  createDeployment, deploymentLogs, getDeployment, listDeployments, updateDeployment, deleteDeployment, resolveDeployment, loadVersion,
+  type CreateDeploymentInput, type DeploymentView,
 } from './deployments.js';
+export { infer, targetModel, type Door, type InferenceTarget, type InferenceRows, type InferenceResult, type InferenceObserver } from './inference.js';
 export { MAX_PREDICT_ROWS, type Prediction, type ServingModel } from './serving.js';
+export { predictTableRows, type TablePredictionOptions } from './table-predictions.js';

@@ -1,10 +1,9 @@
 // /api/v1/deployments: what each endpoint serves (alias or pinned version, batching) and predict by column name.
 import type { FastifyInstance } from 'fastify';
-import { createDeployment, deleteDeployment, deploymentLogs, getDeployment, listDeployments, predict, updateDeployment, type ServiceContext } from '../../service/index.js';
+import { createDeployment, deleteDeployment, deploymentLogs, getDeployment, infer, listDeployments, updateDeployment, type InferenceResult, type ServiceContext } from '../../service/index.js';
 import { AndonError } from '../../errors.js';
 import { principalOf } from '../auth.js';
 import { audit } from '../audit.js';
-import { timedPrediction, type ServerMetrics } from '../metrics.js';
 import { name, page, versionRef } from '../schemas.js';
 
 const alias = { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' } as const;
@@ -52,9 +51,14 @@ export function predictRows(body: unknown): unknown {
   return (body as { rows: unknown }).rows;
 }
 
+/** The predict answer: what the one inference entry returned, less the loaded model. */
+export function answerOf(r: InferenceResult): { model: string; version: number; versionId: string; predictions: InferenceResult['predictions'] } {
+  return { model: r.model, version: r.version, versionId: r.versionId, predictions: r.predictions };
+}
+
 const logSampleRate = { type: 'number', minimum: 0, maximum: 1, description: 'fraction of requests whose inputs and outputs are kept, sealed, for monitoring' } as const;
 
-export function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext, metrics: ServerMetrics): void {
+export function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.post<{ Body: { name: string; model: string; alias?: string; version?: number | string; batching?: { maxBatch: number; maxDelayMs: number } | null; logSampleRate?: number } }>('/api/v1/deployments', {
     config: { permission: 'deployments:write' },
     schema: {
@@ -116,6 +120,6 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext, metr
     // A malformed body is refused before it counts as a prediction: the deployment's name in the path is not checked
     // yet, and a made-up one must not become a metric label.
     const rows = predictRows(req.body);
-    return timedPrediction(metrics, req.params.name, () => predict(ctx, principalOf(req).tenantId, req.params.name, rows));
+    return answerOf(await infer(ctx, principalOf(req).tenantId, { deployment: req.params.name }, rows, 'rest'));
   });
 }

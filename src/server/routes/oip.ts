@@ -4,15 +4,10 @@
 // `probabilities` (classifiers) or `value` (+ `group` for remaining useful life).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AndonError } from '../../errors.js';
-import { getDeployment, getVersion, resolveDeployment, type ServiceContext } from '../../service/index.js';
-import { loadVersion } from '../../service/deployments.js';
-import { checkRows, type Prediction, type ServingModel } from '../../service/serving.js';
-import type { ModelVersion } from '../../store/index.js';
+import { infer, targetModel, type InferenceTarget, type Prediction, type ServiceContext, type ServingModel } from '../../service/index.js';
 import type { ColumnKind } from '../../runtime/index.js';
 import { principalOf } from '../auth.js';
-import { timedPrediction, type ServerMetrics } from '../metrics.js';
 import { name } from '../schemas.js';
-import { predict } from '../../service/index.js';
 
 const SERVER = { name: 'andon', version: '0.1.0', extensions: [] as string[] };
 const NUMERIC = new Set(['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64']);
@@ -32,14 +27,8 @@ const inferBody = {
 const modelParams = { type: 'object', properties: { model: name, version: { type: 'string', pattern: '^[0-9]{1,9}$' } } } as const;
 
 /** The version a request names: the deployment's current one, or another version of the same model. */
-async function target(ctx: ServiceContext, req: FastifyRequest<{ Params: { model: string; version?: string } }>): Promise<{ model: string; version: ModelVersion }> {
-  const t = principalOf(req).tenantId;
-  if (req.params.version === undefined) {
-    const r = await resolveDeployment(ctx, t, req.params.model);
-    return { model: r.model, version: r.version };
-  }
-  const d = await getDeployment(ctx, t, req.params.model);
-  return { model: d.model, version: await getVersion(ctx, t, d.model, Number(req.params.version)) };
+function targetOf(params: { model: string; version?: string }): InferenceTarget {
+  return params.version === undefined ? { deployment: params.model } : { deployment: params.model, version: Number(params.version) };
 }
 
 function outputsOf(m: ServingModel): { name: string; datatype: string; shape: number[] }[] {
@@ -92,18 +81,21 @@ function tensorsOf(predictions: Prediction[], m: ServingModel, wanted: string[] 
   return all.filter((t) => wanted.includes(t.name));
 }
 
-export function oipRoutes(app: FastifyInstance, ctx: ServiceContext, metrics: ServerMetrics, isReady: () => Promise<boolean>): void {
+export function oipRoutes(app: FastifyInstance, ctx: ServiceContext, isReady: () => Promise<boolean>): void {
   const tags = ['open inference protocol v2'];
   app.get('/v2', { config: { permission: 'deployments:read' }, schema: { tags, summary: 'Server metadata' } }, async () => SERVER);
-  app.get('/v2/health/live', { config: { public: true }, schema: { tags, summary: 'Liveness (200, empty body)' } }, async (_req, reply) => reply.code(200).send());
-  app.get('/v2/health/ready', { config: { public: true }, schema: { tags, summary: 'Readiness (200 ready, 503 not)' } }, async (_req, reply) => reply.code((await isReady()) ? 200 : 503).send());
+  // KServe's data plane answers these with a body ({"live": true}, {"ready": true}); clients parse it.
+  app.get('/v2/health/live', { config: { public: true }, schema: { tags, summary: 'Liveness: {"live": true}' } }, async () => ({ live: true }));
+  app.get('/v2/health/ready', { config: { public: true }, schema: { tags, summary: 'Readiness: {"ready": true} (200), or {"ready": false} (503)' } }, async (_req, reply) => {
+    const ready = await isReady();
+    return reply.code(ready ? 200 : 503).send({ ready });
+  });
 
   for (const base of ['/v2/models/:model', '/v2/models/:model/versions/:version']) {
     app.get<{ Params: { model: string; version?: string } }>(base, {
       config: { permission: 'deployments:read', deployment: 'params.model' }, schema: { tags, summary: 'Model metadata: inputs (one per raw column) and outputs', params: modelParams },
     }, async (req) => {
-      const { version } = await target(ctx, req);
-      const m = await loadVersion(ctx, principalOf(req).tenantId, version);
+      const { version, served: m } = await targetModel(ctx, principalOf(req).tenantId, targetOf(req.params));
       return {
         name: req.params.model, versions: [String(version.number)], platform: m.engine === 'onnx' ? 'onnxruntime_onnx+andon_pipeline' : 'andon',
         inputs: m.inputSchema.map((c) => ({ name: c.name, datatype: DATATYPE[c.kind], shape: [-1] })),
@@ -113,28 +105,21 @@ export function oipRoutes(app: FastifyInstance, ctx: ServiceContext, metrics: Se
     });
 
     app.get<{ Params: { model: string; version?: string } }>(`${base}/ready`, {
-      config: { permission: 'deployments:read', deployment: 'params.model' }, schema: { tags, summary: 'Model readiness (200 ready, 4xx not)', params: modelParams },
-    }, async (req, reply) => {
-      const { version } = await target(ctx, req);
-      await loadVersion(ctx, principalOf(req).tenantId, version);
-      return reply.code(200).send();
+      config: { permission: 'deployments:read', deployment: 'params.model' }, schema: { tags, summary: 'Model readiness: {"name", "ready": true} once its version is loaded (4xx when it cannot be)', params: modelParams },
+    }, async (req) => {
+      await targetModel(ctx, principalOf(req).tenantId, targetOf(req.params));
+      return { name: req.params.model, ...(req.params.version !== undefined ? { version: req.params.version } : {}), ready: true };
     });
 
     app.post<{ Params: { model: string; version?: string }; Body: InferRequest }>(`${base}/infer`, {
       config: { permission: 'predict', deployment: 'params.model' }, schema: { tags, summary: 'Inference: one tensor per input column', params: modelParams, body: inferBody },
-    }, (req) => timedPrediction(metrics, req.params.model, async () => {
-      const t = principalOf(req).tenantId;
-      const { version } = await target(ctx, req);
-      const m = await loadVersion(ctx, t, version);
-      const rows = checkRows(rowsOf(req.body.inputs, m.inputSchema));
-      // The deployment's own version goes through predict (and its micro-batcher); a pinned other version directly.
-      let predictions: Prediction[], answered = version.number;
-      if (req.params.version === undefined) ({ predictions, version: answered } = await predict(ctx, t, req.params.model, rows));
-      else predictions = await m.predict(rows);
+    }, async (req) => {
+      // The tensors become rows by the answering model's input schema, inside the one inference entry.
+      const r = await infer(ctx, principalOf(req).tenantId, targetOf(req.params), (m: ServingModel) => rowsOf(req.body.inputs, m.inputSchema), 'oip');
       return {
-        model_name: req.params.model, model_version: String(answered), ...(req.body.id !== undefined ? { id: req.body.id } : {}),
-        outputs: tensorsOf(predictions, m, req.body.outputs ? req.body.outputs.map((o) => o.name) : null),
+        model_name: req.params.model, model_version: String(r.version), ...(req.body.id !== undefined ? { id: req.body.id } : {}),
+        outputs: tensorsOf(r.predictions, r.served, req.body.outputs ? req.body.outputs.map((o) => o.name) : null),
       };
-    }));
+    });
   }
 }
