@@ -10,6 +10,12 @@
 // numbers, so each measurement records `other_load` (cores other processes kept busy meanwhile: machine CPU time
 // minus the peer's own) and `steal` (cores the hypervisor gave other guests).
 //
+// The Python peers run on the system OpenBLAS, whose kernel depends on the CPU it detects: Debian's 0.3.21 does not
+// know every new Xeon and then falls back to its slowest kernel ("Prescott"), 2-4× slower than the one the CPU can run.
+// Before the peers run, a short probe (bench/peers/blasprobe.py) times a matmul with OPENBLAS_CORETYPE unset and with
+// the core type the CPU's /proc/cpuinfo flags call for (SkylakeX for AVX-512, Haswell for AVX2), and the peers get
+// the fastest valid one, set in their environment whatever this process inherited; the table and --json say which.
+//
 // Options: --rows N (smaller data for a quick check); --epochs N (timed epochs per fast MLP run, best kept; default
 // 3); --rounds N (interleaved runs of the fast peers, best kept; default 2); --only a,b (peer ids: andon_1t,
 // andon_2t, tfjs_wasm, pytorch_1t, pytorch_2t, numpy_1t, plain_js).
@@ -109,20 +115,119 @@ function runChild<T>(label: string, cmd: string, cmdArgs: string[], env: NodeJS.
 const tsChild = (file: string, task: string, extra: string[]) =>
   [process.execPath, ['--import', 'tsx', join(peersDir, file), task, ...extra]] as const;
 
+/** The OpenBLAS settings a Python peer runs with: null leaves the variable unset (OpenBLAS's own CPU detection). */
+interface BlasSetting { coretype: string | null; l2_size: string | null }
+
 /**
  * Python peers run on OpenBLAS when Debian's is installed (the system default may be the slow reference BLAS).
  * With two threads, libgomp's spinning workers and OpenBLAS's own threads fight over the two cores (PyTorch fell
  * to ~4k samples/s here), so waiting threads sleep instead (OMP_WAIT_POLICY=PASSIVE), PyTorch's best setting.
+ * OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are always set or removed from `blas`, never inherited: a value left in the
+ * machine's environment (or none, on a CPU OpenBLAS does not know) would pick the peer's kernel behind our back.
  */
-function pythonEnv(threads: number, clearCoreType: boolean): NodeJS.ProcessEnv {
+function pythonEnv(threads: number, blas: BlasSetting): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
   if (threads > 1) env.OMP_WAIT_POLICY = 'PASSIVE';
   const openblasDir = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
   if (existsSync(join(openblasDir, 'libblas.so.3'))) {
     env.LD_LIBRARY_PATH = [openblasDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
   }
-  if (clearCoreType) { delete env.OPENBLAS_CORETYPE; delete env.OPENBLAS_L2_SIZE; }
+  if (blas.coretype) env.OPENBLAS_CORETYPE = blas.coretype; else delete env.OPENBLAS_CORETYPE;
+  if (blas.l2_size) env.OPENBLAS_L2_SIZE = blas.l2_size; else delete env.OPENBLAS_L2_SIZE;
   return env;
+}
+
+// ---------- the OpenBLAS kernel of the Python peers ----------
+
+/** The CPU's feature flags as the kernel reports them (empty off Linux). */
+function cpuFlags(): Set<string> {
+  try {
+    const m = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:\s*(.*)$/m);
+    return new Set(m ? m[1].trim().split(/\s+/) : []);
+  } catch {
+    return new Set();
+  }
+}
+
+/** The OpenBLAS core type the flags call for: SkylakeX's kernels need AVX-512 F/CD/BW/DQ/VL, Haswell's AVX2 and FMA. */
+function coreTypeForFlags(flags: Set<string>): string | null {
+  if (['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => flags.has(f))) return 'SkylakeX';
+  if (flags.has('avx2') && flags.has('fma')) return 'Haswell';
+  return null;
+}
+
+interface BlasProbe extends BlasSetting { kernel: string | null; gflops: number | null; valid: boolean; why?: string }
+interface BlasChoice extends BlasSetting {
+  /** The kernel the chosen setting ran in the probe, and what OpenBLAS picked by itself with the variable unset. */
+  kernel: string | null; auto_kernel: string | null; auto_fallback: boolean;
+  cpu_candidate: string | null; cpu_flags: string; probe: string; probes: BlasProbe[]; reason: string;
+}
+
+/** One probe child in the peers' environment (one thread); its BENCH_RESULT line, or why there is none. */
+function probeOnce(setting: BlasSetting): { kernel: string | null; gflops: number; err: number } | { failed: string } {
+  const r = spawnSync(PY, [join(peersDir, 'blasprobe.py')], { cwd: root, env: pythonEnv(1, setting), encoding: 'utf8', timeout: 60_000 });
+  const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith(RESULT_MARK));
+  if (r.status !== 0 || !line) {
+    const tail = (r.stderr ?? '').trim().split('\n').slice(-1)[0] ?? '';
+    return { failed: `${r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`}${tail ? `: ${tail.slice(0, 200)}` : ''}` };
+  }
+  const o = JSON.parse(line.slice(RESULT_MARK.length)) as { kernel?: string | null; gflops: number; max_rel_err: number };
+  return { kernel: o.kernel ?? null, gflops: o.gflops, err: o.max_rel_err };
+}
+
+/**
+ * Picks the OpenBLAS setting for the Python peers: OpenBLAS's own detection, the core type the CPU flags call for,
+ * and an inherited OPENBLAS_CORETYPE are each probed twice (interleaved, best kept); a setting is valid when the
+ * probe ran, computed the product right and OpenBLAS actually loaded the kernel asked for (it silently ignores a name
+ * it does not know). The flags' candidate wins unless another valid setting is more than 5% faster (probe noise).
+ */
+function chooseOpenblas(): BlasChoice {
+  const flags = cpuFlags();
+  const candidate = coreTypeForFlags(flags);
+  const inherited: BlasSetting = { coretype: process.env.OPENBLAS_CORETYPE || null, l2_size: process.env.OPENBLAS_L2_SIZE || null };
+  const settings: BlasSetting[] = [{ coretype: null, l2_size: null }];
+  if (candidate) settings.push({ coretype: candidate, l2_size: null });
+  if (inherited.coretype && inherited.coretype.toLowerCase() !== candidate?.toLowerCase()) settings.push(inherited);
+  const shownFlags = ['avx512f', 'avx512_bf16', 'avx2', 'fma'].filter((f) => flags.has(f)).join(' ') || 'none of avx512f/avx2/fma';
+  const probes: BlasProbe[] = settings.map((s) => ({ ...s, kernel: null, gflops: null, valid: false }));
+  for (let pass = 0; pass < 2; pass++) {
+    for (const p of probes) {
+      if (pass > 0 && !p.valid) continue;
+      let r = probeOnce(p);
+      // Some virtual CPUs report no L2 cache and OpenBLAS needs OPENBLAS_L2_SIZE to start at all: the inherited value.
+      if ('failed' in r && !p.l2_size && inherited.l2_size) {
+        const again = probeOnce({ ...p, l2_size: inherited.l2_size });
+        if (!('failed' in again)) { p.l2_size = inherited.l2_size; r = again; }
+      }
+      if ('failed' in r) { p.why = r.failed; continue; }
+      p.kernel = r.kernel;
+      if (!r.kernel) { p.why = 'the probe found no OpenBLAS loaded'; continue; }
+      if (p.coretype && r.kernel.toLowerCase() !== p.coretype.toLowerCase()) { p.why = `OpenBLAS ignored it and ran ${r.kernel}`; continue; }
+      if (!(r.err < 1e-4)) { p.why = `wrong product (relative error ${r.err.toExponential(2)})`; continue; }
+      p.valid = true;
+      p.gflops = Math.max(p.gflops ?? 0, Math.round(r.gflops * 10) / 10);
+    }
+  }
+  const auto = probes[0];
+  const valid = probes.filter((p) => p.valid);
+  const preferred = valid.find((p) => p.coretype === candidate && candidate !== null) ?? null;
+  const fastest = valid.reduce<BlasProbe | null>((best, p) => (!best || p.gflops! > best.gflops! ? p : best), null);
+  const chosen = preferred && fastest && fastest.gflops! <= preferred.gflops! * 1.05 ? preferred : fastest;
+  // Left alone, OpenBLAS would run a kernel at least 20% slower than one this CPU can run: the case this probe is for.
+  const fallback = !!(chosen?.coretype && auto.valid && auto.kernel !== chosen.kernel && chosen.gflops! > 1.2 * auto.gflops!);
+  const probeDesc = 'float32 matmul n=512, one thread, best of two short runs';
+  const say = (p: BlasProbe) => `${p.coretype ? `OPENBLAS_CORETYPE=${p.coretype}` : 'unset'} → ${p.kernel ?? '?'}${p.valid ? ` ${p.gflops} GFLOP/s` : ` (${p.why})`}`;
+  let reason: string;
+  if (!chosen) reason = `no setting gave a working OpenBLAS (${probes.map(say).join('; ')}): OPENBLAS_CORETYPE left unset`;
+  else if (!chosen.coretype) reason = `OpenBLAS's own detection (${chosen.kernel}) was fastest: ${probes.map(say).join('; ')}`;
+  else if (auto.valid && auto.kernel === chosen.kernel) reason = `OpenBLAS detects ${auto.kernel} by itself; set explicitly so the machine's environment cannot change it: ${probes.map(say).join('; ')}`;
+  else if (fallback) reason = `OpenBLAS's own detection falls back to ${auto.kernel} on this CPU (flags: ${shownFlags}), ${(chosen.gflops! / auto.gflops!).toFixed(1)}× slower: ${probes.map(say).join('; ')}`;
+  else reason = `${auto.valid ? `OpenBLAS's own detection picks ${auto.kernel}` : `OpenBLAS's own detection failed (${auto.why})`} on this CPU (flags: ${shownFlags}): ${probes.map(say).join('; ')}`;
+  if (inherited.coretype && inherited.coretype !== chosen?.coretype) reason += ` (the machine's own OPENBLAS_CORETYPE=${inherited.coretype} is overridden)`;
+  return {
+    coretype: chosen?.coretype ?? null, l2_size: chosen?.l2_size ?? null, kernel: chosen?.kernel ?? null,
+    auto_kernel: auto.kernel, auto_fallback: fallback, cpu_candidate: candidate, cpu_flags: shownFlags, probe: probeDesc, probes, reason,
+  };
 }
 
 function pythonHas(module: string): boolean {
@@ -174,6 +279,7 @@ const machine = {
   platform: `${platform()} ${release()} ${arch()}`,
   memory_gb: Math.round(totalmem() / 2 ** 30),
   openblas_coretype_env: process.env.OPENBLAS_CORETYPE ?? null,
+  openblas_l2_size_env: process.env.OPENBLAS_L2_SIZE ?? null,
   load_average_1m_at_start: Math.round(loadavg()[0] * 100) / 100,
   load_average_1m_at_end: null as number | null,
 };
@@ -204,9 +310,16 @@ try {
 
   const andonEnv = (threads: number): NodeJS.ProcessEnv => ({ ...process.env, ANDON_THREADS: String(threads) });
   const hasTorch = (wanted('pytorch_1t') || wanted('pytorch_2t')) && pythonHas('torch');
-  if (!hasTorch) notes.push(`PyTorch: \`${PY} -c 'import torch'\` failed; its rows are null`);
+  if (!hasTorch && (wanted('pytorch_1t') || wanted('pytorch_2t'))) notes.push(`PyTorch: \`${PY} -c 'import torch'\` failed; its rows are null`);
   const hasNumpy = wanted('numpy_1t') && pythonHas('numpy');
   if (wanted('numpy_1t') && !hasNumpy) notes.push(`numpy: \`${PY} -c 'import numpy'\` failed; its rows are null`);
+  let blasChoice: BlasChoice | null = null;
+  if (hasTorch || hasNumpy) {
+    log('▶ OpenBLAS probe: which kernel the Python peers get');
+    blasChoice = chooseOpenblas();
+    log(`  OPENBLAS_CORETYPE=${blasChoice.coretype ?? '(unset)'} → ${blasChoice.kernel ?? '?'}: ${blasChoice.reason}`);
+  }
+  const blas: BlasSetting = { coretype: blasChoice?.coretype ?? null, l2_size: blasChoice?.l2_size ?? null };
 
   // The fast peers run in `rounds` interleaved rounds (Andon, PyTorch, numpy, Andon, PyTorch, numpy, ...) and keep
   // each one's best round, so a burst of other load hurts no peer alone.
@@ -222,7 +335,7 @@ try {
       const id = `pytorch_${threads}t` as const;
       if (!hasTorch || !wanted(id)) continue;
       mlp[id] = bestMlp(mlp[id], keep(`mlp.${id}`, await runChild<MlpResult>(`PyTorch CPU ${threads} thread(s): MLP training${tag}`, PY,
-        [join(peersDir, 'torch_mlp.py'), 'mlp', '--threads', String(threads), ...mlpArgs], pythonEnv(threads, false))));
+        [join(peersDir, 'torch_mlp.py'), 'mlp', '--threads', String(threads), ...mlpArgs], pythonEnv(threads, blas))));
     }
     for (const threads of [1, 2] as const) {
       const id = `andon_${threads}t` as const;
@@ -231,11 +344,7 @@ try {
       matmul[id] = bestMatmul(matmul[id], keep(`matmul.${id}`, await runChild<MatmulResult>(`Andon ${threads} thread(s): matmul${tag}`, cmd, [...a], andonEnv(threads))));
     }
     if (hasNumpy) {
-      let o = await runChild<MatmulResult>(`numpy (1 thread): matmul${tag}`, PY, [join(peersDir, 'numpy_matmul.py')], pythonEnv(1, true));
-      if (!o.result && (process.env.OPENBLAS_CORETYPE || process.env.OPENBLAS_L2_SIZE)) {
-        notes.push('numpy failed with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE cleared; reran with them set');
-        o = await runChild<MatmulResult>(`numpy (1 thread): matmul, OpenBLAS env kept${tag}`, PY, [join(peersDir, 'numpy_matmul.py')], pythonEnv(1, false));
-      }
+      const o = await runChild<MatmulResult>(`numpy (1 thread): matmul${tag}`, PY, [join(peersDir, 'numpy_matmul.py')], pythonEnv(1, blas));
       matmul.numpy_1t = bestMatmul(matmul.numpy_1t, keep('matmul.numpy_1t', o));
     }
   }
@@ -270,13 +379,19 @@ try {
 
   const backend = (mlp.andon_1t?.backend ?? matmul.andon_1t?.backend ?? null) as string | null;
   if (backend === 'ts') notes.push("Andon ran on the plain TypeScript kernels ('ts'): the WASM kernels were not available");
-  const torchBlas = (mlp.pytorch_1t?.blas ?? null) as { kind?: string } | null;
-  const numpyBlas = (matmul.numpy_1t?.blas ?? null) as { kind?: string } | null;
-  for (const [who, blas] of [['PyTorch', torchBlas], ['numpy', numpyBlas]] as const) {
-    if (blas && blas.kind !== 'openblas') {
-      notes.push(`${who} ran on ${blas.kind} BLAS, not OpenBLAS: its numbers understate it (apt-get install libopenblas0-pthread)`);
+  type PeerBlas = { kind?: string; corename?: string } | null;
+  const torchBlas = (mlp.pytorch_1t?.blas ?? mlp.pytorch_2t?.blas ?? null) as PeerBlas;
+  const numpyBlas = (matmul.numpy_1t?.blas ?? null) as PeerBlas;
+  for (const [who, peerBlas] of [['PyTorch', torchBlas], ['numpy', numpyBlas]] as const) {
+    if (peerBlas && peerBlas.kind !== 'openblas') {
+      notes.push(`${who} ran on ${peerBlas.kind} BLAS, not OpenBLAS: its numbers understate it (apt-get install libopenblas0-pthread)`);
+    } else if (peerBlas && blasChoice?.kernel && peerBlas.corename !== blasChoice.kernel) {
+      notes.push(`${who} ran OpenBLAS's ${peerBlas.corename} kernel, not the ${blasChoice.kernel} the probe chose`);
     }
   }
+  if (blasChoice?.auto_fallback) notes.push(`Python peers: ${blasChoice.reason}; they ran with OPENBLAS_CORETYPE=${blasChoice.coretype}`);
+  else if (blasChoice && !blasChoice.kernel) notes.push(`Python peers: ${blasChoice.reason}`);
+  const peerKernel = (peerBlas: PeerBlas) => ({ coretype: blas.coretype, l2_size: blas.l2_size, kernel: peerBlas?.corename ?? null });
   for (const id of ['andon_1t', 'andon_2t', 'tfjs_wasm'] as const) {
     const err = matmul[id]?.max_rel_err;
     if (err !== undefined && err > 1e-4) notes.push(`matmul ${id}: sampled relative error ${err.toExponential(2)} is too large`);
@@ -312,9 +427,10 @@ try {
     matmul,
     peers: {
       tfjs: mlp.tfjs_wasm ? { version: mlp.tfjs_wasm.version, threads: mlp.tfjs_wasm.threads, simd: mlp.tfjs_wasm.simd } : null,
-      pytorch: mlp.pytorch_1t ? { version: mlp.pytorch_1t.version, blas: torchBlas } : null,
-      numpy: matmul.numpy_1t ? { version: matmul.numpy_1t.version, blas: numpyBlas } : null,
+      pytorch: mlp.pytorch_1t || mlp.pytorch_2t ? { version: (mlp.pytorch_1t ?? mlp.pytorch_2t)!.version, ...peerKernel(torchBlas), blas: torchBlas } : null,
+      numpy: matmul.numpy_1t ? { version: matmul.numpy_1t.version, ...peerKernel(numpyBlas), blas: numpyBlas } : null,
     },
+    openblas: blasChoice,
     ratios,
     errors,
     notes,
@@ -339,7 +455,7 @@ process.exitCode = exitCode;
 // ---------- the table ----------
 
 function renderTable(mlp: Record<MlpPeer, MlpResult | null>, matmul: Record<MatmulPeer, MatmulResult | null>,
-  ratios: Record<string, number | null>, report: { machine: typeof machine; andon: { backend: string | null }; peers: Record<string, unknown>; notes: string[]; seconds: number }): string {
+  ratios: Record<string, number | null>, report: { machine: typeof machine; andon: { backend: string | null }; peers: Record<string, unknown>; openblas: BlasChoice | null; notes: string[]; seconds: number }): string {
   const num = (v: number | null | undefined, digits = 0) =>
     v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const x = (v: number | null) => (v === null ? '—' : `${v.toFixed(2)}×`);
@@ -356,6 +472,11 @@ function renderTable(mlp: Record<MlpPeer, MlpResult | null>, matmul: Record<Matm
   const steal = (r: Record<string, unknown> | null) => (typeof r?.steal === 'number' ? r.steal.toFixed(2) : '—');
   rows.push(['  hypervisor steal, cores', steal(mlp.andon_1t), steal(mlp.andon_2t), steal(mlp.tfjs_wasm), steal(mlp.pytorch_1t),
     steal(mlp.pytorch_2t), '', steal(mlp.plain_js), 'CPU other guests took meanwhile']);
+  // The kernel each Python peer reported from inside its own process, so a silent fallback shows in the table.
+  const kernel = (r: Record<string, unknown> | null) => (r ? String((r.blas as { corename?: string } | undefined)?.corename ?? (r.blas as { kind?: string } | undefined)?.kind ?? '?') : '');
+  const ob = report.openblas;
+  rows.push(['OpenBLAS kernel', '', '', '', kernel(mlp.pytorch_1t), kernel(mlp.pytorch_2t), kernel(matmul.numpy_1t), '',
+    ob ? `OPENBLAS_CORETYPE=${ob.coretype ?? '(unset)'}${ob.auto_kernel && ob.auto_kernel !== ob.kernel ? `; unset it runs ${ob.auto_kernel}` : ''}` : '']);
   for (const n of matmulSizes) {
     const g = (id: MatmulPeer) => num(matmul[id]?.gflops[n], 1);
     const a = matmul.andon_1t?.gflops[n] ?? null;
@@ -377,6 +498,7 @@ function renderTable(mlp: Record<MlpPeer, MlpResult | null>, matmul: Record<Matm
     ...rows.map(line),
     '',
     `ratios: ${Object.entries(ratios).map(([k, v]) => `${k}=${v === null ? 'null' : v.toFixed(3)}`).join(', ')}`,
+    ...(report.openblas ? [`OpenBLAS for the Python peers: OPENBLAS_CORETYPE=${report.openblas.coretype ?? '(unset)'} → ${report.openblas.kernel ?? '?'}; ${report.openblas.reason} (probe: ${report.openblas.probe})`] : []),
     `peers: ${JSON.stringify(report.peers)}`,
     ...report.notes.map((n) => `note: ${n}`),
     `(${report.seconds}s)`,

@@ -1,6 +1,7 @@
 """numpy side of the engine benchmark: float32 square matmul GFLOP/s (best of several after a warm-up).
 
-Run with /usr/bin/python3; the caller sets OPENBLAS_NUM_THREADS=1 and clears OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE.
+Run with /usr/bin/python3; the caller sets OPENBLAS_NUM_THREADS=1 and OPENBLAS_CORETYPE to the core type its probe
+(blasprobe.py) found fastest on this CPU.
 Prints one line 'BENCH_RESULT {json}' on stdout.
 """
 import argparse
