@@ -96,3 +96,26 @@ test('errors are one line on stderr with a non-zero exit: empty file, missing fi
     assert.match(run.stderr.trim(), message);
   }
 });
+
+test('files shaped past the column limits fail with one line naming the limit: width, name length, header length, JSON keys', () => {
+  const wide = join(dir, 'wide.csv');
+  writeFileSync(wide, `${Array.from({ length: 3000 }, (_, j) => `s${j}`).join(',')}\n${Array.from({ length: 3000 }, () => '1').join(',')}\n`);
+  const longName = join(dir, 'long-name.tsv');
+  writeFileSync(longName, `id\t${'n'.repeat(300)}\n1\t2\n`);
+  const hugeHeader = join(dir, 'huge-header.csv');
+  writeFileSync(hugeHeader, `${'h'.repeat(3 * 2 ** 20)}\n1\n`);
+  const keys = join(dir, 'keys.jsonl');
+  writeFileSync(keys, `${JSON.stringify(Object.fromEntries(Array.from({ length: 100_000 }, (_, j) => [`k${j}`, j])))}\n`);
+  for (const [file, message] of [
+    [wide, /^andon: line 1: 3000 columns, over the limit of 2000 columns$/],
+    [longName, /^andon: line 1: the name of column 2 is 300 characters long, over the limit of 256 characters$/],
+    [hugeHeader, /^andon: line 1: the header line has not ended after \d+ bytes, over the limit of 1048576 bytes \(1 MiB\)$/],
+    [keys, /^andon: line 1: 100000 columns, over the limit of 2000 columns$/],
+  ] as const) {
+    const run = cli('profile', file, '--json');
+    assert.notEqual(run.status, 0, file);
+    assert.equal(run.stdout, '');
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr.slice(0, 300));
+    assert.match(run.stderr.trim(), message);
+  }
+});

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { Table } from './table.js';
 import { numericSummary, profileTable, type Profile } from './profile.js';
 import { isAndonError } from '../errors.js';
+import { inferSchema } from './schema.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -132,4 +133,39 @@ test('profiling is deterministic and JSON-safe', () => {
   const a = JSON.stringify(profileTable(t, { target: 'failed' }));
   assert.equal(a, JSON.stringify(profileTable(t, { target: 'failed' })));
   assert.ok(!/NaN|Infinity|null/.test(a));
+});
+
+test('a profile stays small whatever the cells hold: values, tokens, labels and quoted values are cut to 64 characters', () => {
+  const hex = (k: number) => `row${k}` + Array.from({ length: 50_000 }, (_, i) => ((i * 7 + k * 13 + (i >> 5)) % 16).toString(16)).join('');
+  const rows = Array.from({ length: 100 }, (_, i) => {
+    const fail = i % 4 === 0;
+    return {
+      mode: (i % 2 ? 'A' : 'B').repeat(200_000),
+      dump: hex(i),
+      // Whenever flag is the long E… value the outcome is a failure: a leakage warning that quotes the value.
+      flag: i % 8 === 0 ? 'E'.repeat(100_000) : ['ok', 'fine', 'good'][i % 3],
+      ack: i % 2 ? `yes${' '.repeat(100_000)}` : 'no',
+      status: 'S'.repeat(200_000),
+      outcome: fail ? `failure_${'f'.repeat(100_000)}` : `normal_${'n'.repeat(100_000)}`,
+    };
+  });
+  const table = Table.fromRows(rows);
+  const p = profileTable(table, { target: 'outcome' });
+  assert.deepEqual(p.columns.map((c) => c.type), ['category', 'text', 'category', 'boolean', 'constant', 'category']);
+  const size = JSON.stringify(p).length;
+  assert.ok(size < 16 * 1024, `the profile is ${size} bytes`);
+  const mode = col(p, 'mode');
+  assert.deepEqual(mode.top!.map((t) => t.count), [50, 50]);
+  assert.deepEqual(mode.top!.map((t) => t.value), ['A'.repeat(63) + '…', 'B'.repeat(63) + '…']);
+  assert.ok(col(p, 'dump').text!.topTokens.every((t) => [...t.token].length <= 64 && t.count === 1));
+  assert.ok(col(p, 'dump').text!.chars.max > 50_000, 'lengths are measured on the whole cells');
+  assert.ok(p.target!.labels!.every((l) => l.length === 64 && l.endsWith('…')));
+  assert.deepEqual(p.target!.distribution!.map((d) => d.count), [25, 75]);
+  const leak = p.warnings.find((w) => w.code === 'possible_leakage');
+  assert.equal(leak?.column, 'flag');
+  assert.match(leak!.message, /whenever "flag" is "E{63}…"/);
+  assert.ok(p.warnings.every((w) => w.message.length < 400), p.warnings.map((w) => w.message.length).join(','));
+  const schema = inferSchema(table);
+  assert.ok(JSON.stringify(schema).length < 4096, `the schema is ${JSON.stringify(schema).length} bytes`);
+  assert.ok(schema.columns.every((c) => c.reason.length < 200), schema.columns.map((c) => c.reason.length).join(','));
 });

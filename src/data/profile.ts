@@ -1,5 +1,6 @@
 // Profiling: per-column statistics, the target's label distribution, and warnings (imbalance, leakage, missing, constant).
 import { AndonError } from '../errors.js';
+import { clipText } from './limits.js';
 import type { Table } from './table.js';
 import {
   checkSchemaOptions, columnFacts, epochMillis, inferColumn, inferTask, parseDatetime, tokenize, usedCodes,
@@ -29,6 +30,7 @@ export interface Profile { rows: number; columns: ColumnProfile[]; target?: Targ
 export type ProfileOptions = SchemaOptions;
 
 const QUANTILES: [keyof Quantiles, number][] = [['p01', 0.01], ['p05', 0.05], ['p25', 0.25], ['p50', 0.5], ['p75', 0.75], ['p95', 0.95], ['p99', 0.99]];
+/** Bounded lists per column; each value, token and label kept is also cut to MAX_PROFILE_TEXT_CHARS (src/data/limits.ts), so a column of megabyte cells keeps a profile of a few KB. */
 const HISTOGRAM_BINS = 20, TOP_VALUES = 10, TOP_TOKENS = 20;
 /** Token statistics read at most this many distinct texts, spread over the column; tokenising costs ~10 µs each. */
 const TOKEN_SAMPLE = 20_000;
@@ -63,7 +65,7 @@ function topValues(f: ColumnFacts): { value: string; count: number }[] {
     return runs.sort((a, b) => b.count - a.count).slice(0, TOP_VALUES);
   }
   const dict = f.column.dictionary, counts = f.codeCounts!;
-  return usedCodes(f).sort((a, b) => counts[b] - counts[a] || (dict[a] < dict[b] ? -1 : 1)).slice(0, TOP_VALUES).map((c) => ({ value: dict[c], count: counts[c] }));
+  return usedCodes(f).sort((a, b) => counts[b] - counts[a] || (dict[a] < dict[b] ? -1 : 1)).slice(0, TOP_VALUES).map((c) => ({ value: clipText(dict[c]), count: counts[c] }));
 }
 
 function textSummary(f: ColumnFacts): TextSummary {
@@ -81,7 +83,7 @@ function textSummary(f: ColumnFacts): TextSummary {
     tokens.min = Math.min(tokens.min, toks.length); tokens.max = Math.max(tokens.max, toks.length); tokens.sum += w * toks.length;
     for (const t of toks) tokenCounts.set(t, (tokenCounts.get(t) ?? 0) + w);
   }
-  const topTokens = [...tokenCounts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, TOP_TOKENS).map(([token, count]) => ({ token, count }));
+  const topTokens = [...tokenCounts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, TOP_TOKENS).map(([token, count]) => ({ token: clipText(token), count }));
   return {
     chars: { min: chars.min, mean: chars.sum / f.count, max: chars.max },
     tokens: { min: tokens.min, mean: tokens.sum / weight, max: tokens.max },
@@ -140,7 +142,7 @@ function groupsOf(table: Table, b: Binning): { group: (row: number) => number; c
 
 function groupLabel(table: Table, b: Binning, g: number): string {
   const col = table.column(b.column.name);
-  return col.type === 'string' ? JSON.stringify(col.dictionary[g]) : String(b.values![g]);
+  return col.type === 'string' ? JSON.stringify(clipText(col.dictionary[g])) : String(b.values![g]);
 }
 
 /**
@@ -220,8 +222,9 @@ function targetProfile(table: Table, name: string): { target: TargetProfile; y?:
   const counts = new Array<number>(task.labels!.length).fill(0);
   let total = 0;
   for (const c of y) if (c >= 0) { counts[c]++; total++; }
-  const distribution = task.labels!.map((label, i) => ({ label, count: counts[i], fraction: counts[i] / total }));
-  return { target: { name, ...task, distribution }, y };
+  // Labels are shown, not matched, from here on: cut like every other value the profile keeps.
+  const distribution = task.labels!.map((label, i) => ({ label: clipText(label), count: counts[i], fraction: counts[i] / total }));
+  return { target: { name, ...task, labels: task.labels!.map((l) => clipText(l)), distribution }, y };
 }
 
 /** Profiles every column in one or two passes each, then checks the target against the features. */

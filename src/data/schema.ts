@@ -1,5 +1,6 @@
 // Schema inference: what each column means (number, category, text, datetime, key…) and what task a target implies.
 import { AndonError } from '../errors.js';
+import { clipText } from './limits.js';
 import type { Column, Table } from './table.js';
 import { Tokenizer } from './text/index.js';
 
@@ -14,7 +15,7 @@ export interface ColumnSchema {
   missing: number;
   distinct: number;
   role: ColumnRole;
-  /** A short sentence saying why the type was chosen, shown to people deciding whether to override it. */
+  /** A short sentence saying why the type was chosen, shown to people deciding whether to override it; values quoted in it are cut to MAX_PROFILE_TEXT_CHARS. */
   reason: string;
 }
 export interface Schema { rows: number; columns: ColumnSchema[]; target?: string }
@@ -152,7 +153,7 @@ function inferString(name: string, f: ColumnFacts): Inferred {
   const ratio = f.distinct / f.count;
   if (f.distinct <= 16) {
     const used = usedCodes(f), values = used.map((c) => booleanOf(dict[c]));
-    if (values.every((b) => b !== null) && values.includes(true) && values.includes(false)) return { type: 'boolean', reason: `yes/no values (${used.map((c) => dict[c]).join(', ')})` };
+    if (values.every((b) => b !== null) && values.includes(true) && values.includes(false)) return { type: 'boolean', reason: `yes/no values (${used.map((c) => clipText(dict[c])).join(', ')})` };
   }
   const sample = usedCodes(f, 400);
   const dates = sample.filter((c) => parseDatetime(dict[c]) !== null).length;
@@ -221,7 +222,7 @@ export function inferTask(table: Table, target: string): TaskInfo {
   }
   const dict = facts.column.dictionary;
   const labels = usedCodes(facts).map((c) => dict[c]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  if (labels.length === 2) return { task: 'binary', labels, reason: `two distinct values (${labels.join(', ')})` };
+  if (labels.length === 2) return { task: 'binary', labels, reason: `two distinct values (${labels.map((l) => clipText(l)).join(', ')})` };
   if (labels.length > 1000 || (labels.length > 50 && labels.length > 0.5 * facts.count)) {
     throw new AndonError('invalid_input', `target column "${target}" has ${labels.length} distinct values in ${facts.count} rows: too many to be classes`, { column: target });
   }

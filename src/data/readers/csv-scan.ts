@@ -19,7 +19,7 @@ export const INCOMPLETE = -1;
  * blanks are ignored, the layout of fixed-width scientific exports such as NASA's C-MAPSS.
  */
 export class RowScanner {
-  /** Field i of the last row is bytes [starts[i], ends[i]) with flags[i]. */
+  /** Field i of the last row is bytes [starts[i], ends[i]) with flags[i] (for i below maxFields). */
   starts = new Int32Array(64);
   ends = new Int32Array(64);
   flags = new Uint8Array(64);
@@ -34,7 +34,11 @@ export class RowScanner {
   private readonly delimiter: number;
   private readonly whitespace: boolean;
 
-  constructor(delimiter: string) {
+  /**
+   * `maxFields`: the most fields stored per row. `count` goes on counting past it (fields beyond are not
+   * kept), so a reader can refuse a row of millions of fields without holding their offsets.
+   */
+  constructor(delimiter: string, private readonly maxFields = Infinity) {
     this.whitespace = delimiter === ' ';
     this.delimiter = delimiter.charCodeAt(0);
   }
@@ -160,6 +164,7 @@ export class RowScanner {
   private fail(reason: string): void { if (this.error === null) this.error = reason; }
 
   private push(s: number, e: number, flags: number): void {
+    if (this.count >= this.maxFields) { this.count++; return; }
     if (this.count === this.starts.length) {
       const n = this.count * 2;
       const starts = new Int32Array(n), ends = new Int32Array(n), fl = new Uint8Array(n);

@@ -186,3 +186,68 @@ test('options are validated', async () => {
   await rejects(csv('a\n1\n', { mode: 'loose' as 'strict' }), 'invalid_input');
   await rejects(readCsv('/nonexistent/andon/file.csv'), 'not_found');
 });
+
+test('column limits: more than 2,000 columns is too_large, for CSV and TSV, with or without a header', async () => {
+  const header = (n: number, d = ',') => Array.from({ length: n }, (_, j) => `sensor_${j}`).join(d);
+  const data = (n: number, d = ',') => Array.from({ length: n }, (_, j) => String(j % 10)).join(d);
+  const e = await rejects(csv(`${header(3000)}\n${data(3000)}\n`), 'too_large', 1);
+  assert.deepEqual([e.details.columns, e.details.maxColumns], [3000, 2000]);
+  assert.match(e.message, /3000 columns.*2000/);
+  await rejects(csv(`${header(2001, '\t')}\n${data(2001, '\t')}\n`, { delimiter: '\t' }), 'too_large', 1);
+  await rejects(csv(`${data(5000)}\n${data(5000)}\n`, { header: false }), 'too_large', 1);
+  // Exactly at the limit is fine.
+  const { table } = await csv(`${header(2000)}\n${data(2000)}\n`);
+  assert.equal(table.columns.length, 2000);
+  // A later row this wide is only a malformed row: skipped in lenient mode, the columns stay those of the header.
+  const lenient = await csv(`a,b\n1,2\n${data(3000)}\n3,4\n`, { mode: 'lenient' });
+  assert.deepEqual(rows(lenient.table), [[1, 2], [3, 4]]);
+  assert.match(lenient.report.skipped[0].reason, /expected 2 fields, found 3000/);
+});
+
+test('a one-line stream of short names is refused at its first chunks, without reading the line whole', async () => {
+  let bytesRead = 0;
+  async function* endless() { for (;;) { const b = Buffer.from('c,'.repeat(32 * 1024)); bytesRead += b.length; yield b; } }
+  const e = await rejects(readCsv(endless()), 'too_large', 1);
+  assert.equal(e.details.maxColumns, 2000);
+  assert.ok(bytesRead <= 256 * 1024, `read ${bytesRead} bytes`);
+});
+
+test('column names: at most 256 characters (code points, after trimming), refused with invalid_input', async () => {
+  const e = await rejects(csv(`id,${'n'.repeat(300)},line\n1,2,3\n`), 'invalid_input');
+  assert.deepEqual([e.details.column, e.details.chars, e.details.maxChars], [2, 300, 256]);
+  assert.match(e.message, /column 2 .*300 characters.*256/);
+  assert.ok(e.message.length < 200 && JSON.stringify(e.details).length < 200, 'the long name is not echoed back');
+  // 256 characters pass, emoji count once each, and padding around a name does not count.
+  const ok = await csv(`${'n'.repeat(256)},${'🌡'.repeat(256)},  ${'p'.repeat(250)}  \n1,2,3\n`);
+  assert.deepEqual(ok.table.columnNames.map((n) => [...n].length), [256, 256, 250]);
+  await rejects(csv(`${'🌡'.repeat(257)}\n1\n`), 'invalid_input');
+  // Without a header there are no names to check: long first-row cells are data.
+  assert.equal((await csv(`${'x'.repeat(300)},1\n${'y'.repeat(300)},2\n`, { header: false })).table.rowCount, 2);
+});
+
+test('a header line over 1 MiB is too_large; streamed, it is refused before the line has ended', async () => {
+  // Names padded with blanks: short once trimmed, but the line is over the limit.
+  const padded = Array.from({ length: 10 }, (_, j) => `${' '.repeat(120_000)}c${j}`).join(',');
+  const e = await rejects(csv(`${padded}\n${'1,'.repeat(9)}1\n`), 'too_large', 1);
+  assert.deepEqual([e.details.bytes, e.details.maxHeaderBytes], [padded.length + 1, 1048576]);
+  assert.match(e.message, new RegExp(`${padded.length + 1} bytes.*1048576`));
+  await rejects(csv(`${padded}\n${'1,'.repeat(9)}1\n`, { header: true }), 'too_large', 1);
+
+  let bytesRead = 0;
+  async function* oneName() {
+    for (let i = 0; i < 128; i++) { const b = Buffer.from('x'.repeat(64 * 1024)); bytesRead += b.length; yield b; }
+    yield Buffer.from('\n1\n');
+  }
+  const streamed = await rejects(readCsv(oneName()), 'too_large', 1);
+  assert.equal(streamed.details.maxHeaderBytes, 1048576);
+  assert.ok(bytesRead <= 3 * 2 ** 20, `read ${bytesRead} of 8 MiB before refusing`);
+});
+
+test('a first row over 1 MiB that is data is read: header false, or a number in it', async () => {
+  const long = 'word '.repeat(300_000).trim();
+  const explicit = await csv(`"${long}",1\n"${long}",2\n`, { header: false, chunkBytes: 64 * 1024 });
+  assert.deepEqual(rows(explicit.table).map((r) => r[1]), [1, 2]);
+  const detected = await csv(`1,"${long}"\n2,"${long}"\n`, { chunkBytes: 64 * 1024 });
+  assert.equal(detected.report.header, false);
+  assert.deepEqual(rows(detected.table).map((r) => r[0]), [1, 2]);
+});

@@ -1,5 +1,6 @@
 // readCsv: a streaming CSV reader that parses bytes straight into a columnar Table.
 import { AndonError } from '../../errors.js';
+import { MAX_COLUMNS, MAX_HEADER_BYTES, checkColumnName, tooManyColumns } from '../limits.js';
 import { ColumnBuilder, Table } from '../table.js';
 import { detectDelimiter, detectHeader } from './csv-sniff.js';
 import { ESCAPED, INCOMPLETE, RowScanner } from './csv-scan.js';
@@ -26,6 +27,10 @@ export interface CsvOptions {
 /** Bytes looked at to guess the delimiter and the header. */
 const SNIFF_BYTES = 64 * 1024;
 const SAMPLE_ROWS = 50;
+/** Bytes of a field decoded for header detection: longer cells are neither numbers nor names, and a few MB cell need not become a string. */
+const SAMPLE_FIELD_BYTES = 64 * 1024;
+/** A partial first-row field longer than this is not looked at for being a number. */
+const NUMBER_FIELD_BYTES = 1024;
 
 /**
  * Reads CSV text (UTF-8, with or without a BOM; LF or CRLF) chunk by chunk into a Table.
@@ -43,6 +48,10 @@ const SAMPLE_ROWS = 50;
  *   only a BOM or blank lines) is `empty_input`.
  * - Invalid UTF-8 does not fail: each bad sequence in a text cell becomes U+FFFD, as TextDecoder does.
  * - UTF-16 (recognised by its byte order mark) is refused with `parse_error`: save the file as UTF-8.
+ * - Limits (src/data/limits.ts): more than MAX_COLUMNS fields in the first row and a header line over
+ *   MAX_HEADER_BYTES are `too_large`, a column name over MAX_COLUMN_NAME_CHARS `invalid_input`. A first line
+ *   still unfinished after MAX_HEADER_BYTES is refused there, before it is split into names, unless header is
+ *   false or (detection) a field already read is a number, which makes it data.
  */
 export async function readCsv(source: ByteSource, options: CsvOptions = {}): Promise<ReadResult> {
   const delimiter = options.delimiter;
@@ -62,7 +71,7 @@ export async function readCsv(source: ByteSource, options: CsvOptions = {}): Pro
       }
       start = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
       const delim = delimiter ?? detectDelimiter(buf, start, buf.length, pending.eof);
-      const sample = sampleRows(buf, start, delim, pending.eof);
+      const sample = sampleRows(buf, start, delim, pending.eof, options.header ?? 'auto');
       if (sample.length === 0 && !pending.eof) { rowTooLarge(pending.length, 1); continue; }
       const header = options.header === undefined || options.header === 'auto' ? detectHeader(sample) : options.header;
       reader = new CsvParser(delim, header, options.mode ?? 'strict');
@@ -130,18 +139,55 @@ function validDelimiter(d: string): boolean {
   return d.length === 1 && d.charCodeAt(0) < 0x80 && d !== '"' && d !== '\n' && d !== '\r';
 }
 
-/** The first well-formed, non-blank rows as text, for guessing whether the first one is a header. */
-function sampleRows(buf: Buffer, start: number, delimiter: string, eof: boolean): string[][] {
-  const scanner = new RowScanner(delimiter);
+/**
+ * The first well-formed, non-blank rows as text, for guessing whether the first one is a header. The column
+ * limits are first checked here, so a hostile first line is refused before it is split into names.
+ */
+function sampleRows(buf: Buffer, start: number, delimiter: string, eof: boolean, header: boolean | 'auto'): string[][] {
+  const scanner = new RowScanner(delimiter, MAX_COLUMNS);
   const rows: string[][] = [];
   let p = start;
   while (rows.length < SAMPLE_ROWS) {
     const next = scanner.scan(buf, p, buf.length, eof);
-    if (next === INCOMPLETE || scanner.count === 0) break;
-    if (scanner.error === null && !isBlankRow(scanner, buf)) rows.push(fieldTexts(buf, scanner));
+    if (next === INCOMPLETE) {
+      if (rows.length === 0) checkUnfinishedFirstRow(scanner, buf, p, header);
+      break;
+    }
+    if (scanner.count === 0) break;
+    if (scanner.count > MAX_COLUMNS) {
+      // The first row sets the columns; a later row this wide is malformed anyway and does not vote.
+      if (rows.length === 0 && scanner.error === null) throw tooManyColumns(scanner.count, `line ${scanner.rowLine}`, { line: scanner.rowLine });
+    } else if (scanner.error === null && !isBlankRow(scanner, buf)) rows.push(fieldTexts(buf, scanner, SAMPLE_FIELD_BYTES));
     p = next;
   }
   return rows;
+}
+
+/**
+ * The first row has not ended in the bytes read so far (from p to the end of buf): refuse it early when it
+ * already has too many fields, or when it is past MAX_HEADER_BYTES and is to be a header. With detection a
+ * row that holds a number is data (detectHeader's first rule), and data rows may be long.
+ */
+function checkUnfinishedFirstRow(sc: RowScanner, buf: Buffer, p: number, header: boolean | 'auto'): void {
+  const at = `line ${sc.rowLine}`;
+  if (sc.count > MAX_COLUMNS) throw tooManyColumns(sc.count, `${at} (read so far)`, { line: sc.rowLine });
+  const bytes = buf.length - p;
+  if (bytes <= MAX_HEADER_BYTES || header === false) return;
+  if (header === 'auto') {
+    for (let i = 0; i < sc.count; i++) {
+      if (sc.ends[i] - sc.starts[i] > NUMBER_FIELD_BYTES) continue;
+      const v = parseNumberBytes(buf, sc.starts[i], sc.ends[i]);
+      if (v === v) return;
+    }
+  }
+  throw headerTooLarge(sc.rowLine, bytes, false);
+}
+
+function headerTooLarge(line: number, bytes: number, ended: boolean): AndonError {
+  const size = ended ? `is ${bytes} bytes` : `has not ended after ${bytes} bytes`;
+  return new AndonError('too_large', `line ${line}: the header line ${size}, over the limit of ${MAX_HEADER_BYTES} bytes (1 MiB)`, {
+    line, bytes, maxHeaderBytes: MAX_HEADER_BYTES,
+  });
 }
 
 /** An empty line, or one of only spaces and tabs: nothing to read, in any column layout. */
@@ -156,9 +202,10 @@ function fieldText(buf: Buffer, s: number, e: number, flags: number): string {
   return flags & ESCAPED ? text.replaceAll('""', '"') : text;
 }
 
-function fieldTexts(buf: Buffer, scanner: RowScanner): string[] {
+/** The row's fields as text; `maxBytes` cuts each (for sampling, where only short cells matter). */
+function fieldTexts(buf: Buffer, scanner: RowScanner, maxBytes = Infinity): string[] {
   const out: string[] = [];
-  for (let i = 0; i < scanner.count; i++) out.push(fieldText(buf, scanner.starts[i], scanner.ends[i], scanner.flags[i]));
+  for (let i = 0; i < scanner.count; i++) out.push(fieldText(buf, scanner.starts[i], Math.min(scanner.ends[i], scanner.starts[i] + maxBytes), scanner.flags[i]));
   return out;
 }
 
@@ -177,7 +224,7 @@ class CsvParser {
 
   constructor(private readonly delimiter: string, private readonly header: boolean, mode: ReadMode) {
     if (mode !== 'strict' && mode !== 'lenient') throw new AndonError('invalid_input', `mode is "strict" or "lenient", not "${String(mode)}"`);
-    this.scanner = new RowScanner(delimiter);
+    this.scanner = new RowScanner(delimiter, MAX_COLUMNS);
     this.strict = mode === 'strict';
   }
 
@@ -209,7 +256,7 @@ class CsvParser {
           continue;
         }
       } else if (!isBlankRow(sc, buf)) {
-        if (this.builders === null) this.start(buf);
+        if (this.builders === null) this.start(buf, next - p);
         else if (sc.count !== this.builders.length) this.bad(sc.rowLine, `expected ${this.builders.length} fields, found ${sc.count}`);
         else this.append(buf);
       }
@@ -217,10 +264,13 @@ class CsvParser {
     }
   }
 
-  /** The first row: column names, or the first data row of columns named column_1…. */
-  private start(buf: Buffer): void {
+  /** The first row (`bytes` long): column names, or the first data row of columns named column_1…. */
+  private start(buf: Buffer, bytes: number): void {
     const sc = this.scanner;
+    if (sc.count > MAX_COLUMNS) throw tooManyColumns(sc.count, `line ${sc.rowLine}`, { line: sc.rowLine });
+    if (this.header && bytes > MAX_HEADER_BYTES) throw headerTooLarge(sc.rowLine, bytes, true);
     const raw = this.header ? fieldTexts(buf, sc).map((n) => n.trim()) : Array.from({ length: sc.count }, (_, i) => `column_${i + 1}`);
+    if (this.header) raw.forEach((n, i) => checkColumnName(n, i, `line ${sc.rowLine}`));
     const { names, renamed } = uniqueNames(raw);
     this.renamed = renamed;
     this.builders = names.map((n) => new ColumnBuilder(n));

@@ -10,6 +10,7 @@ export { readCsv, type CsvOptions } from './csv.js';
 export { readJson, readJsonLines, type JsonOptions } from './json.js';
 export { readSql, type SqlOptions } from './sql.js';
 export { parseNumberBytes } from './number-bytes.js';
+export { MAX_COLUMNS, MAX_COLUMN_NAME_CHARS, MAX_HEADER_BYTES } from '../limits.js';
 export type { ByteSource } from './source.js';
 export {
   DEFAULT_MAX_BYTES, type ReadFormat, type ReadMode, type ReadReport, type ReadResult, type RenamedColumn, type SkippedLine,

@@ -91,3 +91,23 @@ test('empty keys are renamed; limits and options', async () => {
   await rejects(jsonl('{"a": 1}\n'.repeat(100), { maxBytes: 50 }), 'too_large');
   await rejects(json('[{"a": 1}]', { mode: 'loose' as 'strict' }), 'invalid_input');
 });
+
+test('column limits: more than 2,000 distinct keys is too_large, a key over 256 characters invalid_input', async () => {
+  const wide = (n: number, from = 0) => JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, j) => [`k${from + j}`, j])));
+  const e = await rejects(json(`[${wide(1)},\n${wide(100_000)}]`), 'too_large', 2);
+  assert.deepEqual([e.details.columns, e.details.maxColumns], [100_000, 2000]);
+  assert.match(e.message, /100000 columns.*2000/);
+  // Keys add up over records: 1,500 on line 1 and 1,500 others on line 2 are 3,000 columns.
+  const spread = await rejects(jsonl(`${wide(1500)}\n${wide(1500, 1500)}\n`), 'too_large', 2);
+  assert.equal(spread.details.columns, 3000);
+  assert.equal((await jsonl(`${wide(1000)}\n${wide(1000, 1000)}\n`)).table.columns.length, 2000);
+  // Limits are not malformed rows: lenient mode refuses them too.
+  await rejects(jsonl(`${wide(2001)}\n`, { mode: 'lenient' }), 'too_large', 1);
+
+  const long = await rejects(jsonl(`{"a": 1}\n{"${'k'.repeat(1_000_000)}": 2}\n`), 'invalid_input', undefined);
+  assert.deepEqual([long.details.column, long.details.chars, long.details.maxChars], [2, 1_000_000, 256]);
+  assert.match(long.message, /^line 2: .*1000000 characters.*256/);
+  assert.ok(long.message.length < 200 && JSON.stringify(long.details).length < 200, 'the key is not echoed back');
+  await rejects(json(`[{"${'é'.repeat(257)}": 1}]`), 'invalid_input');
+  assert.deepEqual((await json(`[{"${'é'.repeat(256)}": 1}]`)).table.columnNames, ['é'.repeat(256)]);
+});

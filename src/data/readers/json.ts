@@ -47,7 +47,7 @@ class Records {
     let value: unknown;
     try { value = JSON.parse(text); } catch (e) { this.bad(line, jsonReason(e)); return; }
     if (!isRecord(value)) { this.bad(line, `expected an object, found ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`); return; }
-    this.columns.add(value);
+    this.columns.add(value, line);
   }
   bad(line: number, reason: string): void {
     if (this.strict) throw new AndonError('parse_error', `line ${line}: ${reason}`, { line, reason });

@@ -1,5 +1,6 @@
 // RecordColumns: builds a Table from JSON objects whose keys may differ from row to row.
 import { AndonError } from '../../errors.js';
+import { MAX_COLUMNS, checkColumnName, tooManyColumns } from '../limits.js';
 import { ColumnBuilder, Table, type Column } from '../table.js';
 import { uniqueNames, type RenamedColumn } from './report.js';
 
@@ -7,7 +8,9 @@ import { uniqueNames, type RenamedColumn } from './report.js';
  * Columns appear in the order their key is first seen; a key that shows up late gets missing values
  * for the rows before it, and a row without a key gets a missing value there. Numbers stay numbers,
  * strings go through the table's own inference (so "12.5" is a number and "007" text, as in a CSV),
- * booleans become "true"/"false" text and nested objects and arrays their JSON text.
+ * booleans become "true"/"false" text and nested objects and arrays their JSON text. A key longer than
+ * MAX_COLUMN_NAME_CHARS is `invalid_input`, and more than MAX_COLUMNS distinct keys `too_large`: both are
+ * checked before a record's new columns are made.
  */
 export class RecordColumns {
   private readonly builders: ColumnBuilder[] = [];
@@ -15,9 +18,12 @@ export class RecordColumns {
   private readonly index = new Map<string, number>();
   rows = 0;
 
-  add(record: Record<string, unknown>): void {
+  /** Appends one record, which starts on `line` (for errors). */
+  add(record: Record<string, unknown>, line: number): void {
     for (const key in record) {
       if (!Object.prototype.hasOwnProperty.call(record, key) || this.index.has(key)) continue;
+      if (this.builders.length === MAX_COLUMNS) throw tooManyColumns(this.keys.length + this.newKeys(record), `line ${line}`, { line });
+      checkColumnName(key, this.builders.length, `line ${line}`);
       const b = new ColumnBuilder(key);
       for (let i = 0; i < this.rows; i++) b.appendMissing();
       this.index.set(key, this.builders.length);
@@ -32,6 +38,13 @@ export class RecordColumns {
       else this.builders[j].append(v);
     }
     this.rows++;
+  }
+
+  /** How many of the record's keys are not columns yet. */
+  private newKeys(record: Record<string, unknown>): number {
+    let n = 0;
+    for (const key in record) if (Object.prototype.hasOwnProperty.call(record, key) && !this.index.has(key)) n++;
+    return n;
   }
 
   /** The table, with empty keys renamed to column_<n>; no columns at all is `empty_input`. */

@@ -33,6 +33,8 @@ const BOOL = 16, TIMESTAMP = 1114, TIMESTAMPTZ = 1184;
  * NaN is missing); booleans become "true"/"false"; timestamps ISO 8601 text ("2024-03-01T08:00:00",
  * with "Z" for timestamptz); everything else PostgreSQL's own text for the value, kept as text even if
  * it looks like a number. NULL is a missing value. A query without rows gives its columns and 0 rows.
+ * The column limits of files (src/data/limits.ts) need no check here: PostgreSQL returns at most 1,664
+ * columns and cuts names to 63 bytes.
  */
 export async function readSql(options: SqlOptions): Promise<ReadResult> {
   const { connectionString, params = [] } = options;
