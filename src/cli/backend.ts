@@ -7,30 +7,20 @@ import { Readable, Transform } from 'node:stream';
 import { AndonError, type ErrorCode } from '../errors.js';
 import {
   addDataset, cancelJob, createDeployment, createServiceContext, getDataset, getJob, getModel, getVersion, jobEvents, listDatasets,
-  listDeployments, listJobs, listModels, promote, startTraining, type DeploymentView, type ServiceContext,
+  listDeployments, listJobs, listModels, promote, startTraining, bootstrap, listAudit, createKey, listKeys, revokeKey, type Actor, type DeploymentView, type ServiceContext,
 } from '../service/index.js';
-import { bootstrap } from '../server/bootstrap.js';
-import { recordAudit } from '../server/audit.js';
-import { checkKeyInput, createApiKey, publicKey } from '../security/keys.js';
 import { isFinal, type Alias, type ApiKey, type AuditEvent, type Dataset, type DatasetVersion, type JobStatus, type JsonObject, type Model, type ModelVersion, type Role, type TrainingJob } from '../store/index.js';
 import type { Config } from './config.js';
+import type { TrainingSpec } from '../ml/training-spec.js';
 
 export type PublicApiKey = Omit<ApiKey, 'keyHash'>;
 export type ModelWithVersions = Model & { versions: ModelVersion[]; aliases: Alias[] };
 
-export interface TrainRequest {
+/** POST /api/v1/jobs's body: a training spec (src/ml/training-spec.ts) on a dataset, for a registry model. */
+export interface TrainRequest extends TrainingSpec {
   dataset: string;
   version?: number;
-  target: string;
   model: string;
-  task?: string;
-  template?: string;
-  seed?: number;
-  epochs?: number;
-  members?: number;
-  exclude?: string[];
-  groupColumn?: string;
-  timeColumn?: string;
 }
 
 export interface DatasetAddResult { dataset: Dataset; version: DatasetVersion; created: boolean }
@@ -85,6 +75,8 @@ export function remoteUrlOf(o: { url?: string }, env: NodeJS.ProcessEnv = proces
 const LIST = { limit: 1000 };
 /** Who local changes are recorded as in the audit trail. */
 export const LOCAL_ACTOR = 'local-cli';
+/** Changes made through the home directly are recorded as made by the local CLI. */
+const LOCAL: Actor = { id: LOCAL_ACTOR };
 const FOLLOW_POLL_MS = 250;
 
 export class LocalBackend implements Backend {
@@ -115,31 +107,19 @@ export class LocalBackend implements Backend {
     }
   }
 
-  private audit(action: string, objectType: string, objectId: string | null, details: JsonObject = {}): Promise<void> {
-    return recordAudit(this.ctx, this.tenantId, { actor: LOCAL_ACTOR, action, objectType, objectId, details });
-  }
-
-  async addDataset(file: string, o: { name: string; maskPii?: boolean; onProgress?: ByteProgress }): Promise<DatasetAddResult> {
+  addDataset(file: string, o: { name: string; maskPii?: boolean; onProgress?: ByteProgress }): Promise<DatasetAddResult> {
     const size = checkFile(file);
-    const r = await addDataset(this.ctx, this.tenantId, { name: o.name, stream: fileStream(file, size, o.onProgress), filename: basename(file), maskPii: o.maskPii });
-    if (r.created) await this.audit('dataset.version.create', 'dataset_version', r.version.id, { dataset: r.dataset.name, version: r.version.number, rows: r.version.rows });
-    return r;
+    return addDataset(this.ctx, this.tenantId, { name: o.name, stream: fileStream(file, size, o.onProgress), filename: basename(file), maskPii: o.maskPii }, LOCAL);
   }
   listDatasets() { return listDatasets(this.ctx, this.tenantId, LIST); }
   getDataset(name: string) { return getDataset(this.ctx, this.tenantId, name); }
-  async startTraining(r: TrainRequest): Promise<TrainingJob> {
+  startTraining(r: TrainRequest): Promise<TrainingJob> {
     const { model, ...rest } = r;
-    const job = await startTraining(this.ctx, this.tenantId, { ...rest, task: rest.task as never, modelName: model, actor: LOCAL_ACTOR });
-    await this.audit('job.create', 'training_job', job.id, { dataset: r.dataset, model });
-    return job;
+    return startTraining(this.ctx, this.tenantId, { ...rest, modelName: model }, LOCAL);
   }
   listJobs(o: { status?: JobStatus } = {}) { return listJobs(this.ctx, this.tenantId, { ...LIST, ...o }); }
   getJob(id: string) { return getJob(this.ctx, this.tenantId, id); }
-  async cancelJob(id: string) {
-    const job = await cancelJob(this.ctx, this.tenantId, id);
-    await this.audit('job.cancel', 'training_job', job.id);
-    return job;
-  }
+  cancelJob(id: string) { return cancelJob(this.ctx, this.tenantId, id, LOCAL); }
   async followJob(id: string, onEvent: (e: JobEventView) => void): Promise<TrainingJob> {
     let after = 0;
     for (;;) {
@@ -154,37 +134,19 @@ export class LocalBackend implements Backend {
   listModels() { return listModels(this.ctx, this.tenantId, LIST); }
   getModel(name: string) { return getModel(this.ctx, this.tenantId, name); }
   getVersion(name: string, ref: number | string) { return getVersion(this.ctx, this.tenantId, name, ref); }
-  async promote(name: string, alias: string, version: number) {
-    const a = await promote(this.ctx, this.tenantId, name, alias, version, LOCAL_ACTOR);
-    await this.audit('model.promote', 'model', name, { alias, versionId: a.versionId });
-    return a;
-  }
+  promote(name: string, alias: string, version: number) { return promote(this.ctx, this.tenantId, name, alias, version, LOCAL); }
   async bundleFile(name: string, version: ModelVersion, file: string): Promise<Uint8Array> {
     const key = version.bundle[file];
     if (!key) throw new AndonError('not_found', `version ${version.number} of ${name} has no file "${file}"`, { files: Object.keys(version.bundle) });
     return this.ctx.blobs.get(this.tenantId, key);
   }
   listDeployments() { return listDeployments(this.ctx, this.tenantId, LIST); }
-  async createDeployment(d: NewDeployment) {
-    const v = await createDeployment(this.ctx, this.tenantId, d);
-    await this.audit('deployment.create', 'deployment', v.name, { model: v.model, alias: v.targetAlias, version: v.targetVersion });
-    return v;
-  }
-  async createKey(k: NewKey) {
-    const { key, record } = await createApiKey(this.ctx.meta, this.tenantId, checkKeyInput(k));
-    await this.audit('key.create', 'api_key', record.id, { role: record.role, scopes: record.scopes, prefix: record.prefix });
-    return { ...publicKey(record), key };
-  }
-  async listKeys() { return (await this.ctx.meta.apiKeys.list(this.tenantId)).map(publicKey); }
-  async revokeKey(id: string) {
-    const key = await this.ctx.meta.apiKeys.get(this.tenantId, id);
-    if (!key) throw new AndonError('not_found', `api key "${id}" not found`, { api_key: id });
-    const revoked = await this.ctx.meta.apiKeys.revoke(this.tenantId, key.id);
-    await this.audit('key.revoke', 'api_key', key.id, { prefix: key.prefix });
-    return publicKey(revoked);
-  }
+  createDeployment(d: NewDeployment) { return createDeployment(this.ctx, this.tenantId, d, LOCAL); }
+  createKey(k: NewKey) { return createKey(this.ctx, this.tenantId, k, LOCAL); }
+  listKeys() { return listKeys(this.ctx, this.tenantId); }
+  revokeKey(id: string) { return revokeKey(this.ctx, this.tenantId, id, LOCAL); }
   listAudit(o: { afterSeq?: number; limit?: number } = {}) {
-    return this.ctx.meta.audit.list(this.tenantId, { afterSeq: o.afterSeq ?? 0, limit: o.limit ?? 100 });
+    return listAudit(this.ctx, this.tenantId, o);
   }
   close() { return this.ctx.close(); }
 }

@@ -1,8 +1,7 @@
 // `andon serve`: opens the stores, creates the first tenant and admin key on an empty home, serves HTTP, and optionally seeds the demo workspace.
-import { createServiceContext, type ServiceContext } from '../service/index.js';
+import { bootstrap, createServiceContext, type Bootstrap, type ServiceContext } from '../service/index.js';
 import { createDemoWorkspace } from '../service/demo-workspace.js';
 import { buildServer, type AndonServer, type ServerOptions } from '../server/app.js';
-import { bootstrap, type Bootstrap } from '../server/bootstrap.js';
 import { scrubbingLogger } from '../server/log-scrub.js';
 import type { Config } from './config.js';
 
@@ -62,8 +61,13 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   }
   const address = server.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
-  say(`Andon is listening on ${url} (data in ${config.home}; API docs at ${url}/docs)`);
+  const bound = typeof address === 'object' && address ? address.address : config.host;
+  const hostOf = (a: string) => (a.includes(':') ? `[${a}]` : a);
+  // The address it bound is what is printed; a wildcard bind (every interface) is also reachable here on loopback, the URL for this machine.
+  const wildcard = bound === '0.0.0.0' || bound === '::';
+  const url = `http://${wildcard ? '127.0.0.1' : hostOf(bound)}:${port}`;
+  const where = wildcard ? `http://${hostOf(bound)}:${port}, every network interface (here: ${url})` : url;
+  say(`Andon is listening on ${where} (data in ${config.home}; API docs at ${url}/docs)`);
   if (boot.adminKey && !config.bootstrapKey) say(`Admin API key (shown once, stored only as a hash): ${boot.adminKey}`);
   const warm = server.warmUp().catch((e) => server.app.log.error({ err: e }, 'warm-up failed'));
   const demo = !(options.demo && boot.created) ? warm : warm.then(async () => {

@@ -1,20 +1,7 @@
-// Logs never carry secrets or personal data: API keys, e-mail addresses, phone and ID numbers are masked in every string a log line holds.
-import { maskText } from '../data/mask/index.js';
+// Logs never carry secrets or personal data: every argument of a log line is scrubbed (security/scrub.ts).
+import { scrubDeep } from '../security/scrub.js';
 
-const API_KEY = /andon_[0-9a-f]{12}_[A-Za-z0-9_-]{32}/g;
-
-export function scrub(s: string): string {
-  return maskText(s.replace(API_KEY, '[API_KEY]'));
-}
-
-/** Every string inside a value scrubbed (errors become plain objects); nesting past 6 levels is left as it is. */
-export function scrubDeep(v: unknown, depth = 0): unknown {
-  if (typeof v === 'string') return scrub(v);
-  if (depth > 6 || v === null || typeof v !== 'object') return v;
-  if (v instanceof Error) return { type: v.name, message: scrub(v.message), stack: v.stack ? scrub(v.stack) : undefined, ...(('code' in v) ? { code: (v as { code: unknown }).code } : {}) };
-  if (Array.isArray(v)) return v.map((x) => scrubDeep(x, depth + 1));
-  return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, scrubDeep(x, depth + 1)]));
-}
+export { scrub, scrubDeep } from '../security/scrub.js';
 
 /** pino options for Fastify's logger: JSON lines, the Authorization header never serialised, every argument scrubbed. */
 export function scrubbingLogger(level: string, stream?: { write(line: string): void }) {

@@ -54,7 +54,7 @@ before(async () => {
   const manifest = model.versions[0]!.manifest as { input_schema: { name: string }[]; labels: string[] };
   modelColumns = manifest.input_schema.map((c) => c.name);
   labels = manifest.labels;
-  await promote(ctx, tenant, 'pm', 'production', 1, 'alice');
+  await promote(ctx, tenant, 'pm', 'production', 1, { id: 'alice' });
   await createDeployment(ctx, tenant, { name: 'pm-batch', model: 'pm', alias: 'production' });
   await createDeployment(ctx, tenant, { name: 'pm-v1', model: 'pm', version: 1 });
 });
@@ -76,7 +76,7 @@ test('startBatchJob refuses a missing column, an empty file, a header without ro
 });
 
 test('a queued job: output is a conflict, cancel ends it at once; the version is pinned at start', async () => {
-  pinned = await startBatchJob(ctx, tenant, { deployment: 'pm-batch', bytes: input, filename: 'shift-2.csv', actor: 'alice' });
+  pinned = await startBatchJob(ctx, tenant, { deployment: 'pm-batch', bytes: input, filename: 'shift-2.csv' }, { id: 'alice' });
   assert.equal(pinned.status, 'queued');
   assert.equal(pinned.modelVersionId, v1);
   assert.equal(pinned.rowsTotal, 2500);
@@ -91,7 +91,7 @@ test('a queued job: output is a conflict, cancel ends it at once; the version is
   assert.deepEqual((await listBatchJobs(ctx, tenant, { status: 'queued' })).map((j) => j.id), [pinned.id]);
 
   // Moving the alias now must not change what the queued job predicts with.
-  await promote(ctx, tenant, 'pm', 'production', 2, 'bob');
+  await promote(ctx, tenant, 'pm', 'production', 2, { id: 'bob' });
 });
 
 test('a job left running by a dead consumer goes back to queued on recovery', async () => {

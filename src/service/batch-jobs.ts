@@ -12,6 +12,7 @@ import { inputColumns, type InputColumn } from '../runtime/index.js';
 import type { StoredManifest } from '../ml/bundle.js';
 import type { ServiceContext } from './context.js';
 import { notFound } from './common.js';
+import { audit, SYSTEM, type Actor } from './audit.js';
 import { csvField, DEFAULT_UPLOAD_BYTES } from './datasets.js';
 import { resolveDeployment } from './deployments.js';
 import { infer } from './inference.js';
@@ -29,7 +30,6 @@ export interface StartBatchJobInput {
   bytes: Uint8Array;
   /** Picks the format by extension (.csv, .json, .jsonl); CSV when absent or unknown. */
   filename?: string;
-  actor?: string;
   /** Refuse bigger inputs with `too_large`; default 256 MiB. */
   maxBytes?: number;
 }
@@ -46,7 +46,7 @@ function columnsOf(version: ModelVersion): InputColumn[] {
 }
 
 /** Validates the table against the pinned version, stores the input, then creates and enqueues the job. Nothing is stored when validation fails. */
-export async function startBatchJob(ctx: ServiceContext, tenantId: string, input: StartBatchJobInput): Promise<BatchJob> {
+export async function startBatchJob(ctx: ServiceContext, tenantId: string, input: StartBatchJobInput, actor: Actor = SYSTEM): Promise<BatchJob> {
   if (typeof input.deployment !== 'string' || !input.deployment) throw new AndonError('invalid_input', 'deployment names the deployment to predict with', { field: 'deployment' });
   if (!(input.bytes instanceof Uint8Array)) throw new AndonError('invalid_input', 'give the input table as bytes', { field: 'bytes' });
   const maxBytes = input.maxBytes ?? DEFAULT_UPLOAD_BYTES;
@@ -62,10 +62,11 @@ export async function startBatchJob(ctx: ServiceContext, tenantId: string, input
       { missing, available: [...table.columnNames], model, version: version.number });
   }
   const blob = await ctx.blobs.put(tenantId, input.bytes, { maxBytes });
-  const options: BatchOptions = { deployment: deployment.name, model, version: version.number, filename: input.filename ?? null, format, actor: input.actor ?? null };
+  const options: BatchOptions = { deployment: deployment.name, model, version: version.number, filename: input.filename ?? null, format, actor: actor.id };
   const job = await ctx.meta.batchJobs.create(tenantId, { deploymentId: deployment.id, modelVersionId: version.id, inputBlobKey: blob.key, options: { ...options } });
   await ctx.meta.batchJobs.updateCounts(tenantId, job.id, { rowsTotal: table.rowCount });
   await ctx.queue.enqueue(BATCH_KIND, { batchJobId: job.id }, { jobId: job.id, tenantId });
+  await audit(ctx, tenantId, actor, 'batch_job.create', 'batch_job', job.id, { deployment: deployment.name, rows: table.rowCount });
   return getBatchJob(ctx, tenantId, job.id);
 }
 
@@ -80,8 +81,9 @@ export async function listBatchJobs(ctx: ServiceContext, tenantId: string, optio
 }
 
 /** Cancels a queued job at once; a running one is signalled and ends `cancelled` after its current chunk. A finished job is returned as it is. */
-export async function cancelBatchJob(ctx: ServiceContext, tenantId: string, id: string): Promise<BatchJob> {
+export async function cancelBatchJob(ctx: ServiceContext, tenantId: string, id: string, actor: Actor = SYSTEM): Promise<BatchJob> {
   const job = await getBatchJob(ctx, tenantId, id);
+  await audit(ctx, tenantId, actor, 'batch_job.cancel', 'batch_job', job.id);
   if (isFinal(job.status)) return job;
   const r = await ctx.queue.cancel(id);
   if (r === 'cancelled' || r === 'not_found' || r === 'finished') {

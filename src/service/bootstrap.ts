@@ -1,7 +1,7 @@
 // First start of an empty home: one tenant and its first admin key, printed once and stored only as a hash.
 import { AndonError, isAndonError } from '../errors.js';
 import { createApiKey } from '../security/keys.js';
-import type { ServiceContext } from '../service/index.js';
+import type { ServiceContext } from './context.js';
 import { recordAudit } from './audit.js';
 
 /** A fixed id, so two replicas starting on the same empty database create one tenant, not two. */

@@ -8,6 +8,7 @@ import { inferSchema } from '../data/schema.js';
 import { maskTable, type MaskMode } from '../data/mask/index.js';
 import { cellOf, type Cell, type Table } from '../data/table.js';
 import type { ServiceContext } from './context.js';
+import { audit, SYSTEM, type Actor } from './audit.js';
 import { checkName, datasetByName, datasetVersion } from './common.js';
 
 export interface AddDatasetInput {
@@ -59,7 +60,7 @@ function maskOptions(m: Exclude<AddDatasetInput['maskPii'], undefined | boolean>
   return { mode, ...(columns ? { columns } : {}), ...(m.key ? { key: m.key } : {}) };
 }
 
-export async function addDataset(ctx: ServiceContext, tenantId: string, input: AddDatasetInput): Promise<AddDatasetResult> {
+export async function addDataset(ctx: ServiceContext, tenantId: string, input: AddDatasetInput, actor: Actor = SYSTEM): Promise<AddDatasetResult> {
   const name = checkName('dataset', input.name);
   const maxBytes = input.maxBytes ?? DEFAULT_UPLOAD_BYTES;
   if ((input.bytes === undefined) === (input.stream === undefined)) throw new AndonError('invalid_input', 'give the data as exactly one of bytes or stream');
@@ -89,6 +90,7 @@ export async function addDataset(ctx: ServiceContext, tenantId: string, input: A
     sha256, blobKey: blob.key, schema, profile, rows: table.rowCount, bytes: stored.byteLength, maskingReport,
     source: { filename: input.filename ?? null, format, storedFormat, masked: !!input.maskPii, read: read.report },
   });
+  if (created) await audit(ctx, tenantId, actor, 'dataset.version.create', 'dataset_version', version.id, { dataset: dataset.name, version: version.number, rows: version.rows });
   return { dataset, version, created };
 }
 
@@ -124,12 +126,14 @@ export async function previewVersion(ctx: ServiceContext, tenantId: string, name
 }
 
 /** Deletes the dataset and its versions (`conflict` while a job or model refers to one), then blobs nothing else uses. */
-export async function deleteDataset(ctx: ServiceContext, tenantId: string, name: string): Promise<{ versions: number; blobsDeleted: number }> {
+export async function deleteDataset(ctx: ServiceContext, tenantId: string, name: string, actor: Actor = SYSTEM): Promise<{ versions: number; blobsDeleted: number }> {
   const dataset = await datasetByName(ctx, tenantId, name);
   const { versions } = await ctx.meta.datasets.delete(tenantId, dataset.id);
   let blobsDeleted = 0;
   for (const key of new Set(versions.map((v) => v.blobKey))) {
     if ((await ctx.meta.datasets.countVersionsByBlobKey(tenantId, key)) === 0 && await ctx.blobs.delete(tenantId, key)) blobsDeleted++;
   }
-  return { versions: versions.length, blobsDeleted };
+  const result = { versions: versions.length, blobsDeleted };
+  await audit(ctx, tenantId, actor, 'dataset.delete', 'dataset', name, result);
+  return result;
 }

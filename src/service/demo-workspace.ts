@@ -6,6 +6,7 @@ import { addDataset } from './datasets.js';
 import { createDeployment } from './deployments.js';
 import { getJob, startTraining } from './jobs.js';
 import { promote } from './registry.js';
+import { SYSTEM } from './audit.js';
 
 export const DEMO = { dataset: 'machines', model: 'predictive-maintenance', deployment: 'predictive-maintenance', alias: 'production' } as const;
 
@@ -45,7 +46,7 @@ export async function createDemoWorkspace(ctx: ServiceContext, tenantId: string,
   }
   if (done.status !== 'succeeded' || !done.resultModelVersionId) throw new Error(`the demo training job ended ${done.status}: ${done.error ?? 'no model version'}`);
   const v = await ctx.meta.models.getVersion(tenantId, done.resultModelVersionId);
-  await promote(ctx, tenantId, DEMO.model, DEMO.alias, v!.number, options.actor ?? null);
+  await promote(ctx, tenantId, DEMO.model, DEMO.alias, v!.number, options.actor ? { id: options.actor } : SYSTEM);
   await createDeployment(ctx, tenantId, { name: DEMO.deployment, model: DEMO.model, alias: DEMO.alias });
   log(`demo: ${DEMO.model} v${v!.number} promoted to ${DEMO.alias} and deployed as "${DEMO.deployment}" (validation F1 ${fmt(v!.metrics.f1)})`);
   const sampleRow = { Type: 'L', 'Air temperature [K]': 302.1, 'Process temperature [K]': 310.5, 'Rotational speed [rpm]': 1352, 'Torque [Nm]': 61.3, 'Tool wear [min]': 208 };

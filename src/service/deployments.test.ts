@@ -27,17 +27,17 @@ before(async () => {
 after(async () => { await ctx.close(); await home.remove(); });
 
 test('promote moves an alias atomically and keeps its history', async () => {
-  await promote(ctx, tenant, 'pm', 'production', 1, 'alice');
-  await promote(ctx, tenant, 'pm', 'production', 2, 'bob', { expected: 1 });
-  await assert.rejects(promote(ctx, tenant, 'pm', 'production', 1, 'carol', { expected: 1 }), { code: 'conflict' });
+  await promote(ctx, tenant, 'pm', 'production', 1, { id: 'alice' });
+  await promote(ctx, tenant, 'pm', 'production', 2, { id: 'bob' }, { expected: 1 });
+  await assert.rejects(promote(ctx, tenant, 'pm', 'production', 1, { id: 'carol' }, { expected: 1 }), { code: 'conflict' });
   const history = await aliasHistory(ctx, tenant, 'pm', 'production');
   assert.deepEqual(history.map((h) => h.actor), ['alice', 'bob']);
   const model = await getModel(ctx, tenant, 'pm');
   const [v1, v2] = model.versions;
   assert.deepEqual(history.map((h) => h.toVersionId), [v1!.id, v2!.id]);
   assert.equal((await getVersion(ctx, tenant, 'pm', 'production')).number, 2);
-  await assert.rejects(promote(ctx, tenant, 'pm', 'Prod uction', 1, 'x'), { code: 'invalid_input' });
-  await assert.rejects(promote(ctx, tenant, 'pm', 'staging', 9, 'x'), { code: 'not_found' });
+  await assert.rejects(promote(ctx, tenant, 'pm', 'Prod uction', 1, { id: 'x' }), { code: 'invalid_input' });
+  await assert.rejects(promote(ctx, tenant, 'pm', 'staging', 9, { id: 'x' }), { code: 'not_found' });
 });
 
 test('compareVersions puts metrics side by side with deltas', async () => {
@@ -61,7 +61,7 @@ test('modelCard names the data, task, metrics, intended use, limits and lineage'
 });
 
 test('predict through a deployment answers with the version the alias names; moving the alias swaps it', async () => {
-  await promote(ctx, tenant, 'pm', 'production', 1, 'alice');
+  await promote(ctx, tenant, 'pm', 'production', 1, { id: 'alice' });
   const d = await createDeployment(ctx, tenant, { name: 'pm-line-3', model: 'pm', alias: 'production' });
   assert.equal(d.targetAlias, 'production');
   const r1 = await predict(ctx, tenant, 'pm-line-3', [row, { ...row, torque_nm: 70 }]);
@@ -72,7 +72,7 @@ test('predict through a deployment answers with the version the alias names; mov
   assert.ok('label' in p && ['0', '1'].includes(p.label));
   // A call in flight when the alias moves finishes on the version it resolved.
   const inFlight = predict(ctx, tenant, 'pm-line-3', [row]);
-  await promote(ctx, tenant, 'pm', 'production', 2, 'alice');
+  await promote(ctx, tenant, 'pm', 'production', 2, { id: 'alice' });
   assert.equal((await inFlight).version, 1);
   assert.equal((await predict(ctx, tenant, 'pm-line-3', [row])).version, 2);
 
@@ -99,7 +99,7 @@ test('tenant B cannot see tenant A\'s dataset, job, model or deployment', async 
   await assert.rejects(cancelJob(ctx, b, jobId), { code: 'not_found' });
   await assert.rejects(getModel(ctx, b, 'pm'), { code: 'not_found' });
   await assert.rejects(modelCard(ctx, b, 'pm', 1), { code: 'not_found' });
-  await assert.rejects(promote(ctx, b, 'pm', 'production', 1, 'mallory'), { code: 'not_found' });
+  await assert.rejects(promote(ctx, b, 'pm', 'production', 1, { id: 'mallory' }), { code: 'not_found' });
   await assert.rejects(getDeployment(ctx, b, 'pm-line-3'), { code: 'not_found' });
   await assert.rejects(predict(ctx, b, 'pm-line-3', [row]), { code: 'not_found' });
   await assert.rejects(startTraining(ctx, b, { dataset: 'machines', target: 'machine_failure', modelName: 'x' }), { code: 'not_found' });

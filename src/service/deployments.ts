@@ -3,6 +3,7 @@ import { AndonError } from '../errors.js';
 import type { BatchingConfig, Deployment, ModelVersion } from '../store/index.js';
 import type { ServiceContext } from './context.js';
 import { lookupKey } from './lookup-cache.js';
+import { audit, SYSTEM, type Actor } from './audit.js';
 import { checkName, modelByName, modelVersion, notFound } from './common.js';
 import { loadServingModel, type ServingModel } from './serving.js';
 import { checkSampleRate, listPredictionLogs, type PredictionLogView } from './prediction-logs.js';
@@ -36,7 +37,7 @@ async function target(ctx: ServiceContext, tenantId: string, modelId: string, mo
   return { targetAlias: null, targetVersionId: (await modelVersion(ctx, tenantId, model, version!)).id };
 }
 
-export async function createDeployment(ctx: ServiceContext, tenantId: string, input: CreateDeploymentInput): Promise<DeploymentView> {
+export async function createDeployment(ctx: ServiceContext, tenantId: string, input: CreateDeploymentInput, actor: Actor = SYSTEM): Promise<DeploymentView> {
   const name = checkName('deployment', input.name);
   const model = await modelByName(ctx, tenantId, input.model);
   const t = await target(ctx, tenantId, model.id, model.name, input.alias, input.version);
@@ -44,7 +45,9 @@ export async function createDeployment(ctx: ServiceContext, tenantId: string, in
   // What it would serve must load from the store, or no deployment is written (deployable.ts).
   await checkDeployable(ctx, tenantId, model.id, t, (v) => loader(ctx, tenantId, v)());
   const d = await ctx.meta.deployments.create(tenantId, { name, modelId: model.id, ...t, batching: input.batching ?? null, config });
-  return view(ctx, tenantId, d);
+  const v = await view(ctx, tenantId, d);
+  await audit(ctx, tenantId, actor, 'deployment.create', 'deployment', v.name, { model: v.model, alias: v.targetAlias, version: v.targetVersion });
+  return v;
 }
 
 async function byName(ctx: ServiceContext, tenantId: string, name: string): Promise<Deployment> {
@@ -65,7 +68,7 @@ export async function listDeployments(ctx: ServiceContext, tenantId: string, opt
 
 /** Re-targets (alias or version) and/or changes batching; the model stays the same. */
 export async function updateDeployment(ctx: ServiceContext, tenantId: string, name: string,
-  patch: { alias?: string; version?: number | string; batching?: BatchingConfig | null; logSampleRate?: number }): Promise<DeploymentView> {
+  patch: { alias?: string; version?: number | string; batching?: BatchingConfig | null; logSampleRate?: number }, actor: Actor = SYSTEM): Promise<DeploymentView> {
   const d = await byName(ctx, tenantId, name);
   const retarget = patch.alias !== undefined || patch.version !== undefined;
   const t = retarget ? await target(ctx, tenantId, d.modelId, d.modelId, patch.alias, patch.version) : null;
@@ -74,13 +77,16 @@ export async function updateDeployment(ctx: ServiceContext, tenantId: string, na
   if (t) await checkDeployable(ctx, tenantId, d.modelId, t, (v) => loader(ctx, tenantId, v)());
   const updated = await ctx.meta.deployments.update(tenantId, d.id, { ...(t ?? {}), ...(patch.batching !== undefined ? { batching: patch.batching } : {}), ...config });
   ctx.lookups.deployments.delete(lookupKey.deployment(tenantId, name));
-  return view(ctx, tenantId, updated);
+  const v = await view(ctx, tenantId, updated);
+  await audit(ctx, tenantId, actor, 'deployment.update', 'deployment', v.name, { alias: v.targetAlias, version: v.targetVersion, batching: v.batching as never });
+  return v;
 }
 
-export async function deleteDeployment(ctx: ServiceContext, tenantId: string, name: string): Promise<void> {
+export async function deleteDeployment(ctx: ServiceContext, tenantId: string, name: string, actor: Actor = SYSTEM): Promise<void> {
   const d = await byName(ctx, tenantId, name);
   await ctx.meta.deployments.delete(tenantId, d.id);
   ctx.lookups.deployments.delete(lookupKey.deployment(tenantId, name));
+  await audit(ctx, tenantId, actor, 'deployment.delete', 'deployment', name);
 }
 
 /**

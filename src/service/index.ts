@@ -15,3 +15,6 @@ export {
 export { infer, targetModel, type Door, type InferenceTarget, type InferenceRows, type InferenceResult, type InferenceObserver } from './inference.js';
 export { MAX_PREDICT_ROWS, type Prediction, type ServingModel } from './serving.js';
 export { predictTableRows, type TablePredictionOptions } from './table-predictions.js';
+export { audit, listAudit, recordAudit, SYSTEM, type Actor, type AuditQuery } from './audit.js';
+export { bootstrap, DEFAULT_TENANT_ID, type Bootstrap } from './bootstrap.js';
+export { createKey, listKeys, revokeKey, type PublicKey } from './keys.js';

@@ -2,71 +2,54 @@
 //
 // Restart policy: a job left running by a dead process resumes. The queue hands its item back (attempt + 1),
 // the job goes running → queued with a `recovered` event, and fitModel picks up the checkpoint it wrote after
-// each epoch under <home>/checkpoints/<tenant>/<job> (or starts over if there is none). A running job whose
+// each epoch under <home>/checkpoints/<tenant>/<job>, sealed under a per-job key that is itself sealed under the
+// tenant's key (./checkpoint-key.ts), or starts over if there is none. A running job whose
 // queue item is gone cannot run again: it is marked failed with "interrupted by a restart".
 // A model version is registered only after every bundle file is in the blob store, and at most once per job.
-import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AndonError, isAndonError } from '../errors.js';
 import { abortCause, isFinal, type JobEvent, type JobStatus, type JsonObject, type QueuedJob, type TrainingJob } from '../store/index.js';
-import { getTemplate } from '../ml/templates.js';
-import { checkMembers } from '../ml/spec.js';
+import { checkTrainingSpec, type TrainingSpec } from '../ml/training-spec.js';
 import type { ProgressEvent } from '../ml/trainer.js';
 import type { ServiceContext } from './context.js';
+import { audit, SYSTEM, type Actor } from './audit.js';
 import { checkName, datasetVersion, notFound } from './common.js';
 import { storedFormatOf } from './datasets.js';
+import { checkpointKeyOf, hasCheckpoint } from './checkpoint-key.js';
 import { startTrainingThread } from './training-thread.js';
 import type { TrainingWork } from './training-worker.js';
 
 export const TRAINING_KIND = 'training';
 export const INTERRUPTED = 'interrupted by a restart';
 
-export interface StartTrainingInput {
+/** A training spec (src/ml/training-spec.ts) on a dataset version, for a registry model. */
+export interface StartTrainingInput extends TrainingSpec {
   dataset: string;
   version?: number;
-  target: string;
-  task?: 'auto' | 'classification' | 'binary' | 'multiclass' | 'regression' | 'text' | 'rul';
-  template?: string;
-  seed?: number;
-  exclude?: string[];
-  groupColumn?: string;
-  timeColumn?: string;
-  epochs?: number;
-  /** An ensemble of this many models; default the template's. */
-  members?: number;
   modelName: string;
-  actor?: string;
 }
 
-export async function startTraining(ctx: ServiceContext, tenantId: string, input: StartTrainingInput): Promise<TrainingJob> {
+export async function startTraining(ctx: ServiceContext, tenantId: string, input: StartTrainingInput, actor: Actor = SYSTEM): Promise<TrainingJob> {
   const modelName = checkName('model', input.modelName);
-  if (typeof input.target !== 'string' || !input.target) throw new AndonError('invalid_input', 'target names the column to predict');
-  if (input.epochs !== undefined && (!Number.isInteger(input.epochs) || input.epochs < 1 || input.epochs > 10_000)) {
-    throw new AndonError('invalid_input', 'epochs must be an integer from 1 to 10000', { epochs: input.epochs });
-  }
-  if (input.members !== undefined) checkMembers(input.members);
-  if (input.template !== undefined) getTemplate(input.template); // unknown → invalid_input listing the templates
+  const training = checkTrainingSpec(input);
   const { dataset, version } = await datasetVersion(ctx, tenantId, input.dataset, input.version);
   const columns = ((version.schema as { columns?: { name: string }[] } | null)?.columns ?? []).map((c) => c.name);
-  for (const [what, col] of [['target', input.target], ['group column', input.groupColumn], ['time column', input.timeColumn]] as const) {
+  for (const [what, col] of [['target', training.target], ['group column', training.groupColumn], ['time column', training.timeColumn]] as const) {
     // RUL may derive its target from unit and time, so a missing RUL target is fitModel's call.
-    if (col !== undefined && !columns.includes(col) && !(what === 'target' && input.task === 'rul')) {
+    if (col !== undefined && !columns.includes(col) && !(what === 'target' && training.task === 'rul')) {
       throw new AndonError('unknown_column', `${what} "${col}" is not a column of ${dataset.name}@${version.number}`, { column: col, available: columns });
     }
   }
+  // The stored spec: the training spec's fields (the worker checks them again) beside what the job is about.
   const spec: JsonObject = {
-    dataset: dataset.name, datasetVersion: version.number, target: input.target, modelName,
-    ...pick(input, ['task', 'template', 'seed', 'exclude', 'groupColumn', 'timeColumn', 'epochs', 'members', 'actor']),
+    dataset: dataset.name, datasetVersion: version.number, modelName, ...(training as unknown as JsonObject), actor: actor.id,
   };
   const job = await ctx.meta.jobs.create(tenantId, { datasetVersionId: version.id, spec });
   await ctx.meta.jobs.appendEvent(tenantId, job.id, { type: 'queued', data: { dataset: dataset.name, version: version.number } });
   await ctx.queue.enqueue(TRAINING_KIND, { jobId: job.id }, { jobId: job.id, tenantId });
+  await audit(ctx, tenantId, actor, 'job.create', 'training_job', job.id, { dataset: dataset.name, model: modelName });
   return job;
-}
-
-function pick(o: object, keys: string[]): JsonObject {
-  return Object.fromEntries(Object.entries(o).filter(([k, v]) => keys.includes(k) && v !== undefined));
 }
 
 export async function getJob(ctx: ServiceContext, tenantId: string, id: string): Promise<TrainingJob> {
@@ -86,8 +69,9 @@ export async function jobEvents(ctx: ServiceContext, tenantId: string, id: strin
 }
 
 /** Cancels a queued job at once; a running one is signalled and ends `cancelled` shortly. A finished job is returned as it is. */
-export async function cancelJob(ctx: ServiceContext, tenantId: string, id: string): Promise<TrainingJob> {
+export async function cancelJob(ctx: ServiceContext, tenantId: string, id: string, actor: Actor = SYSTEM): Promise<TrainingJob> {
   const job = await getJob(ctx, tenantId, id);
+  await audit(ctx, tenantId, actor, 'job.cancel', 'training_job', job.id);
   if (isFinal(job.status)) return job;
   await ctx.meta.jobs.appendEvent(tenantId, id, { type: 'cancel_requested' });
   const r = await ctx.queue.cancel(id);
@@ -115,7 +99,7 @@ export async function recoverJobs(ctx: ServiceContext): Promise<{ resumed: strin
           continue;
         }
         if (item && item.status === 'queued') {
-          const checkpoint = existsSync(checkpointDirOf(ctx, t, job.id));
+          const checkpoint = await hasCheckpoint(checkpointDirOf(ctx, t, job.id));
           await ctx.meta.jobs.transition(t, job.id, 'queued', { claimedBy: null, leaseExpiresAt: null });
           await ctx.meta.jobs.appendEvent(t, job.id, { type: 'recovered', data: { attempt: item.attempt + 1, fromCheckpoint: checkpoint } });
           out.resumed.push(job.id);
@@ -167,16 +151,14 @@ async function runTrainingJob(ctx: ServiceContext, item: QueuedJob, signal: Abor
     if (!job.datasetVersionId) throw new AndonError('invalid_input', 'the job has no dataset version');
     const dv = await ctx.meta.datasets.getVersion(t, job.datasetVersionId);
     if (!dv) throw new AndonError('not_found', 'the dataset version of this job was deleted');
+    const checkpointDir = checkpointDirOf(ctx, t, id);
+    const checkpointKey = await checkpointKeyOf(ctx, t, id, checkpointDir);
     const work: TrainingWork = {
       bytes: await ctx.blobs.get(t, dv.blobKey),
       format: storedFormatOf(dv),
-      fit: {
-        target: spec.target as string,
-        ...(spec.task ? { task: spec.task as TrainingWork['fit']['task'] } : {}),
-        ...pick(spec, ['template', 'seed', 'exclude', 'groupColumn', 'timeColumn', 'members']),
-        ...(spec.epochs ? { training: { epochs: spec.epochs as number } } : {}),
-      },
-      checkpointDir: checkpointDirOf(ctx, t, id),
+      spec: checkTrainingSpec(spec),
+      checkpointDir,
+      ...(checkpointKey ? { checkpointKey } : {}),
     };
     const thread = startTrainingThread(work, onProgress);
     const onAbort = () => { if (abortCause(signal) === 'cancelled') thread.cancel(); else void thread.terminate(); };
@@ -190,7 +172,7 @@ async function runTrainingJob(ctx: ServiceContext, item: QueuedJob, signal: Abor
       return;
     }
     if (signal.aborted) return handBack(ctx, t, id, signal);
-    if (result.onnxError) await jobs.appendEvent(t, id, { type: 'warning', data: { code: 'onnx_export_failed', message: result.onnxError } });
+    for (const w of result.warnings) await jobs.appendEvent(t, id, { type: 'warning', data: { ...w } });
     // Every blob first; the version row last, so no reader ever sees a half-written model.
     const bundle: Record<string, string> = {};
     for (const [name, bytes] of result.files) bundle[name] = (await ctx.blobs.put(t, bytes)).key;
@@ -201,7 +183,8 @@ async function runTrainingJob(ctx: ServiceContext, item: QueuedJob, signal: Abor
       datasetVersionId: dv.id, jobId: id, createdBy: (spec.actor as string | undefined) ?? null,
     });
     await jobs.transition(t, id, 'succeeded', { resultModelVersionId: version.id, progress: { fraction: 1 } });
-    await jobs.appendEvent(t, id, { type: 'succeeded', data: { model: model.name, version: version.number, versionId: version.id, metrics: version.metrics } });
+    // The event log is not sealed: it gets the scalar metrics only (class labels and sampled targets stay in the sealed version row).
+    await jobs.appendEvent(t, id, { type: 'succeeded', data: { model: model.name, version: version.number, versionId: version.id, metrics: scalarMetrics(version.metrics) } });
     await rm(work.checkpointDir!, { recursive: true, force: true });
   } catch (e) {
     await chain;
@@ -228,6 +211,10 @@ function progressOf(e: ProgressEvent, epochs: number): JsonObject | null {
   if (e.type === 'epoch') return { epoch: e.epoch, epochs, fraction: fraction(e.epoch), trainLoss: e.trainLoss, validationLoss: e.validationLoss ?? null, etaSeconds: e.etaSeconds };
   if (e.type === 'step') return { epoch: e.epoch, epochs, step: e.step, loss: e.loss, etaSeconds: e.etaSeconds };
   return null;
+}
+
+function scalarMetrics(m: JsonObject): JsonObject {
+  return Object.fromEntries(Object.entries(m).filter(([, v]) => typeof v === 'number'));
 }
 
 /** What the registry keeps in its row: everything but the bulky fitted pipeline and weights layout (they stay in the bundle blob). */

@@ -5,6 +5,7 @@ import { TEMPLATES } from '../ml/templates.js';
 import type { ServiceContext } from './context.js';
 import { lookupKey } from './lookup-cache.js';
 import { modelByName, modelVersion, type VersionSelector } from './common.js';
+import { audit, SYSTEM, type Actor } from './audit.js';
 
 export async function listModels(ctx: ServiceContext, tenantId: string, options: { limit?: number; offset?: number } = {}): Promise<Model[]> {
   return ctx.meta.models.list(tenantId, options);
@@ -27,7 +28,7 @@ const ALIAS = /^[a-z][a-z0-9_-]{0,63}$/;
  * Points `alias` at a version, atomically with its history entry. With `expected` (a version number or id,
  * or null for "the alias must not exist") the move happens only from that version, else `conflict`.
  */
-export async function promote(ctx: ServiceContext, tenantId: string, name: string, alias: string, version: VersionSelector, actor: string | null,
+export async function promote(ctx: ServiceContext, tenantId: string, name: string, alias: string, version: VersionSelector, actor: Actor = SYSTEM,
   options: { expected?: VersionSelector | null } = {}): Promise<Alias> {
   if (!ALIAS.test(alias) || /^\d+$/.test(alias)) {
     throw new AndonError('invalid_input', `alias "${alias}" is not valid: lowercase letters, digits, '_' and '-', starting with a letter (e.g. production, staging)`, { alias });
@@ -36,15 +37,17 @@ export async function promote(ctx: ServiceContext, tenantId: string, name: strin
   const target = await modelVersion(ctx, tenantId, model, version);
   const expectedVersionId = options.expected === undefined ? undefined
     : options.expected === null ? null : (await modelVersion(ctx, tenantId, model, options.expected)).id;
-  const moved = await ctx.meta.models.setAlias(tenantId, model.id, alias, target.id, { actor, ...(expectedVersionId !== undefined ? { expectedVersionId } : {}) });
+  const moved = await ctx.meta.models.setAlias(tenantId, model.id, alias, target.id, { actor: actor.id, ...(expectedVersionId !== undefined ? { expectedVersionId } : {}) });
   ctx.lookups.aliases.delete(lookupKey.alias(tenantId, model.id, alias));
+  await audit(ctx, tenantId, actor, 'model.promote', 'model', model.name, { alias, versionId: moved.versionId });
   return moved;
 }
 
-export async function removeAlias(ctx: ServiceContext, tenantId: string, name: string, alias: string, actor: string | null): Promise<void> {
+export async function removeAlias(ctx: ServiceContext, tenantId: string, name: string, alias: string, actor: Actor = SYSTEM): Promise<void> {
   const model = await modelByName(ctx, tenantId, name);
-  await ctx.meta.models.removeAlias(tenantId, model.id, alias, { actor });
+  await ctx.meta.models.removeAlias(tenantId, model.id, alias, { actor: actor.id });
   ctx.lookups.aliases.delete(lookupKey.alias(tenantId, model.id, alias));
+  await audit(ctx, tenantId, actor, 'model.alias.remove', 'model', model.name, { alias });
 }
 
 export async function aliasHistory(ctx: ServiceContext, tenantId: string, name: string, alias?: string): Promise<AliasChange[]> {

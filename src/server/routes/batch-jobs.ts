@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { batchJobOutput, cancelBatchJob, getBatchJob, listBatchJobs, startBatchJob, type ServiceContext } from '../../service/index.js';
 import { JOB_STATUSES, type JobStatus } from '../../store/index.js';
 import { principalOf } from '../auth.js';
-import { audit } from '../audit.js';
+import { actorOf } from '../audit.js';
 import { rawBody } from '../body.js';
 import { collect } from '../../service/datasets.js';
 import { name, page } from '../schemas.js';
@@ -20,8 +20,7 @@ export function batchJobRoutes(app: FastifyInstance, ctx: ServiceContext, opts: 
   }, async (req, reply) => {
     const p = principalOf(req);
     const bytes = await collect(rawBody(req, opts.maxUploadBytes), opts.maxUploadBytes);
-    const job = await startBatchJob(ctx, p.tenantId, { deployment: req.query.deployment, bytes, filename: req.query.filename, actor: p.keyId, maxBytes: opts.maxUploadBytes });
-    await audit(ctx, req, 'batch_job.create', 'batch_job', job.id, { deployment: req.query.deployment, rows: job.rowsTotal });
+    const job = await startBatchJob(ctx, p.tenantId, { deployment: req.query.deployment, bytes, filename: req.query.filename, maxBytes: opts.maxUploadBytes }, actorOf(req));
     return reply.code(202).send(job);
   });
 
@@ -31,21 +30,17 @@ export function batchJobRoutes(app: FastifyInstance, ctx: ServiceContext, opts: 
   }, async (req) => ({ items: await listBatchJobs(ctx, principalOf(req).tenantId, { ...page(req.query), ...(req.query.status ? { status: req.query.status } : {}) }) }));
 
   app.get<{ Params: { id: string } }>('/api/v1/batch-jobs/:id', {
-    config: { permission: 'batch:read' }, schema: { tags: ['batch jobs'], summary: 'A batch job with its row counts', params },
+    config: { permission: 'batch:read', deployment: 'batch-job:params.id' }, schema: { tags: ['batch jobs'], summary: 'A batch job with its row counts', params },
   }, async (req) => getBatchJob(ctx, principalOf(req).tenantId, req.params.id));
 
   app.get<{ Params: { id: string } }>('/api/v1/batch-jobs/:id/output', {
-    config: { permission: 'batch:read' }, schema: { tags: ['batch jobs'], summary: 'The predictions CSV of a succeeded job (409 before)', params },
+    config: { permission: 'batch:read', deployment: 'batch-job:params.id' }, schema: { tags: ['batch jobs'], summary: 'The predictions CSV of a succeeded job (409 before)', params },
   }, async (req, reply) => {
     const bytes = await batchJobOutput(ctx, principalOf(req).tenantId, req.params.id);
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${req.params.id}.csv"`).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   });
 
   app.post<{ Params: { id: string } }>('/api/v1/batch-jobs/:id/cancel', {
-    config: { permission: 'batch:write' }, schema: { tags: ['batch jobs'], summary: 'Cancel a queued or running batch job', params },
-  }, async (req) => {
-    const job = await cancelBatchJob(ctx, principalOf(req).tenantId, req.params.id);
-    await audit(ctx, req, 'batch_job.cancel', 'batch_job', job.id);
-    return job;
-  });
+    config: { permission: 'batch:write', deployment: 'batch-job:params.id' }, schema: { tags: ['batch jobs'], summary: 'Cancel a queued or running batch job', params },
+  }, async (req) => cancelBatchJob(ctx, principalOf(req).tenantId, req.params.id, actorOf(req)));
 }

@@ -4,7 +4,7 @@ import { addDataset, deleteDataset, getDataset, listDatasets, previewVersion, ty
 import { datasetVersion } from '../../service/common.js';
 import { principalOf } from '../auth.js';
 import { rawBody } from '../body.js';
-import { audit } from '../audit.js';
+import { actorOf } from '../audit.js';
 import { name, page, pageQuery } from '../schemas.js';
 
 export function datasetRoutes(app: FastifyInstance, ctx: ServiceContext, opts: { maxUploadBytes: number }): void {
@@ -21,8 +21,7 @@ export function datasetRoutes(app: FastifyInstance, ctx: ServiceContext, opts: {
     const t = principalOf(req).tenantId;
     const body = rawBody(req, opts.maxUploadBytes);
     const q = req.query;
-    const r = await addDataset(ctx, t, { name: q.name, stream: body, filename: q.filename, format: q.format, maskPii: q.maskPii, maxBytes: opts.maxUploadBytes });
-    if (r.created) await audit(ctx, req, 'dataset.version.create', 'dataset_version', r.version.id, { dataset: r.dataset.name, version: r.version.number, rows: r.version.rows });
+    const r = await addDataset(ctx, t, { name: q.name, stream: body, filename: q.filename, format: q.format, maskPii: q.maskPii, maxBytes: opts.maxUploadBytes }, actorOf(req));
     return reply.code(r.created ? 201 : 200).send(r);
   });
 
@@ -50,8 +49,7 @@ export function datasetRoutes(app: FastifyInstance, ctx: ServiceContext, opts: {
   app.delete<{ Params: { name: string } }>('/api/v1/datasets/:name', {
     config: { permission: 'datasets:write' }, schema: { tags: ['datasets'], summary: 'Delete a dataset and its versions (refused while a job or model refers to one)', params: { type: 'object', properties: { name } } },
   }, async (req) => {
-    const r = await deleteDataset(ctx, principalOf(req).tenantId, req.params.name);
-    await audit(ctx, req, 'dataset.delete', 'dataset', req.params.name, r);
+    const r = await deleteDataset(ctx, principalOf(req).tenantId, req.params.name, actorOf(req));
     return r;
   });
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { createDeployment, deleteDeployment, deploymentLogs, getDeployment, infer, listDeployments, updateDeployment, type InferenceResult, type ServiceContext } from '../../service/index.js';
 import { AndonError } from '../../errors.js';
 import { principalOf } from '../auth.js';
-import { audit } from '../audit.js';
+import { actorOf } from '../audit.js';
 import { name, page, versionRef } from '../schemas.js';
 
 const alias = { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' } as const;
@@ -60,14 +60,13 @@ const logSampleRate = { type: 'number', minimum: 0, maximum: 1, description: 'fr
 
 export function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.post<{ Body: { name: string; model: string; alias?: string; version?: number | string; batching?: { maxBatch: number; maxDelayMs: number } | null; logSampleRate?: number } }>('/api/v1/deployments', {
-    config: { permission: 'deployments:write' },
+    config: { permission: 'deployments:write', deployment: 'body.name' },
     schema: {
       tags: ['deployments'], summary: 'Serve a model by alias (follows promotions) or by a pinned version',
       body: { type: 'object', required: ['name', 'model'], additionalProperties: false, properties: { name, model: name, alias, version, batching, logSampleRate } },
     },
   }, async (req, reply) => {
-    const d = await createDeployment(ctx, principalOf(req).tenantId, req.body);
-    await audit(ctx, req, 'deployment.create', 'deployment', d.name, { model: d.model, alias: d.targetAlias, version: d.targetVersion });
+    const d = await createDeployment(ctx, principalOf(req).tenantId, req.body, actorOf(req));
     return reply.code(201).send(d);
   });
 
@@ -77,16 +76,14 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext): voi
   }, async (req) => ({ items: await listDeployments(ctx, principalOf(req).tenantId, { ...page(req.query), ...(req.query.model ? { model: req.query.model } : {}) }) }));
 
   app.get<{ Params: { name: string } }>('/api/v1/deployments/:name', {
-    config: { permission: 'deployments:read' }, schema: { tags: ['deployments'], summary: 'A deployment', params },
+    config: { permission: 'deployments:read', deployment: 'params.name' }, schema: { tags: ['deployments'], summary: 'A deployment', params },
   }, async (req) => getDeployment(ctx, principalOf(req).tenantId, req.params.name));
 
   app.patch<{ Params: { name: string }; Body: { alias?: string; version?: number | string; batching?: { maxBatch: number; maxDelayMs: number } | null; logSampleRate?: number } }>('/api/v1/deployments/:name', {
-    config: { permission: 'deployments:write' },
+    config: { permission: 'deployments:write', deployment: 'params.name' },
     schema: { tags: ['deployments'], summary: 'Re-target (alias or version), change micro-batching or the prediction-log sample rate', params, body: { type: 'object', additionalProperties: false, properties: { alias, version, batching, logSampleRate } } },
   }, async (req) => {
-    const d = await updateDeployment(ctx, principalOf(req).tenantId, req.params.name, req.body);
-    await audit(ctx, req, 'deployment.update', 'deployment', d.name, { alias: d.targetAlias, version: d.targetVersion, batching: d.batching as never });
-    return d;
+    return updateDeployment(ctx, principalOf(req).tenantId, req.params.name, req.body, actorOf(req));
   });
 
   app.get<{ Params: { name: string }; Querystring: { limit?: number; since?: string } }>('/api/v1/deployments/:name/logs', {
@@ -98,10 +95,9 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext): voi
   }, async (req) => ({ items: await deploymentLogs(ctx, principalOf(req).tenantId, req.params.name, req.query) }));
 
   app.delete<{ Params: { name: string } }>('/api/v1/deployments/:name', {
-    config: { permission: 'deployments:write' }, schema: { tags: ['deployments'], summary: 'Remove a deployment', params },
+    config: { permission: 'deployments:write', deployment: 'params.name' }, schema: { tags: ['deployments'], summary: 'Remove a deployment', params },
   }, async (req, reply) => {
-    await deleteDeployment(ctx, principalOf(req).tenantId, req.params.name);
-    await audit(ctx, req, 'deployment.delete', 'deployment', req.params.name);
+    await deleteDeployment(ctx, principalOf(req).tenantId, req.params.name, actorOf(req));
     return reply.code(204).send();
   });
 

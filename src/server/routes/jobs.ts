@@ -1,12 +1,12 @@
 // /api/v1/jobs: start training from a dataset version, list, show, cancel, and live progress as server-sent events.
 import type { FastifyInstance } from 'fastify';
-import { cancelJob, getJob, jobEvents, listJobs, startTraining, type ServiceContext, type StartTrainingInput } from '../../service/index.js';
+import { cancelJob, getJob, jobEvents, listJobs, startTraining, type ServiceContext } from '../../service/index.js';
 import { isFinal, JOB_STATUSES, type JobStatus } from '../../store/index.js';
+import { TRAINING_SPEC_SCHEMA, type TrainingSpec } from '../../ml/training-spec.js';
 import { principalOf } from '../auth.js';
-import { audit } from '../audit.js';
+import { actorOf } from '../audit.js';
 import { name, page } from '../schemas.js';
 
-const column = { type: 'string', minLength: 1, maxLength: 256 } as const;
 const jobId = { type: 'object', properties: { id: { type: 'string', maxLength: 100 } } } as const;
 
 /** How often an SSE stream looks for new events: the store is the source, so any replica can serve any job's stream. */
@@ -14,26 +14,21 @@ const POLL_MS = 250;
 const HEARTBEAT_MS = 15_000;
 
 export function jobRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  app.post<{ Body: Omit<StartTrainingInput, 'modelName' | 'actor'> & { model: string } }>('/api/v1/jobs', {
+  app.post<{ Body: TrainingSpec & { dataset: string; version?: number; model: string } }>('/api/v1/jobs', {
     config: { permission: 'jobs:write' },
     schema: {
       tags: ['jobs'], summary: 'Start a training job on a dataset version; the model version is registered when it succeeds',
       body: {
-        type: 'object', required: ['dataset', 'target', 'model'], additionalProperties: false,
-        properties: {
-          dataset: name, version: { type: 'integer', minimum: 1 }, target: column, model: name,
-          task: { type: 'string', enum: ['auto', 'classification', 'binary', 'multiclass', 'regression', 'text', 'rul'] },
-          template: { type: 'string', maxLength: 64 }, seed: { type: 'integer' }, epochs: { type: 'integer', minimum: 1, maximum: 10000 },
-          members: { type: 'integer', minimum: 1, maximum: 16, description: 'an ensemble of this many models (default the template\'s)' },
-          exclude: { type: 'array', items: column, maxItems: 1000 }, groupColumn: column, timeColumn: column,
-        },
+        // The training spec's own schema (src/ml/training-spec.ts) plus what the job trains on and registers into.
+        type: 'object', required: ['dataset', 'model', ...TRAINING_SPEC_SCHEMA.required], additionalProperties: false,
+        properties: { dataset: name, version: { type: 'integer', minimum: 1 }, model: name, ...TRAINING_SPEC_SCHEMA.properties },
       },
     },
   }, async (req, reply) => {
     const p = principalOf(req);
     const { model, ...rest } = req.body;
-    const job = await startTraining(ctx, p.tenantId, { ...rest, modelName: model, actor: p.keyId });
-    await audit(ctx, req, 'job.create', 'training_job', job.id, { dataset: rest.dataset, model });
+    // startTraining checks the spec again (checkTrainingSpec): what the schema cannot say, e.g. groupColumn with timeColumn.
+    const job = await startTraining(ctx, p.tenantId, { ...rest, modelName: model }, actorOf(req));
     return reply.code(202).send(job);
   });
 
@@ -52,9 +47,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.post<{ Params: { id: string } }>('/api/v1/jobs/:id/cancel', {
     config: { permission: 'jobs:write' }, schema: { tags: ['jobs'], summary: 'Cancel a queued or running job', params: jobId },
   }, async (req) => {
-    const job = await cancelJob(ctx, principalOf(req).tenantId, req.params.id);
-    await audit(ctx, req, 'job.cancel', 'training_job', job.id);
-    return job;
+    return cancelJob(ctx, principalOf(req).tenantId, req.params.id, actorOf(req));
   });
 
   app.get<{ Params: { id: string }; Querystring: { after?: number } }>('/api/v1/jobs/:id/events', {

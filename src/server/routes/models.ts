@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { AndonError } from '../../errors.js';
 import { aliasHistory, compareVersions, getModel, getVersion, listModels, modelCard, promote, removeAlias, type ServiceContext } from '../../service/index.js';
 import { principalOf } from '../auth.js';
-import { audit } from '../audit.js';
+import { actorOf } from '../audit.js';
 import { name, page, pageQuery, selector, versionRef } from '../schemas.js';
 
 const alias = { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' } as const;
@@ -66,17 +66,14 @@ export function modelRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const p = principalOf(req);
     const b = req.body;
     const expected = b.expected === undefined ? {} : { expected: b.expected === null ? null : selector(String(b.expected)) };
-    const a = await promote(ctx, p.tenantId, req.params.name, req.params.alias, selector(String(b.version)), p.keyId, expected);
-    await audit(ctx, req, 'model.promote', 'model', req.params.name, { alias: req.params.alias, versionId: a.versionId });
-    return a;
+    return promote(ctx, p.tenantId, req.params.name, req.params.alias, selector(String(b.version)), actorOf(req), expected);
   });
 
   app.delete<{ Params: { name: string; alias: string } }>('/api/v1/models/:name/aliases/:alias', {
     config: { permission: 'models:promote' }, schema: { tags: ['models'], summary: 'Remove an alias', params: { type: 'object', properties: { name, alias } } },
   }, async (req, reply) => {
     const p = principalOf(req);
-    await removeAlias(ctx, p.tenantId, req.params.name, req.params.alias, p.keyId);
-    await audit(ctx, req, 'model.alias.remove', 'model', req.params.name, { alias: req.params.alias });
+    await removeAlias(ctx, p.tenantId, req.params.name, req.params.alias, actorOf(req));
     return reply.code(204).send();
   });
 }
