@@ -10,6 +10,7 @@ import type { DeploymentView } from '../service/index.js';
 import { checkFile, type Backend, type DatasetAddResult, type JobEventView, type ModelWithVersions, type PublicApiKey, type TrainRequest } from './backend.js';
 import { byteProgressBar, progressBar } from './progress.js';
 import type { ProgressEvent } from '../ml/trainer.js';
+import type { TrainingSpec } from '../ml/training-spec.js';
 
 // ---------- references: NAME, NAME@ALIAS, NAME:VERSION (and NAME@VERSION) ----------
 
@@ -108,10 +109,8 @@ export function formatDataset(d: Dataset & { versions: DatasetVersion[] }): stri
 
 // ---------- training from a dataset ----------
 
-export interface TrainJobOptions {
-  dataset: string; target: string; model?: string; task?: string; template?: string; epochs?: number; members?: number; seed?: number;
-  exclude?: string[]; groupColumn?: string; timeColumn?: string; json?: boolean;
-}
+/** A checked training spec (src/ml/training-spec.ts) on a registered dataset. */
+export interface TrainJobOptions extends TrainingSpec { dataset: string; model?: string; json?: boolean }
 
 export interface TrainJobResult { job: string; status: string; model: string; version: number; metrics: Record<string, unknown> }
 
@@ -119,10 +118,10 @@ export interface TrainJobResult { job: string; status: string; model: string; ve
 export async function trainFromDataset(b: Backend, o: TrainJobOptions, hooks: { onStart?: (job: TrainingJob) => void } = {}): Promise<TrainJobResult> {
   const ds = parseDatasetRef(o.dataset);
   const model = o.model ?? ds.name;
+  const { dataset: _d, model: _m, json: _j, ...spec } = o;
   const req: TrainRequest = {
-    dataset: ds.name, version: ds.version, target: o.target, model,
-    task: o.task === 'auto' ? undefined : o.task, template: o.template, seed: o.seed, epochs: o.epochs, members: o.members,
-    exclude: o.exclude?.length ? o.exclude : undefined, groupColumn: o.groupColumn, timeColumn: o.timeColumn,
+    ...spec, dataset: ds.name, version: ds.version, model,
+    task: o.task === 'auto' ? undefined : o.task, exclude: o.exclude?.length ? o.exclude : undefined,
   };
   const job = await b.startTraining(req);
   hooks.onStart?.(job);

@@ -28,7 +28,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: { po
     rateLimitPerSecond: rate,
     home: resolve(overrides.home ?? env.ANDON_HOME ?? '.andon'),
     port,
-    host: env.HOST || '0.0.0.0',
+    // Loopback unless asked: the embedded default serves this machine only; HOST=0.0.0.0 opens it to the network.
+    host: env.HOST || '127.0.0.1',
     ...(env.ANDON_BOOTSTRAP_KEY ? { bootstrapKey: env.ANDON_BOOTSTRAP_KEY } : {}),
     ...(env.ANDON_MASTER_KEY ? { masterKey: env.ANDON_MASTER_KEY } : {}),
     ...(env.ANDON_DATABASE_URL ? { databaseUrl: env.ANDON_DATABASE_URL } : {}),

@@ -5,7 +5,9 @@ import { runDemo } from './demo.js';
 import { readConfig } from './config.js';
 import { startServer, startWorker } from './serve.js';
 import { collectType, formatProfile, profileFile } from './profile.js';
-import { formatTrainResult, trainCommand } from './train.js';
+import { printTrainResult, trainCommand, trainSpecOf } from './train.js';
+import { TASKS, TEXT_MODELS } from '../ml/training-spec.js';
+import { TEMPLATES } from '../ml/templates.js';
 import { evalCommand, formatEval, predictCommand, type BundleLoader } from './model-commands.js';
 import { AndonError } from '../errors.js';
 import { readBundle } from '../ml/bundle.js';
@@ -76,6 +78,8 @@ program.command('profile')
 
 const integer = (v: string) => { const n = Number(v); if (!Number.isInteger(n)) throw new InvalidArgumentError('must be an integer'); return n; };
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+/** A number when the text is one, else the text itself, for a validator that names the flag, its range and what it got. */
+const numberArg = (v: string): number | string => (v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v);
 
 const urlOption = () => new Option('--url <url>', 'work against this Andon server (default ANDON_URL; the key from ANDON_API_KEY) instead of the local home (ANDON_HOME)');
 
@@ -95,17 +99,18 @@ program.command('train')
   .option('--data <file>', 'training data (CSV, TSV, JSON, JSONL): train here and write a bundle')
   .option('--dataset <name[@version]>', 'a registered dataset (default its latest version): train as a job and register the model version')
   .requiredOption('--target <column>', 'the column to predict (for rul, a missing column is computed from run-to-failure histories)')
-  .addOption(new Option('--task <task>', 'what to learn').choices(['auto', 'classification', 'binary', 'multiclass', 'regression', 'text', 'rul']).default('auto'))
-  .option('--template <name>', 'predictive-maintenance, quality-inspection, regression, text-sentiment or remaining-useful-life')
+  .addOption(new Option('--task <task>', 'what to learn').choices([...TASKS]).default('auto'))
+  .option('--template <name>', Object.keys(TEMPLATES).join(', '))
   .option('--model <name>', 'with --dataset: the registry model to add the version to (default the dataset\'s name)')
-  .option('--epochs <n>', 'maximum epochs (early stopping may end sooner)', positiveInt)
-  .option('--members <n>', 'train an ensemble of n models on different validation splits (1: one model; default the template\'s)', positiveInt)
-  .option('--seed <n>', 'random seed: the same seed gives the same model', integer)
+  // Numbers are checked with the rest of the spec (checkTrainingSpec), so a wrong one is refused with its range.
+  .option('--epochs <n>', 'maximum epochs (early stopping may end sooner)', numberArg)
+  .option('--members <n>', 'train an ensemble of n models on different validation splits (1: one model; default the template\'s)', numberArg)
+  .option('--seed <n>', 'random seed: the same seed gives the same model', numberArg)
   .option('--group-column <column>', 'rul: the machine or unit id')
   .option('--time-column <column>', 'rul: the cycle or time of each row')
   .option('--exclude <columns>', 'comma-separated columns to leave out (e.g. ones that leak the label)', list)
-  .option('--type <column=type>', 'with --data: force a column\'s type (repeatable)', collectType)
-  .addOption(new Option('--text-model <model>', 'with --data, text: a fast embedding bag or a small transformer').choices(['bag', 'transformer']))
+  .option('--type <column=type>', 'force a column\'s type (repeatable)', collectType)
+  .addOption(new Option('--text-model <model>', 'text: a fast embedding bag or a small transformer').choices([...TEXT_MODELS]))
   .option('--out <dir>', 'with --data: where to write the model bundle (must not exist)')
   .addOption(urlOption())
   .option('--json', 'print one JSON object: with --data the metrics and the bundle; with --dataset {job, status, model, version, metrics}')
@@ -114,14 +119,11 @@ program.command('train')
     if (o.data !== undefined) {
       if (o.model !== undefined) throw new AndonError('invalid_input', '--model names a registry model: use it with --dataset (with --data, --out names the bundle)');
       if (o.url !== undefined) throw new AndonError('invalid_input', '--data trains on this machine; to train on a server, add the file with `andon datasets add` and use --dataset');
-      const result = await trainCommand({ ...o, seed: o.seed ?? 0, type: o.type ?? {} });
-      console.log(o.json ? JSON.stringify(result) : formatTrainResult(result));
+      printTrainResult(await trainCommand({ ...o, types: o.type }), o.json);
       return;
     }
-    for (const [flag, v] of [['--out', o.out], ['--type', o.type], ['--text-model', o.textModel]] as const) {
-      if (v !== undefined) throw new AndonError('invalid_input', `${flag} goes with --data; a registry model's bundle is fetched with \`andon models export\``);
-    }
-    if ((o.groupColumn === undefined) !== (o.timeColumn === undefined)) throw new AndonError('invalid_input', '--group-column and --time-column go together');
+    if (o.out !== undefined) throw new AndonError('invalid_input', '--out goes with --data; a registry model\'s bundle is fetched with `andon models export`');
+    const spec = trainSpecOf({ ...o, types: o.type });
     parseDatasetRef(o.dataset);
     const result = await withBackend(o, async (b) => {
       let jobId: string | null = null;
@@ -139,7 +141,7 @@ program.command('train')
       };
       process.once('SIGINT', onSigint);
       try {
-        return await trainFromDataset(b, o, { onStart: (job) => { jobId = job.id; } });
+        return await trainFromDataset(b, { ...spec, dataset: o.dataset, model: o.model, json: o.json }, { onStart: (job) => { jobId = job.id; } });
       } finally { process.removeListener('SIGINT', onSigint); }
     }, { consume: true });
     print(o.json, result, formatTrainJob);

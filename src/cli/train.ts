@@ -1,45 +1,35 @@
-// `andon train`: fits a model on a data file, writes its bundle (manifest, weights, ONNX) and reports metrics.
+// `andon train`: fits a model on a data file, writes its bundle (manifest, weights, ONNX) and reports metrics and warnings.
 import { resolve } from 'node:path';
-import { AndonError } from '../errors.js';
-import { fitModel, type FitOptions } from '../ml/fit.js';
-import { bundleFiles, writeBundle } from '../ml/bundle.js';
-import { exportOnnx } from '../ml/onnx/index.js';
-import type { SemanticType } from '../data/schema.js';
+import { writeBundle } from '../ml/bundle.js';
+import { trainBundle, type TrainHooks } from '../ml/train-bundle.js';
+import { checkTrainingSpec, type TrainingSpec } from '../ml/training-spec.js';
 import { readDataFile } from './files.js';
 import { progressBar } from './progress.js';
 
-export interface TrainCommandOptions {
+/** A training spec from `andon train`'s options (still unchecked: checkTrainingSpec names the flag that is wrong). */
+export interface TrainCommandOptions extends TrainingSpec {
   data: string;
-  target: string;
-  task?: FitOptions['task'];
-  template?: string;
-  epochs?: number;
-  members?: number;
-  seed?: number;
-  groupColumn?: string;
-  timeColumn?: string;
-  exclude?: string[];
-  type?: Record<string, SemanticType>;
-  textModel?: 'bag' | 'transformer';
   out?: string;
   json?: boolean;
 }
 
-export async function trainCommand(o: TrainCommandOptions): Promise<Record<string, unknown>> {
-  if ((o.groupColumn === undefined) !== (o.timeColumn === undefined)) {
-    throw new AndonError('invalid_input', '--group-column and --time-column go together');
-  }
+/** The flag a user typed for a spec field, for messages: `--epochs`, `--group-column`, `--type`. */
+export function flagOf(field: keyof TrainingSpec): string {
+  return field === 'types' ? '--type' : `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** The spec in `o`, checked before any file is read; a wrong option is one line naming its flag. */
+export function trainSpecOf(o: object): TrainingSpec {
+  return checkTrainingSpec(o, { label: flagOf });
+}
+
+/** `hooks.exportOnnx` replaces the ONNX exporter (tests of the export policy, src/ml/train-bundle.ts). */
+export async function trainCommand(o: TrainCommandOptions, hooks: Pick<TrainHooks, 'exportOnnx'> = {}): Promise<Record<string, unknown>> {
+  const spec = trainSpecOf(o);
   const { table } = await readDataFile(o.data);
-  const out = resolve(o.out ?? `andon-model-${slug(o.target)}-${stamp()}`);
-  const fitted = await fitModel(table, {
-    target: o.target, task: o.task ?? 'auto', template: o.template, seed: o.seed ?? 0,
-    groupColumn: o.groupColumn, timeColumn: o.timeColumn, exclude: o.exclude, types: o.type, textModel: o.textModel,
-    ...(o.epochs !== undefined ? { training: { epochs: o.epochs } } : {}),
-    ...(o.members !== undefined ? { members: o.members } : {}),
-    onProgress: o.json ? undefined : progressBar(),
-  });
-  await writeBundle(out, bundleFiles(fitted, exportOnnx(fitted.model)));
-  const m = fitted.manifest;
+  const out = resolve(o.out ?? `andon-model-${slug(spec.target)}-${stamp()}`);
+  const { files, manifest: m, warnings } = await trainBundle(table, spec, { ...hooks, onProgress: o.json ? undefined : progressBar() });
+  await writeBundle(out, files);
   return {
     bundle: out,
     task: m.task,
@@ -49,7 +39,14 @@ export async function trainCommand(o: TrainCommandOptions): Promise<Record<strin
     ...(m.threshold !== undefined ? { threshold: m.threshold, positive_label: m.positive_label } : {}),
     metrics: m.metrics,
     training: m.training,
+    warnings,
   };
+}
+
+/** The result on stdout (one JSON object with --json, else the headline) and each warning on stderr, one line each. */
+export function printTrainResult(r: Record<string, any>, json: boolean | undefined, out: (s: string) => void = (s) => console.log(s), err: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): void {
+  for (const w of r.warnings ?? []) err(`andon: warning: ${w.message}`);
+  out(json ? JSON.stringify(r) : formatTrainResult(r));
 }
 
 /** The headline numbers for a person, one line each. */

@@ -1,4 +1,5 @@
-// Training checkpoints: model weights, optimizer slots, best weights and loop state in one safetensors file, written atomically.
+// Training checkpoints: model weights, optimizer slots, best weights and loop state in one safetensors file, written atomically,
+// private to the owner (0600 files in 0700 folders) and sealed at rest when the caller gives a cipher (the service does: src/ml holds no keys).
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -34,6 +35,19 @@ export interface Checkpoint {
   best: StateSnapshot;
   /** The running average of the weights, per parameter in the optimizer's order, when training averages them. */
   average?: { steps: number; arrays: NamedArray[] };
+}
+
+/** Seals checkpoint bytes before they reach the disk and opens them when read; `open` throws for bytes it did not seal. */
+export interface CheckpointCipher {
+  seal(plain: Uint8Array): Uint8Array;
+  open(sealed: Uint8Array): Uint8Array;
+}
+
+/** Where a checkpoint lives: a folder, or a folder and the cipher its file is sealed with. */
+export type CheckpointTarget = string | { dir: string; cipher?: CheckpointCipher };
+
+function targetOf(t: CheckpointTarget): { dir: string; cipher?: CheckpointCipher } {
+  return typeof t === 'string' ? { dir: t } : t;
 }
 
 export type LoadResult =
@@ -96,7 +110,8 @@ export function checkpointPath(dir: string): string { return join(dir, CHECKPOIN
  * Writes the checkpoint so that a reader sees either the previous file or the new one, never a torn one:
  * a temporary file in the same directory (rename is atomic only within a file system), fsync, rename.
  */
-export async function saveCheckpoint(dir: string, c: Checkpoint): Promise<void> {
+export async function saveCheckpoint(target: CheckpointTarget, c: Checkpoint): Promise<void> {
+  const { dir, cipher } = targetOf(target);
   const tensors = new Map<string, NamedArray>();
   for (const [k, v] of c.model) tensors.set(`model/${k}`, v);
   for (const [k, v] of c.best) tensors.set(`best/${k}`, v);
@@ -109,15 +124,16 @@ export async function saveCheckpoint(dir: string, c: Checkpoint): Promise<void> 
     optimizer: JSON.stringify(c.optimizer.map((s) => s.length)),
     ...(c.average ? { average: JSON.stringify({ steps: c.average.steps, count: c.average.arrays.length }) } : {}),
   };
-  await writeFileAtomic(checkpointPath(dir), E.encodeSafetensors(tensors, metadata));
+  const bytes = E.encodeSafetensors(tensors, metadata);
+  await writeFileAtomic(checkpointPath(dir), cipher ? cipher.seal(bytes) : bytes);
 }
 
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const fh = await open(tmp, 'w');
+    const fh = await open(tmp, 'wx', 0o600);
     try {
       await fh.writeFile(bytes);
       await fh.sync();
@@ -136,8 +152,9 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   } catch { /* best effort (Windows cannot fsync a directory) */ }
 }
 
-/** Reads and validates the checkpoint in `dir`; never throws for a damaged file, it reports why instead. */
-export async function loadCheckpoint(dir: string): Promise<LoadResult> {
+/** Reads and validates the checkpoint in `dir`; never throws for a damaged (or foreign-sealed) file, it reports why instead. */
+export async function loadCheckpoint(target: CheckpointTarget): Promise<LoadResult> {
+  const { dir, cipher } = targetOf(target);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(checkpointPath(dir));
@@ -146,7 +163,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadResult> {
     return { status: 'invalid', reason: `cannot read ${checkpointPath(dir)}: ${(e as Error).message}` };
   }
   try {
-    return { status: 'ok', checkpoint: parse(bytes) };
+    return { status: 'ok', checkpoint: parse(cipher ? cipher.open(bytes) : bytes) };
   } catch (e) {
     return { status: 'invalid', reason: (e as Error).message };
   }
@@ -192,9 +209,9 @@ function parse(bytes: Uint8Array): Checkpoint {
  * Loads a checkpoint of this run into the model and optimizer. Everything is checked before anything is
  * written, so an ignored checkpoint leaves both untouched.
  */
-export async function resumeFrom(dir: string, fingerprint: string, model: E.Module, optimizer: E.Optimizer): Promise<
+export async function resumeFrom(target: CheckpointTarget, fingerprint: string, model: E.Module, optimizer: E.Optimizer): Promise<
   { status: 'fresh' } | { status: 'ignored'; reason: string } | { status: 'resumed'; loop: LoopState; best: StateSnapshot; average?: Checkpoint['average'] }> {
-  const r = await loadCheckpoint(dir);
+  const r = await loadCheckpoint(target);
   if (r.status === 'missing') return { status: 'fresh' };
   if (r.status === 'invalid') return { status: 'ignored', reason: r.reason };
   const c = r.checkpoint;

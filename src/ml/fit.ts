@@ -8,6 +8,7 @@ import { stratifiedSplit, randomSplit, groupSplit } from '../data/split.js';
 import { makeWindows, lastWindowPerGroup, type Windows } from '../data/windows.js';
 import { checkMembers, SpecModel, type ModelSpec, type LayerSpec, type InputSpec } from './spec.js';
 import { train, type Objective, type TrainOptions, type TrainResult, type ProgressEvent, type TrainingSet } from './trainer.js';
+import type { CheckpointCipher } from './checkpoint.js';
 import { averagePrecisionScore } from './selection.js';
 import { unrelatedColumns } from './relevance.js';
 import { positiveClass } from './metrics.js';
@@ -31,6 +32,8 @@ export interface FitOptions extends TaskRequest {
   signal?: AbortSignal;
   onProgress?: (e: ProgressEvent) => void;
   checkpointDir?: string;
+  /** Seals the checkpoints at rest (the service passes one under the tenant's key). */
+  checkpointCipher?: CheckpointCipher;
 }
 
 /** Everything a bundle stores to replay the model on raw rows. */
@@ -54,6 +57,8 @@ export interface ModelManifest {
     seed: number; epochs_run: number; best_epoch: number; stopped: string; rows_train: number; rows_validation: number; options: TrainingDefaults;
     members?: { seed: number; epochs_run: number; best_epoch: number; stopped: string }[];
   };
+  /** What the bundle lacks and why (train-bundle.ts: an architecture the ONNX exporter does not cover). */
+  warnings?: { code: string; message: string }[];
 }
 
 export interface FittedModel { manifest: ModelManifest; model: SpecModel; pipeline: Pipeline }
@@ -296,7 +301,7 @@ function trainOptions(t: TrainingDefaults, seed: number, opts: FitOptions): Trai
     earlyStopping: { patience: t.patience },
     ...(t.averageDecay ? { averageWeights: { decay: t.averageDecay } } : {}),
     seed,
-    ...(opts.checkpointDir ? { checkpoint: { dir: opts.checkpointDir } } : {}),
+    ...(opts.checkpointDir ? { checkpoint: { dir: opts.checkpointDir, ...(opts.checkpointCipher ? { cipher: opts.checkpointCipher } : {}) } } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   };

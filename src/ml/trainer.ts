@@ -2,7 +2,7 @@
 import * as E from '../engine/index.js';
 import { AndonError } from '../errors.js';
 import type { ModelInput, SpecModel } from './spec.js';
-import { resumeFrom, runFingerprint, saveCheckpoint, snapshotState, optimizerSlots, type LoopState, type StateSnapshot } from './checkpoint.js';
+import { resumeFrom, runFingerprint, saveCheckpoint, snapshotState, optimizerSlots, type CheckpointCipher, type LoopState, type StateSnapshot } from './checkpoint.js';
 
 /** Rows to learn from. input() is called inside a scope per batch: return fresh tensors (or kept ones). */
 export interface TrainingSet {
@@ -37,8 +37,8 @@ export interface TrainOptions {
    */
   averageWeights?: { decay: number };
   seed: number;
-  /** Resumable after the process dies; the last epoch is always written too. */
-  checkpoint?: { dir: string; everyEpochs?: number };
+  /** Resumable after the process dies; the last epoch is always written too. With `cipher`, the file is sealed at rest. */
+  checkpoint?: { dir: string; everyEpochs?: number; cipher?: CheckpointCipher };
   /** Checked between steps; training then stops with reason 'cancelled' and the best weights so far. */
   signal?: AbortSignal;
   /** Called synchronously; an exception thrown here ends training (and propagates). */
@@ -99,7 +99,7 @@ export async function train(model: SpecModel, data: TrainingSet, validation: Tra
   let best: StateSnapshot = snapshotState(model);
   let resumed = false;
   if (opts.checkpoint) {
-    const r = await resumeFrom(opts.checkpoint.dir, fingerprint, model, optimizer);
+    const r = await resumeFrom(opts.checkpoint, fingerprint, model, optimizer);
     if (r.status === 'resumed') { loop = r.loop; best = r.best; resumed = true; if (average && r.average) average.restore(r.average); }
     if (r.status === 'ignored') {
       emit({ type: 'warning', code: 'checkpoint_ignored', message: `ignoring the checkpoint in ${opts.checkpoint.dir}: ${r.reason}; training starts from the first epoch` });
@@ -174,7 +174,7 @@ export async function train(model: SpecModel, data: TrainingSet, validation: Tra
       loop.stepCount = optimizer.stepCount;
       // Written before the epoch event, so a listener that sees epoch N can rely on checkpoint N existing.
       if (opts.checkpoint && (epoch % every === 0 || epoch === opts.epochs || patienceSpent())) {
-        await saveCheckpoint(opts.checkpoint.dir, { fingerprint, loop, model: snapshotState(model, false), optimizer: optimizerSlots(optimizer), best, ...(average ? { average: average.state() } : {}) });
+        await saveCheckpoint(opts.checkpoint, { fingerprint, loop, model: snapshotState(model, false), optimizer: optimizerSlots(optimizer), best, ...(average ? { average: average.state() } : {}) });
       }
       const now = performance.now();
       emit({ type: 'epoch', ...record, etaSeconds: ((now - started) / (epoch - startEpoch)) * (opts.epochs - epoch) / 1000, best: improved });

@@ -7,8 +7,10 @@ import fastifyStatic from '@fastify/static';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AndonError } from '../errors.js';
-import { listDeployments, resolveDeployment, type ServiceContext } from '../service/index.js';
-import { loadVersion } from '../service/deployments.js';
+import type { Duplex } from 'node:stream';
+import type { ServiceContext } from '../service/index.js';
+import { DeploymentHealth } from './deployment-health.js';
+import { parseJsonBody } from './json-body.js';
 import { createGate, registerAuth } from './auth.js';
 import { createPredictLane, type PredictLane } from './predict-lane.js';
 import { recordRequest, requestId } from './request-bookkeeping.js';
@@ -36,6 +38,13 @@ export interface ServerOptions {
   webRoot?: string | null;
   /** Largest dataset upload (default 256 MiB), streamed, never buffered beyond it. */
   maxUploadBytes?: number;
+  /** Time for a connection to send a request's headers (default 10 s): a caller that trickles them is cut off (408, closed). */
+  headersTimeoutMs?: number;
+  /**
+   * Time to receive a whole request, headers and body (default the largest upload at 4 Mbit/s, at least 60 s: 9 minutes
+   * for 256 MiB). Only receiving counts: a server-sent event stream whose request has arrived stays open past it.
+   */
+  requestTimeoutMs?: number;
 }
 
 export interface AndonServer { app: FastifyInstance; metrics: ServerMetrics; lane: PredictLane; warmUp(): Promise<void> }
@@ -51,14 +60,23 @@ function defaultWebRoot(): string | null {
 
 export async function buildServer(ctx: ServiceContext, options: ServerOptions = {}): Promise<AndonServer> {
   const bodyLimit = options.bodyLimit ?? 16 * 2 ** 20;
+  const maxUploadBytes = options.maxUploadBytes ?? 256 * 2 ** 20;
+  const requestTimeout = options.requestTimeoutMs ?? Math.max(60_000, Math.ceil(maxUploadBytes / 500_000) * 1000);
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout);
   // Predictions take their own lane (predict-lane.ts); it is made once the pieces it shares with the routes exist.
   let lane: PredictLane | undefined;
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit,
     genReqId: (req) => requestId(req.headers),
+    // Fastify's default, 0, lets a caller hold a connection open forever with half a request.
+    requestTimeout,
+    clientErrorHandler: answerClientError,
     serverFactory: (fastify, opts) => {
-      const server = createServer((req: IncomingMessage, res: ServerResponse) => (lane?.takes(req) ? lane.serve(req, res) : fastify(req, res)));
+      // node checks connections for expired header and request times every connectionsCheckingInterval (default 30 s).
+      const connectionsCheckingInterval = Math.max(25, Math.min(5_000, Math.floor(headersTimeout / 2)));
+      const server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval },
+        (req: IncomingMessage, res: ServerResponse) => (lane?.takes(req) ? lane.serve(req, res) : fastify(req, res)));
       // What Fastify sets on a server it makes itself (its options, defaults filled in).
       const o = opts as unknown as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number };
       server.keepAliveTimeout = o.keepAliveTimeout;
@@ -77,10 +95,23 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
     routerOptions: { maxParamLength: 200 },
   });
   const metrics = createMetrics(ctx);
-  let warmed = false;
-  const failedDeployments = new Map<string, string>();
+  const health = new DeploymentHealth(ctx, app.log);
+  // A failed prediction may be its version no longer loading (a blob altered since warm-up): readiness checks it again.
+  const counted = ctx.inference.observer;
+  ctx.inference.observer = {
+    onPrediction(deployment, door, seconds, ok) {
+      counted?.onPrediction(deployment, door, seconds, ok);
+      if (!ok && deployment) health.suspect(deployment);
+    },
+  };
 
   app.addContentTypeParser(RAW_TYPES, (_req, payload, done) => done(null, payload));
+  // JSON bodies as the prediction lane parses them (json-body.ts): Fastify's rules, and duplicate keys refused.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    let parsed: unknown;
+    try { parsed = parseJsonBody(body as string); } catch (e) { done(e as Error, undefined); return; }
+    done(null, parsed);
+  });
   const gate = createGate(ctx, new KeyRateLimiter(options.rateLimit ?? { perSecond: 10_000, burst: 20_000 }));
   registerAuth(app, gate);
   lane = createPredictLane({ ctx, gate, metrics, log: app.log, bodyLimit });
@@ -128,40 +159,42 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  // Ready when the metadata store answers and every deployment's version loads (deployment-health.ts names any that does not).
   const readiness = async (): Promise<Readiness> => {
     const checks: Record<string, string> = {};
     try { await ctx.meta.ping(); checks.metadata = 'ok'; } catch (e) { checks.metadata = (e as Error).message; }
-    checks.deployments = !warmed ? 'loading' : failedDeployments.size === 0 ? 'ok' : `${failedDeployments.size} could not be loaded: ${[...failedDeployments.keys()].join(', ')}`;
-    return { ready: checks.metadata === 'ok' && warmed, checks };
+    const deployments = await health.report();
+    return { ready: checks.metadata === 'ok' && deployments.ready, checks: { ...checks, ...deployments.checks } };
   };
 
   healthRoutes(app, ctx, metrics, readiness);
   datasetRoutes(app, ctx, { maxUploadBytes: options.maxUploadBytes ?? 256 * 2 ** 20 });
   jobRoutes(app, ctx);
   modelRoutes(app, ctx);
-  deploymentRoutes(app, ctx, metrics);
+  deploymentRoutes(app, ctx);
   batchJobRoutes(app, ctx, { maxUploadBytes: options.maxUploadBytes ?? 256 * 2 ** 20 });
   keyRoutes(app, ctx);
-  oipRoutes(app, ctx, metrics, async () => (await readiness()).ready);
+  oipRoutes(app, ctx, async () => (await readiness()).ready);
 
-  /**
-   * Loads every deployment's current version before the server reports ready, so the first prediction does not
-   * pay for loading. A deployment that cannot load (an alias with no version yet) is reported, not fatal.
-   */
-  const warmUp = async (): Promise<void> => {
-    for (const tenant of await ctx.meta.tenants.listAcrossTenants()) {
-      for (const d of await listDeployments(ctx, tenant.id, { limit: 1000 })) {
-        try {
-          const { version } = await resolveDeployment(ctx, tenant.id, d.name);
-          await loadVersion(ctx, tenant.id, version);
-          failedDeployments.delete(`${tenant.name}/${d.name}`);
-        } catch (e) {
-          failedDeployments.set(`${tenant.name}/${d.name}`, (e as Error).message);
-          app.log.warn({ deployment: d.name, tenant: tenant.id, err: (e as Error).message }, 'deployment not loaded');
-        }
-      }
-    }
-    warmed = true;
-  };
+  // Loads every deployment's current version before the server reports ready (deployment-health.ts).
+  const warmUp = (): Promise<void> => health.warmUp();
   return { app, metrics, lane: lane!, warmUp };
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'the request did not arrive in time: send the headers within the headers timeout and the whole request within the request timeout'],
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'the request headers are over the size limit'],
+};
+
+/**
+ * Requests node refuses before Fastify sees them (a timeout, headers over node's limit, bytes that are not HTTP):
+ * answered in Andon's error body, then the connection is closed, as Fastify's own handler does.
+ */
+function answerClientError(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, text, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request', 'the request is not valid HTTP'];
+  const body = JSON.stringify(apiErrorBody(new AndonError('invalid_input', message, {})));
+  this.log.debug({ code: err.code }, 'client error');
+  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.destroy(err);
 }

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ServerMetrics } from './metrics.js';
+import { scrub } from './log-scrub.js';
 
 /**
  * Request ids of this process: a random prefix drawn at start, then a counter. Unique across replicas and restarts
@@ -13,10 +14,18 @@ import type { ServerMetrics } from './metrics.js';
 const PREFIX = randomBytes(6).toString('hex');
 let counter = 0;
 
-/** The caller's X-Request-Id when it is a short plain token, else the next id of this process. */
+/** What a caller's id may look like: short, and only characters that need no escaping in a header or a log line. */
+const PLAIN_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * The caller's X-Request-Id when it is a short plain token that is no secret, else the next id of this process. The id
+ * is echoed in the answer and bound to every log line of the request, outside the scrubbing of logged values, so an
+ * API key (or any part of one: `andon_` starts every key) or anything the scrubber would mask never becomes one.
+ */
 export function requestId(headers: IncomingHttpHeaders): string {
   const given = headers['x-request-id'];
-  return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : `${PREFIX}-${(++counter).toString(36)}`;
+  return typeof given === 'string' && PLAIN_ID.test(given) && !given.toLowerCase().includes('andon_') && scrub(given) === given
+    ? given : `${PREFIX}-${(++counter).toString(36)}`;
 }
 
 const INFO_LEVELS = new Set(['trace', 'debug', 'info']);

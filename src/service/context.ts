@@ -8,6 +8,7 @@ import { ModelCache } from './serving.js';
 import { LookupCaches } from './lookup-cache.js';
 import type { InferenceObserver } from './inference.js';
 import { loadMasterKey } from '../security/master-key.js';
+import { sealerOf } from './sealing.js';
 
 export interface ServiceOptions {
   /** The data home (ANDON_HOME): embedded stores and training checkpoints live under it. */
@@ -58,6 +59,9 @@ export async function createServiceContext(options: ServiceOptions): Promise<Ser
     masterKey: async (meta) => (await loadMasterKey({ home, env: options.masterKey, meta })).key,
   };
   const stores = await openStores(storeOptions);
+  // Version rows carry values of tenant data (profile top values, manifest categories): sealed under the tenant key like the blobs.
+  const sealer = sealerOf(stores.blobs);
+  if (sealer) stores.meta.sealValuesWith(sealer);
   const models = new ModelCache(options.modelCacheSize ?? 16);
   let closed: Promise<void> | null = null;
   const ctx: ServiceContext = {
@@ -72,6 +76,8 @@ export async function createServiceContext(options: ServiceOptions): Promise<Ser
     })()),
   };
   try {
+    // A home an older Andon wrote holds those values in clear: seal them before anything is served.
+    if (sealer) await stores.meta.sealClearValues();
     // recoverJobs runs the queue's recover() (once, for every kind) before the batch rows are looked at.
     if (options.recover ?? true) { await recoverJobs(ctx); await recoverBatchJobs(ctx); }
     if (options.consume ?? true) {

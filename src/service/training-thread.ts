@@ -2,12 +2,14 @@
 import { Worker } from 'node:worker_threads';
 import { AndonError, type ErrorCode } from '../errors.js';
 import type { ProgressEvent } from '../ml/trainer.js';
+import type { TrainingWarning } from '../ml/train-bundle.js';
 import type { TrainingWork, WorkerMessage } from './training-worker.js';
 
 export interface TrainingResult {
   files: Map<string, Uint8Array>;
   stopped: string;
-  onnxError?: string;
+  /** What the bundle lacks and why (train-bundle.ts's ONNX policy); also in its manifest. */
+  warnings: TrainingWarning[];
 }
 
 export interface TrainingThread {
@@ -37,7 +39,7 @@ export function startTrainingThread(work: TrainingWork, onProgress: (e: Progress
     const finish = (f: () => void) => { if (!settled) { settled = true; f(); } };
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') onProgress(m.event);
-      else if (m.type === 'done') finish(() => resolve({ files: new Map(m.files), stopped: m.stopped, ...(m.onnxError ? { onnxError: m.onnxError } : {}) }));
+      else if (m.type === 'done') finish(() => resolve({ files: new Map(m.files), stopped: m.stopped, warnings: m.warnings }));
       else if (m.type === 'error') finish(() => reject(new AndonError(m.code as ErrorCode, m.message, m.details)));
     });
     worker.on('error', (e) => finish(() => reject(new AndonError('internal', `the training thread crashed: ${e.message}`))));

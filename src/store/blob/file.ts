@@ -2,6 +2,7 @@
 // A put streams into <root>/<tenant>/.tmp/<random> (same file system, so the rename is atomic), hashes
 // on the way, fsyncs, then renames to the final name and fsyncs the directory: a crash leaves at most
 // a temp file, which is never listed or read as a blob and is removed at the next open.
+// Folders are created 0700 and files 0600: only the owner of the home reads it.
 import { createHash, randomUUID } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
@@ -67,7 +68,7 @@ export class FileBlobStore implements BlobStore {
     const dir = this.tenantDir(tenantId);
     const limit = options.maxBytes ?? this.options.maxBytes ?? Infinity;
     const tmpDir = join(dir, TMP);
-    await mkdir(tmpDir, { recursive: true });
+    await mkdir(tmpDir, { recursive: true, mode: 0o700 });
     const tmp = join(tmpDir, randomUUID());
     const fh = await open(tmp, 'wx', 0o600);
     let closed = false;
@@ -91,7 +92,7 @@ export class FileBlobStore implements BlobStore {
         await unlink(tmp);
         return { key, sha256: key, bytes };
       }
-      await mkdir(shard, { recursive: true });
+      await mkdir(shard, { recursive: true, mode: 0o700 });
       await rename(tmp, final);
       await fsyncDir(shard);
       return { key, sha256: key, bytes };
@@ -191,7 +192,7 @@ function altered(key: string): AndonError {
 
 export async function openFileBlobStore(options: FileBlobOptions): Promise<FileBlobStore> {
   try {
-    await mkdir(options.root, { recursive: true });
+    await mkdir(options.root, { recursive: true, mode: 0o700 });
   } catch (e) {
     throw new AndonError('unavailable', `cannot create the blob folder ${options.root}: ${(e as Error).message}`, { root: options.root });
   }

@@ -7,6 +7,7 @@ import { jobContract } from './contract/jobs.js';
 import { keyContract } from './contract/keys.js';
 import { logContract } from './contract/logs.js';
 import { modelContract } from './contract/models.js';
+import { sealingContract } from './contract/sealing.js';
 import { tenancyContract } from './contract/tenancy.js';
 import type { MetaContractOptions, MetaFactory } from './contract/util.js';
 
@@ -20,5 +21,6 @@ export function metaStoreContract(name: string, factory: MetaFactory, options: M
     modelContract(factory);
     logContract(factory);
     keyContract(factory);
+    sealingContract(factory);
   });
 }

@@ -266,4 +266,13 @@ CREATE TABLE tenant_keys (
 CREATE INDEX tenant_keys_master ON tenant_keys (master_key_id);
 `;
 
-export const MIGRATIONS: readonly string[] = [V1, V2];
+// V3: the JSON values of dataset and model versions (schemas, profiles, masking reports, sources, manifests,
+// metrics) are stored sealed under the tenant's data key as {"sealed": "<base64>"} (see repos/sealed.ts); the
+// service seals rows an older Andon wrote in clear when it opens the home (MetaStore.sealClearValues). Nothing in
+// the tables changes: this version exists so that an older Andon refuses this database ("written by a newer
+// Andon") rather than serving sealed cells as profiles and manifests, or writing new values in clear.
+const V3 = `
+-- dataset_versions.schema_json, profile_json, masking_report, source and model_versions.manifest, metrics hold sealed cells.
+`;
+
+export const MIGRATIONS: readonly string[] = [V1, V2, V3];

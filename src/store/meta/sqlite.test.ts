@@ -1,7 +1,7 @@
 // The SQLite MetaStore: the contract suite (in memory, and on a file with two connections), plus what is
-// SQLite's own: pragmas, migrations on disk, a newer schema, and writers in several threads.
+// SQLite's own: pragmas, migrations on disk, a newer schema, writers in several threads, private files, and sealed cells on disk.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { AndonError } from '../../errors.js';
 import { metaStoreContract } from './contract.js';
-import { SHA } from './contract/util.js';
+import { rejectsWith, SHA, testSealer } from './contract/util.js';
 import { MIGRATIONS } from './schema.js';
 import { openSqliteMetaStore } from './sqlite.js';
 
@@ -89,5 +89,63 @@ test('sqlite: writers in two threads racing on one file end with one version per
   assert.deepEqual(versions.map((v) => v.number), Array.from({ length: 30 }, (_, i) => i + 1));
   const bySha = new Map(versions.map((v) => [v.sha256, v.id]));
   for (const r of [...r1!, ...r2!]) assert.equal(r.id, bySha.get(r.sha));
+  await store.close();
+});
+
+const modeOf = (p: string) => statSync(p).mode & 0o777;
+/** Every byte of the database and of its WAL (when there is one), as latin1 text to search. */
+const onDisk = (path: string) => [path, `${path}-wal`].filter(existsSync).map((p) => readFileSync(p).toString('latin1')).join('');
+
+test('sqlite: the database, its WAL and its folder are private to the owner; a looser file of an older Andon is tightened', { skip: process.platform === 'win32' }, async () => {
+  const path = fresh();
+  const store = await openSqliteMetaStore({ path });
+  await store.tenants.create({ name: 'A' });
+  assert.equal(modeOf(join(path, '..')), 0o700);
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) assert.equal(modeOf(f), 0o600, f);
+  await store.close();
+  chmodSync(path, 0o644);
+  await (await openSqliteMetaStore({ path })).close();
+  assert.equal(modeOf(path), 0o600);
+});
+
+test('sqlite: sealed values leave no clear copy in the database or its WAL, also for rows an older Andon wrote in clear', async () => {
+  const OLD = 'old.customer@example.com', NEW = 'new.customer@example.com';
+  // Large enough to spill into overflow pages, which an update frees.
+  const valuesOf = (v: string) => ({ schema: { columns: [{ name: 'email', examples: [v] }] }, profile: { top: Array.from({ length: 200 }, (_, i) => `${i}:${v}`) } });
+  const path = fresh();
+  const old = await openSqliteMetaStore({ path });
+  const t = (await old.tenants.create({ name: 'A' })).id;
+  const ds = await old.datasets.create(t, { name: 'contacts' });
+  const { version: v1 } = await old.datasets.addVersion(t, ds.id, { sha256: SHA(1), blobKey: SHA(1), rows: 1, bytes: 1, ...valuesOf(OLD) });
+  await old.close();
+  assert.ok(onDisk(path).includes(OLD), 'a row written in clear is visible in the file (so this check can see one)');
+
+  const store = await openSqliteMetaStore({ path });
+  store.sealValuesWith(testSealer());
+  assert.equal(await store.sealClearValues(), 1);
+  const { version: v2 } = await store.datasets.addVersion(t, ds.id, { sha256: SHA(2), blobKey: SHA(2), rows: 1, bytes: 1, ...valuesOf(NEW) });
+  const open = onDisk(path);
+  assert.ok(!open.includes('old.customer'), 'the value sealed after the fact is gone from the files at once');
+  assert.ok(!open.includes('new.customer'), 'a new value is only written sealed');
+  assert.deepEqual([(await store.datasets.getVersion(t, v1.id))?.profile, (await store.datasets.getVersion(t, v2.id))?.profile], [valuesOf(OLD).profile, valuesOf(NEW).profile]);
+  await store.close();
+  assert.ok(!/(old|new)\.customer/.test(onDisk(path)), 'after close');
+});
+
+test('sqlite: a sealed cell copied to another row or field does not open', async () => {
+  const path = fresh();
+  const store = await openSqliteMetaStore({ path });
+  store.sealValuesWith(testSealer());
+  const t = (await store.tenants.create({ name: 'A' })).id;
+  const ds = await store.datasets.create(t, { name: 'contacts' });
+  const add = (n: number) => store.datasets.addVersion(t, ds.id, { sha256: SHA(n), blobKey: SHA(n), schema: { n }, profile: { n }, rows: n, bytes: n });
+  const [{ version: a }, { version: b }] = [await add(1), await add(2)];
+  const db = new Database(path);
+  try {
+    db.prepare('UPDATE dataset_versions SET profile_json = (SELECT profile_json FROM dataset_versions WHERE id = ?) WHERE id = ?').run(a.id, b.id);
+    db.prepare('UPDATE dataset_versions SET schema_json = profile_json WHERE id = ?').run(a.id);
+  } finally { db.close(); }
+  await rejectsWith(store.datasets.getVersion(t, b.id), 'integrity_error');
+  await rejectsWith(store.datasets.getVersion(t, a.id), 'integrity_error');
   await store.close();
 });

@@ -4,7 +4,9 @@
 // SQLite's busy wait while the transaction holding the lock can never finish. An in-process lock per
 // database file serialises transactions and makes other statements wait while one is open; between
 // processes, SQLite's own locking and busy timeout apply.
-import { mkdirSync, realpathSync } from 'node:fs';
+// The file is private to its owner (0600, in a 0700 folder when Andon creates it; SQLite gives its -wal and -shm
+// files the database's mode), and secure_delete zeroes what a delete or update frees, so no old value lingers.
+import { chmodSync, closeSync, mkdirSync, openSync, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { AndonError } from '../../errors.js';
@@ -152,6 +154,20 @@ class SqliteSql implements Sql {
   }
 }
 
+/**
+ * Creates the database file 0600 before SQLite does (it would use 0644), and takes group and other access away from
+ * a database and its -wal/-shm files left by an older Andon. A file of another owner is left as it is.
+ */
+function privateFiles(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      const mode = statSync(f).mode & 0o777;
+      if (mode & 0o077) chmodSync(f, mode & 0o700);
+    } catch { /* missing, or not ours to change */ }
+  }
+}
+
 export async function openSqliteMetaStore(options: SqliteOptions): Promise<MetaStore> {
   const memory = options.path === ':memory:';
   let db: Database.Database | undefined;
@@ -159,7 +175,8 @@ export async function openSqliteMetaStore(options: SqliteOptions): Promise<MetaS
   try {
     if (!memory) {
       file = resolve(options.path);
-      mkdirSync(dirname(file), { recursive: true });
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      privateFiles(file);
     }
     db = new Database(memory ? ':memory:' : file!);
     if (!memory) {
@@ -168,6 +185,7 @@ export async function openSqliteMetaStore(options: SqliteOptions): Promise<MetaS
     }
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     db.pragma('foreign_keys = ON');
+    db.pragma('secure_delete = ON');
     db.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
   } catch (e) {
     db?.close();
@@ -181,6 +199,7 @@ export async function openSqliteMetaStore(options: SqliteOptions): Promise<MetaS
   const store = new SqlMetaStore(sql, {
     migrate: () => migrate(sql, MIGRATIONS, (tx, script) => (tx as SqliteSql).script(script)),
     version: () => schemaVersion(sql),
+    purgeFreed: async () => { if (!memory) await sql.get('PRAGMA wal_checkpoint(TRUNCATE)'); },
     ping: async () => {
       if (closed) throw new AndonError('unavailable', 'the metadata store is closed');
       await sql.get('SELECT 1 AS ok');

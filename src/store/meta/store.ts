@@ -10,14 +10,17 @@ import { ModelRepo } from './repos/models.js';
 import { PredictionLogRepo } from './repos/prediction-logs.js';
 import { QueueRepo } from './repos/queue.js';
 import { TenantKeyRepo } from './repos/tenant-keys.js';
+import { SealerSlot } from './repos/sealed.js';
 import type { Sql } from './sql.js';
-import type { MetaStore } from './types.js';
+import type { MetaStore, ValueSealer } from './types.js';
 
 export interface Lifecycle {
   migrate(): Promise<number[]>;
   version(): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Makes the space that updates freed leave the files now (SQLite: checkpoint the WAL into the database, where secure_delete zeroed it). */
+  purgeFreed?(): Promise<void>;
 }
 
 export class SqlMetaStore implements MetaStore {
@@ -32,13 +35,14 @@ export class SqlMetaStore implements MetaStore {
   readonly audit: AuditRepo;
   readonly queue: QueueRepo;
   readonly tenantKeys: TenantKeyRepo;
+  private readonly sealing = new SealerSlot();
 
   constructor(sql: Sql, private readonly lifecycle: Lifecycle) {
     this.tenants = new TenantRepo(sql);
     this.apiKeys = new ApiKeyRepo(sql);
-    this.datasets = new DatasetRepo(sql);
+    this.datasets = new DatasetRepo(sql, this.sealing);
     this.jobs = new JobRepo(sql);
-    this.models = new ModelRepo(sql);
+    this.models = new ModelRepo(sql, this.sealing);
     this.deployments = new DeploymentRepo(sql);
     this.batchJobs = new BatchJobRepo(sql);
     this.predictionLogs = new PredictionLogRepo(sql);
@@ -47,6 +51,13 @@ export class SqlMetaStore implements MetaStore {
     this.tenantKeys = new TenantKeyRepo(sql);
   }
 
+  sealValuesWith(sealer: ValueSealer): void { this.sealing.sealer = sealer; }
+  async sealClearValues(): Promise<number> {
+    const n = (await this.datasets.sealClearValues()) + (await this.models.sealClearValues());
+    // The clear values just replaced must not wait for the next automatic checkpoint to leave the files.
+    if (n > 0) await this.lifecycle.purgeFreed?.();
+    return n;
+  }
   migrate(): Promise<number[]> { return this.lifecycle.migrate(); }
   schemaVersion(): Promise<number> { return this.lifecycle.version(); }
   ping(): Promise<void> { return this.lifecycle.ping(); }

@@ -45,6 +45,16 @@ export interface MasterKeyRecord {
 
 export { ROLES } from './entities.js';
 
+/**
+ * Seals a value under a tenant's key and opens it again. The store holds no keys: the service passes the
+ * encrypted blob store's sealValue/openValue (as prediction logs use). `context` binds a sealed value to its
+ * row and field, so a sealed cell moved to another row or field does not open.
+ */
+export interface ValueSealer {
+  sealValue(tenantId: string, value: unknown, context: string): Promise<string>;
+  openValue(tenantId: string, sealed: string, context: string): Promise<unknown>;
+}
+
 export interface ListOptions {
   /** At most this many items (implementations cap it at 1000). */
   limit?: number;
@@ -327,6 +337,14 @@ export interface MetaStore {
   readonly audit: AuditRepository;
   readonly queue: QueueRepository;
   readonly tenantKeys: TenantKeyRepository;
+  /**
+   * From now on the JSON values of dataset and model versions (schema, profile, masking report, source, manifest,
+   * metrics: all derived from tenant data) are sealed on write and opened on read. Set once the keys are at hand
+   * (they live in this store); a value written in clear before is still read as it is.
+   */
+  sealValuesWith(sealer: ValueSealer): void;
+  /** Seals the version values still stored in clear (written before sealing existed); returns how many rows changed. */
+  sealClearValues(): Promise<number>;
   /** Applies pending migrations (opening does it already); returns the versions applied now. */
   migrate(): Promise<number[]>;
   schemaVersion(): Promise<number>;

@@ -1,7 +1,8 @@
 // Helpers of the MetaStore contract suite.
 import assert from 'node:assert/strict';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { AndonError } from '../../../errors.js';
-import type { MetaStore } from '../types.js';
+import type { MetaStore, ValueSealer } from '../types.js';
 
 export type MetaFactory = () => Promise<MetaStore>;
 
@@ -44,4 +45,34 @@ export async function seed(s: MetaStore, tenant: string, name = 'pm') {
   const model = await s.models.create(tenant, { name });
   const { version: mv } = await s.models.addVersion(tenant, model.id, { bundle: { 'manifest.json': SHA(2) }, datasetVersionId: dsv.id, jobId: job.id });
   return { ds, dsv, job, model, mv };
+}
+
+/**
+ * A ValueSealer for the contract (the store must not depend on src/security): AES-256-GCM under its own random key,
+ * bound to tenant and context, recording each context it sealed and opened.
+ */
+export function testSealer(): ValueSealer & { sealed: string[]; opened: string[] } {
+  const key = randomBytes(32);
+  const sealed: string[] = [], opened: string[] = [];
+  return {
+    sealed, opened,
+    async sealValue(tenantId, value, context) {
+      sealed.push(`${tenantId}/${context}`);
+      const iv = randomBytes(12);
+      const c = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(`${tenantId}/${context}`));
+      const body = Buffer.concat([c.update(JSON.stringify(value)), c.final()]);
+      return Buffer.concat([iv, body, c.getAuthTag()]).toString('base64');
+    },
+    async openValue(tenantId, text, context) {
+      opened.push(`${tenantId}/${context}`);
+      const b = Buffer.from(text, 'base64');
+      try {
+        const d = createDecipheriv('aes-256-gcm', key, b.subarray(0, 12)).setAAD(Buffer.from(`${tenantId}/${context}`));
+        d.setAuthTag(b.subarray(b.length - 16));
+        return JSON.parse(Buffer.concat([d.update(b.subarray(12, b.length - 16)), d.final()]).toString('utf8')) as unknown;
+      } catch {
+        throw new AndonError('integrity_error', 'the sealed value failed authentication', { context });
+      }
+    },
+  };
 }

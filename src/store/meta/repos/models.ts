@@ -1,4 +1,4 @@
-// Models, their immutable versions (bundle blob keys, metrics, lineage) and, via ./aliases.ts, aliases.
+// Models, their immutable versions (bundle blob keys, metrics, lineage; manifest and metrics are sealed cells) and, via ./aliases.ts, aliases.
 import { AndonError } from '../../../errors.js';
 import { newId } from '../../ids.js';
 import type { Alias, AliasChange, JsonObject, Model, ModelVersion } from '../entities.js';
@@ -6,26 +6,19 @@ import { fromJson, limitOf, notFound, nowIso, num, offsetOf, requireName, requir
 import type { ListOptions, ModelRepository, NewModelVersion, VersionRef } from '../types.js';
 import { aliasHistory, getAlias, listAliases, removeAlias, setAlias } from './aliases.js';
 import { referencedOr, requireTenant, takenOr, tid } from './common.js';
+import { openCell, sealCell, sealClearCells, type SealedTable, SealerSlot } from './sealed.js';
 
 const modelOf = (r: Row): Model => ({
   id: str(r.id), tenantId: str(r.tenant_id), name: str(r.name), description: strOrNull(r.description),
   createdAt: str(r.created_at), updatedAt: str(r.updated_at),
 });
 
-const versionOf = (r: Row): ModelVersion => ({
-  id: str(r.id),
-  tenantId: str(r.tenant_id),
-  modelId: str(r.model_id),
-  number: num(r.number),
-  format: str(r.format),
-  bundle: fromJson<Record<string, string>>(r.bundle, {}),
-  manifest: fromJson<JsonObject>(r.manifest, {}),
-  metrics: fromJson<JsonObject>(r.metrics, {}),
-  datasetVersionId: strOrNull(r.dataset_version_id),
-  jobId: strOrNull(r.job_id),
-  createdBy: strOrNull(r.created_by),
-  createdAt: str(r.created_at),
-});
+/** The sealed cells of a version row: the manifest lists the input categories training saw, the metrics carry class labels and targets. */
+export const SEALED_VERSION_CELLS: SealedTable = {
+  table: 'model_versions',
+  columns: [['manifest', 'manifest'], ['metrics', 'metrics']],
+  context: (id, field) => `model-version/${id}/${field}`,
+};
 
 function checkBundle(bundle: unknown): Record<string, string> {
   if (typeof bundle !== 'object' || bundle === null || Array.isArray(bundle)
@@ -36,7 +29,22 @@ function checkBundle(bundle: unknown): Record<string, string> {
 }
 
 export class ModelRepo implements ModelRepository {
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly sql: Sql, private readonly sealing: SealerSlot = new SealerSlot()) {}
+
+  private async versionOf(r: Row): Promise<ModelVersion> {
+    const id = str(r.id), tenantId = str(r.tenant_id);
+    const [manifest, metrics] = await Promise.all(SEALED_VERSION_CELLS.columns.map(([field, column]) =>
+      openCell(this.sealing, tenantId, r[column], SEALED_VERSION_CELLS.context(id, field), {}))) as [JsonObject, JsonObject];
+    return {
+      id, tenantId, modelId: str(r.model_id), number: num(r.number), format: str(r.format),
+      bundle: fromJson<Record<string, string>>(r.bundle, {}), manifest, metrics,
+      datasetVersionId: strOrNull(r.dataset_version_id), jobId: strOrNull(r.job_id), createdBy: strOrNull(r.created_by), createdAt: str(r.created_at),
+    };
+  }
+
+  sealClearValues(): Promise<number> {
+    return sealClearCells(this.sql, this.sealing, SEALED_VERSION_CELLS);
+  }
 
   async create(tenantId: string, input: { name: string; description?: string | null }): Promise<Model> {
     await requireTenant(this.sql, tenantId);
@@ -89,12 +97,16 @@ export class ModelRepo implements ModelRepository {
     const format = requireText(input.format ?? 'native', 'format', 32);
     const jobId = input.jobId ?? null;
     const dsv = input.datasetVersionId ?? null;
+    // Sealed before the transaction: sealing may read the tenant's key from this store, which waits while a transaction is open.
+    const id = newId('modelVersion');
+    const [manifest, metrics] = await Promise.all([input.manifest, input.metrics]
+      .map((value, i) => sealCell(this.sealing, tenantId, value ?? {}, SEALED_VERSION_CELLS.context(id, SEALED_VERSION_CELLS.columns[i]![0]))));
     for (let round = 0; round < 10; round++) {
       const result = await this.sql.transaction(async (tx) => {
         if (!(await tx.get('SELECT id FROM models WHERE tenant_id = ? AND id = ?', [tenantId, modelId]))) throw notFound('model', modelId);
         if (jobId !== null) {
           const same = await tx.get('SELECT * FROM model_versions WHERE tenant_id = ? AND job_id = ?', [tenantId, jobId]);
-          if (same) return { version: versionOf(same), created: false };
+          if (same) return { row: same, created: false };
           if (!(await tx.get('SELECT id FROM training_jobs WHERE tenant_id = ? AND id = ?', [tenantId, jobId]))) throw notFound('training job', jobId);
         }
         if (dsv !== null && !(await tx.get('SELECT id FROM dataset_versions WHERE tenant_id = ? AND id = ?', [tenantId, dsv]))) {
@@ -105,31 +117,30 @@ export class ModelRepo implements ModelRepository {
           `INSERT INTO model_versions (id, tenant_id, model_id, number, format, bundle, manifest, metrics, dataset_version_id,
              job_id, created_by, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
-          [newId('modelVersion'), tenantId, modelId, num(max?.n ?? 0) + 1, format, bundle, JSON.stringify(input.manifest ?? {}),
-            JSON.stringify(input.metrics ?? {}), dsv, jobId, input.createdBy ?? null, nowIso()]);
+          [id, tenantId, modelId, num(max?.n ?? 0) + 1, format, bundle, manifest, metrics, dsv, jobId, input.createdBy ?? null, nowIso()]);
         if (!row) return null;
         await tx.run('UPDATE models SET updated_at = ? WHERE id = ?', [nowIso(), modelId]);
-        return { version: versionOf(row), created: true };
+        return { row, created: true };
       });
-      if (result) return result;
+      if (result) return { version: await this.versionOf(result.row), created: result.created };
     }
     throw new AndonError('conflict', `too many concurrent writers adding versions to model ${modelId}; try again`, { modelId });
   }
 
   async getVersion(tenantId: string, versionId: string): Promise<ModelVersion | null> {
     const row = await this.sql.get('SELECT * FROM model_versions WHERE tenant_id = ? AND id = ?', [tid(tenantId), versionId]);
-    return row ? versionOf(row) : null;
+    return row ? this.versionOf(row) : null;
   }
 
   async getVersionByNumber(tenantId: string, modelId: string, number: number): Promise<ModelVersion | null> {
     const row = await this.sql.get('SELECT * FROM model_versions WHERE tenant_id = ? AND model_id = ? AND number = ?',
       [tid(tenantId), modelId, number]);
-    return row ? versionOf(row) : null;
+    return row ? this.versionOf(row) : null;
   }
 
   async listVersions(tenantId: string, modelId: string): Promise<ModelVersion[]> {
     const rows = await this.sql.all('SELECT * FROM model_versions WHERE tenant_id = ? AND model_id = ? ORDER BY number', [tid(tenantId), modelId]);
-    return rows.map(versionOf);
+    return Promise.all(rows.map((r) => this.versionOf(r)));
   }
 
   async resolve(tenantId: string, modelId: string, ref: VersionRef): Promise<ModelVersion | null> {
@@ -137,7 +148,7 @@ export class ModelRepo implements ModelRepository {
       const row = await this.sql.get(
         `SELECT v.* FROM model_aliases a JOIN model_versions v ON v.id = a.version_id
          WHERE a.tenant_id = ? AND a.model_id = ? AND a.alias = ? AND v.tenant_id = a.tenant_id`, [tid(tenantId), modelId, ref.alias]);
-      return row ? versionOf(row) : null;
+      return row ? this.versionOf(row) : null;
     }
     if ('number' in ref) return this.getVersionByNumber(tenantId, modelId, ref.number);
     const v = await this.getVersion(tenantId, ref.versionId);
