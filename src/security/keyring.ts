@@ -10,7 +10,7 @@ export class TenantKeyring {
   private readonly byId = new Map<string, DataKey>();
   private readonly currentOf = new Map<string, Promise<DataKey>>();
 
-  /** `masterKey` must have passed verifyMasterKey (openStores does it). */
+  /** `masterKey` must have passed verifyMasterKey (openEncryptedStores does it). */
   constructor(private readonly meta: MetaStore, private readonly masterKey: Buffer) {
     this.masterKeyId = masterKeyCheck(masterKey).id;
   }

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { AndonError } from '../errors.js';
-import { embeddedStoreUrls, openStores } from '../store/index.js';
+import { embeddedStoreUrls } from '../store/index.js';
+import { openEncryptedStores } from './stores.js';
 import { openSqliteMetaStore } from '../store/meta/sqlite.js';
 import { formatMasterKey, loadMasterKey, MASTER_KEY_FILE, masterKeyCheck, parseMasterKey, verifyMasterKey } from './master-key.js';
 
@@ -104,7 +105,7 @@ test('openStores: blobs are encrypted with a master key; a wrong or absent key f
   const home = freshHome();
   const urls = embeddedStoreUrls(home);
   let first: Buffer | undefined;
-  const stores = await openStores({ ...urls, masterKey: async (meta) => (first = (await loadMasterKey({ home, meta })).key) });
+  const stores = await openEncryptedStores({ ...urls, masterKey: async (meta) => (first = (await loadMasterKey({ home, meta })).key) });
   await stores.meta.tenants.create({ id: 't1', name: 'T' });
   const ref = await stores.blobs.put('t1', Buffer.from('serial,torque\nSN-99812,41.2\n'));
   await stores.close();
@@ -112,9 +113,9 @@ test('openStores: blobs are encrypted with a master key; a wrong or absent key f
   assert.deepEqual(files, [ref.key]);
   assert.equal(readFileSync(join(home, 'blobs', 't1', ref.key.slice(0, 2), ref.key)).includes('SN-99812'), false);
 
-  await assert.rejects(openStores({ ...urls, masterKey: randomBytes(32) }), isError('invalid_input', 'master_key_mismatch', /does not match/));
-  await assert.rejects(openStores(urls), isError('invalid_input', 'master_key_required', /encrypts its blobs at rest/));
-  const again = await openStores({ ...urls, masterKey: first! });
+  await assert.rejects(openEncryptedStores({ ...urls, masterKey: randomBytes(32) }), isError('invalid_input', 'master_key_mismatch', /does not match/));
+  await assert.rejects(openEncryptedStores(urls), isError('invalid_input', 'master_key_required', /encrypts its blobs at rest/));
+  const again = await openEncryptedStores({ ...urls, masterKey: first! });
   assert.equal((await again.blobs.get('t1', ref.key)).toString(), 'serial,torque\nSN-99812,41.2\n');
   await again.close();
 });

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { AndonError } from '../errors.js';
-import { embeddedStoreUrls, openStores, type Stores } from '../store/index.js';
+import { embeddedStoreUrls, type Stores } from '../store/index.js';
+import { openEncryptedStores } from './stores.js';
 import type { MetaStore } from '../store/meta/types.js';
 import { loadMasterKey, MASTER_KEY_FILE, masterKeyCheck, NEXT_SUFFIX, readKeyFile, writeKeyFile } from './master-key.js';
 import { rotateMasterKey, rotateMasterKeyFile } from './rotation.js';
@@ -23,7 +24,7 @@ function reason(r: string, message?: RegExp) {
 async function home(key: Buffer) {
   const dir = join(base, randomUUID());
   const urls = embeddedStoreUrls(dir);
-  const stores = await openStores({ ...urls, masterKey: key });
+  const stores = await openEncryptedStores({ ...urls, masterKey: key });
   const put: Array<[string, string, string]> = [];
   for (const t of ['t1', 't2']) {
     await stores.meta.tenants.create({ id: t, name: t });
@@ -53,7 +54,7 @@ test('rotation re-wraps every data key, leaves the blobs alone, and retires the 
   const newKey = randomBytes(32);
   const h = await home(oldKey);
   const before = blobDigest(h.dir);
-  const stores = await openStores({ ...h.urls, masterKey: oldKey });
+  const stores = await openEncryptedStores({ ...h.urls, masterKey: oldKey });
   const wrappedBefore = (await stores.meta.tenantKeys.listAcrossTenants()).map((k) => k.wrapped);
   await assert.rejects(rotateMasterKey(stores.meta, oldKey, oldKey), reason('master_key_unchanged'));
   const result = await rotateMasterKey(stores.meta, oldKey, newKey);
@@ -63,8 +64,8 @@ test('rotation re-wraps every data key, leaves the blobs alone, and retires the 
   assert.equal((await rotateMasterKey(stores.meta, oldKey, newKey)).alreadyDone, true, 'running it again reports it done');
   await stores.close();
   assert.equal(blobDigest(h.dir), before, 'no blob was rewritten');
-  await assert.rejects(openStores({ ...h.urls, masterKey: oldKey }), reason('master_key_retired', /replaced by a rotation/));
-  const reopened = await openStores({ ...h.urls, masterKey: newKey });
+  await assert.rejects(openEncryptedStores({ ...h.urls, masterKey: oldKey }), reason('master_key_retired', /replaced by a rotation/));
+  const reopened = await openEncryptedStores({ ...h.urls, masterKey: newKey });
   await readsAll(reopened, h.put);
   await reopened.close();
 });
@@ -85,14 +86,14 @@ test('rotation interrupted half-way: the old key still works (also for new tenan
   const oldKey = randomBytes(32);
   const newKey = randomBytes(32);
   const h = await home(oldKey);
-  const s1 = await openStores({ ...h.urls, masterKey: oldKey });
+  const s1 = await openEncryptedStores({ ...h.urls, masterKey: oldKey });
   await assert.rejects(rotateMasterKey(dyingAfter(s1.meta, 1), oldKey, newKey), /killed/);
   const keys = await s1.meta.tenantKeys.listAcrossTenants();
   assert.deepEqual(keys.map((k) => k.nextMasterKeyId !== null), [true, false], 'one key re-wrapped, one not');
   await s1.close();
 
-  await assert.rejects(openStores({ ...h.urls, masterKey: newKey }), reason('master_key_rotation_pending', /unfinished rotation/));
-  const s2 = await openStores({ ...h.urls, masterKey: oldKey });
+  await assert.rejects(openEncryptedStores({ ...h.urls, masterKey: newKey }), reason('master_key_rotation_pending', /unfinished rotation/));
+  const s2 = await openEncryptedStores({ ...h.urls, masterKey: oldKey });
   await readsAll(s2, h.put);
   await s2.meta.tenants.create({ id: 't3', name: 't3' });
   h.put.push(['t3', (await s2.blobs.put('t3', Buffer.from('t3: created mid-rotation'))).key, 't3: created mid-rotation']);
@@ -100,8 +101,8 @@ test('rotation interrupted half-way: the old key still works (also for new tenan
   assert.equal(result.rewrapped, 3, 'the key created during the interruption is re-wrapped too');
   await s2.close();
 
-  await assert.rejects(openStores({ ...h.urls, masterKey: oldKey }), reason('master_key_retired'));
-  const s3 = await openStores({ ...h.urls, masterKey: newKey });
+  await assert.rejects(openEncryptedStores({ ...h.urls, masterKey: oldKey }), reason('master_key_retired'));
+  const s3 = await openEncryptedStores({ ...h.urls, masterKey: newKey });
   await readsAll(s3, h.put);
   await s3.close();
 });
@@ -111,20 +112,20 @@ test('rotation to another key after an interrupted one abandons the pending key'
   const lost = randomBytes(32);
   const newKey = randomBytes(32);
   const h = await home(oldKey);
-  const s = await openStores({ ...h.urls, masterKey: oldKey });
+  const s = await openEncryptedStores({ ...h.urls, masterKey: oldKey });
   await assert.rejects(rotateMasterKey(dyingAfter(s.meta, 1), oldKey, lost), /killed/);
   assert.equal((await rotateMasterKey(s.meta, oldKey, newKey)).rewrapped, 2);
   assert.deepEqual((await s.meta.tenantKeys.masterKeys()).map((m) => [m.id, m.state]).sort(),
     [[masterKeyCheck(oldKey).id, 'retired'], [masterKeyCheck(newKey).id, 'active']].sort());
   await s.close();
-  await assert.rejects(openStores({ ...h.urls, masterKey: lost }), reason('master_key_mismatch'));
+  await assert.rejects(openEncryptedStores({ ...h.urls, masterKey: lost }), reason('master_key_mismatch'));
 });
 
 test('key file rotation: the new key is written first, replaces the file after the commit, and a crash in between is finished at start', async () => {
   const dir = join(base, randomUUID());
   const urls = embeddedStoreUrls(dir);
   const file = join(dir, MASTER_KEY_FILE);
-  const open = () => openStores({ ...urls, masterKey: async (meta) => (await loadMasterKey({ home: dir, meta })).key });
+  const open = () => openEncryptedStores({ ...urls, masterKey: async (meta) => (await loadMasterKey({ home: dir, meta })).key });
   const s1 = await open();
   await s1.meta.tenants.create({ id: 't1', name: 't1' });
   const ref = await s1.blobs.put('t1', Buffer.from('line 3 recipe'));

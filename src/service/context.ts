@@ -1,6 +1,7 @@
 // The service context: the opened stores, where the data home is, the loaded-model cache, and the training and batch consumers.
 import { join, resolve } from 'node:path';
-import { embeddedStoreUrls, openStores, type StoreOptions, type StoreUrls, type Stores } from '../store/index.js';
+import { embeddedStoreUrls, type StoreUrls, type Stores } from '../store/index.js';
+import { openEncryptedStores, type EncryptedStoreOptions } from '../security/stores.js';
 import type { LocalQueueOptions } from '../store/queue/local.js';
 import { consumeBatch, recoverBatchJobs } from './batch-jobs.js';
 import { consumeTraining, recoverJobs } from './jobs.js';
@@ -54,11 +55,11 @@ export interface ServiceContext {
 export async function createServiceContext(options: ServiceOptions): Promise<ServiceContext> {
   const home = resolve(options.home);
   const urls = { ...embeddedStoreUrls(home), ...(options.urls ?? {}) };
-  const storeOptions: StoreOptions = {
+  const storeOptions: EncryptedStoreOptions = {
     ...urls, queue: options.queue, maxBlobBytes: options.maxBlobBytes,
     masterKey: async (meta) => (await loadMasterKey({ home, env: options.masterKey, meta })).key,
   };
-  const stores = await openStores(storeOptions);
+  const stores = await openEncryptedStores(storeOptions);
   // Version rows carry values of tenant data (profile top values, manifest categories): sealed under the tenant key like the blobs.
   const sealer = sealerOf(stores.blobs);
   if (sealer) stores.meta.sealValuesWith(sealer);

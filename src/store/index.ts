@@ -5,9 +5,6 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AndonError } from '../errors.js';
-import { TenantKeyring } from '../security/keyring.js';
-import { verifyMasterKey } from '../security/master-key.js';
-import { EncryptedBlobStore } from './blob/encrypted.js';
 import { openFileBlobStore } from './blob/file.js';
 import type { BlobStore } from './blob/types.js';
 import { openSqliteMetaStore } from './meta/sqlite.js';
@@ -23,7 +20,6 @@ export { JOB_STATUSES, canTransition, isFinal } from './meta/status.js';
 export { JobAborted, abortCause } from './queue/types.js';
 export { BLOB_KEY } from './blob/types.js';
 export { newId, ID_PREFIXES } from './ids.js';
-export { EncryptedBlobStore } from './blob/encrypted.js';
 
 export interface StoreUrls {
   databaseUrl: string;
@@ -38,12 +34,10 @@ export interface StoreOptions extends StoreUrls {
   busyTimeoutMs?: number;
   queue?: LocalQueueOptions;
   /**
-   * Encrypts blobs at rest under per-tenant data keys wrapped by this master key (32 bytes). It is
-   * checked against the store first: a wrong, retired or pending key fails here, before anything is
-   * read. The function form runs once the metadata store is open (e.g. `(meta) => loadMasterKey({ home,
-   * env, meta }).then((m) => m.key)`, which needs the store to tell a first start from a lost key file).
+   * Wraps the blob store once the metadata store is open (src/security/stores.ts encrypts blobs at rest
+   * this way: the stores know nothing of keys). A throw closes what was opened.
    */
-  masterKey?: Buffer | ((meta: MetaStore) => Promise<Buffer>);
+  wrapBlobs?: (meta: MetaStore, openInner: (options: { maxBytes?: number }) => Promise<BlobStore>, maxBytes: number | undefined) => Promise<BlobStore>;
 }
 
 export interface Stores {
@@ -123,20 +117,8 @@ export async function openStores(options: StoreOptions): Promise<Stores> {
   const meta = await openMetaStore(options.databaseUrl, { busyTimeoutMs: options.busyTimeoutMs });
   let blobs: BlobStore;
   try {
-    if (options.masterKey) {
-      const masterKey = typeof options.masterKey === 'function' ? await options.masterKey(meta) : options.masterKey;
-      await verifyMasterKey(meta, masterKey);
-      // The size limit applies to the plaintext, in the wrapper; the inner store takes whatever it seals.
-      blobs = new EncryptedBlobStore(await openBlobStore(options.blobUrl), new TenantKeyring(meta, masterKey), { maxBytes: options.maxBlobBytes });
-    } else {
-      // Never read ciphertext as data, nor write clear data into an encrypted home.
-      const active = (await meta.tenantKeys.masterKeys()).find((r) => r.state === 'active');
-      if (active) {
-        throw new AndonError('invalid_input', `this home encrypts its blobs at rest under master key ${active.id}; start with that master key (ANDON_MASTER_KEY or its key file)`,
-          { reason: 'master_key_required', expected: active.id });
-      }
-      blobs = await openBlobStore(options.blobUrl, { maxBytes: options.maxBlobBytes });
-    }
+    const openInner = (o: { maxBytes?: number }) => openBlobStore(options.blobUrl, o);
+    blobs = options.wrapBlobs ? await options.wrapBlobs(meta, openInner, options.maxBlobBytes) : await openInner({ maxBytes: options.maxBlobBytes });
   } catch (e) {
     await meta.close();
     throw e;

@@ -12,11 +12,11 @@
 // `BlobRef.sha256` stays the sha256 of the plaintext: the caller's checksum of its own bytes.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { AndonError } from '../../errors.js';
-import { BLOB_OVERHEAD, openBlob, sealBlob } from '../../security/envelope.js';
-import type { TenantKeyring } from '../../security/keyring.js';
-import { checkId } from '../ids.js';
-import type { BlobInput, BlobRef, BlobStore, PutOptions } from './types.js';
+import { AndonError } from '../errors.js';
+import { BLOB_OVERHEAD, openBlob, sealBlob } from './envelope.js';
+import type { TenantKeyring } from './keyring.js';
+import { checkId } from '../store/ids.js';
+import type { BlobInput, BlobRef, BlobStore, PutOptions } from '../store/index.js';
 
 export interface EncryptedBlobOptions {
   /** Default size limit of a put, in plaintext bytes; none if unset. */

@@ -7,15 +7,15 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { AndonError } from '../../errors.js';
-import { BLOB_OVERHEAD, unwrapDataKey } from '../../security/envelope.js';
-import { TenantKeyring } from '../../security/keyring.js';
-import { verifyMasterKey } from '../../security/master-key.js';
-import { openSqliteMetaStore } from '../meta/sqlite.js';
-import type { MetaStore } from '../meta/types.js';
-import { blobStoreContract } from './contract.js';
-import { EncryptedBlobStore } from './encrypted.js';
-import { FileBlobStore, openFileBlobStore } from './file.js';
+import { AndonError } from '../errors.js';
+import { BLOB_OVERHEAD, unwrapDataKey } from './envelope.js';
+import { TenantKeyring } from './keyring.js';
+import { verifyMasterKey } from './master-key.js';
+import { openSqliteMetaStore } from '../store/meta/sqlite.js';
+import type { MetaStore } from '../store/meta/types.js';
+import { blobStoreContract } from '../store/blob/contract.js';
+import { EncryptedBlobStore } from './encrypted-blobs.js';
+import { FileBlobStore, openFileBlobStore } from '../store/blob/file.js';
 
 const base = mkdtempSync(join(tmpdir(), 'andon-enc-'));
 after(() => rmSync(base, { recursive: true, force: true }));
