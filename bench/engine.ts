@@ -25,8 +25,16 @@ import { cpus, loadavg, tmpdir, totalmem, platform, arch, release } from 'node:o
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  RESULT_MARK, configFromArgs, configToArgs, makeDataSet, matmulSizes, parseArgs, stepsPerEpoch, writeDataSet,
-  type MatmulResult, type MlpResult,
+  RESULT_MARK,
+  configFromArgs,
+  configToArgs,
+  makeDataSet,
+  matmulSizes,
+  parseArgs,
+  stepsPerEpoch,
+  writeDataSet,
+  type MatmulResult,
+  type MlpResult,
 } from './peers/common.js';
 
 const argv = process.argv.slice(2);
@@ -44,7 +52,11 @@ const notes: string[] = [];
 
 // ---------- child processes ----------
 
-interface ChildOutcome<T> { result: T | null; error?: string; seconds: number }
+interface ChildOutcome<T> {
+  result: T | null;
+  error?: string;
+  seconds: number;
+}
 
 /** CPU seconds all cores have spent busy since boot. */
 function machineBusySeconds(): number {
@@ -71,9 +83,12 @@ function runChild<T>(label: string, cmd: string, cmdArgs: string[], env: NodeJS.
   const stealBefore = stealSeconds();
   return new Promise((resolve) => {
     const child = spawn(cmd, cmdArgs, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
     let pending = '';
     // Progress passes through line by line; very long lines (a minified library quoted in a stack trace) are cut.
     const forward = (text: string) => {
@@ -82,7 +97,11 @@ function runChild<T>(label: string, cmd: string, cmdArgs: string[], env: NodeJS.
       pending = lines.pop()!;
       for (const l of lines) process.stderr.write(`${l.length > 300 ? `${l.slice(0, 300)} …` : l}\n`);
     };
-    child.stderr.on('data', (d: Buffer) => { const t = d.toString(); stderr += t; forward(t); });
+    child.stderr.on('data', (d: Buffer) => {
+      const t = d.toString();
+      stderr += t;
+      forward(t);
+    });
     const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: Error) => {
       clearTimeout(timer);
       if (pending) forward('\n');
@@ -103,7 +122,12 @@ function runChild<T>(label: string, cmd: string, cmdArgs: string[], env: NodeJS.
         return;
       }
       const why = spawnError?.message ?? (signal ? `killed by ${signal}` : `exit code ${code}`);
-      const tail = stderr.trim().split('\n').filter((l) => l.length <= 300).slice(-3).join(' | ');
+      const tail = stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.length <= 300)
+        .slice(-3)
+        .join(' | ');
       log(`  ✗ ${label} failed: ${why}`);
       resolve({ result: null, error: `${why}${tail ? `: ${tail}` : ''}`.slice(0, 400), seconds });
     };
@@ -112,11 +136,13 @@ function runChild<T>(label: string, cmd: string, cmdArgs: string[], env: NodeJS.
   });
 }
 
-const tsChild = (file: string, task: string, extra: string[]) =>
-  [process.execPath, ['--import', 'tsx', join(peersDir, file), task, ...extra]] as const;
+const tsChild = (file: string, task: string, extra: string[]) => [process.execPath, ['--import', 'tsx', join(peersDir, file), task, ...extra]] as const;
 
 /** The OpenBLAS settings a Python peer runs with: null leaves the variable unset (OpenBLAS's own CPU detection). */
-interface BlasSetting { coretype: string | null; l2_size: string | null }
+interface BlasSetting {
+  coretype: string | null;
+  l2_size: string | null;
+}
 
 /**
  * Python peers run on OpenBLAS when Debian's is installed (the system default may be the slow reference BLAS).
@@ -132,8 +158,10 @@ function pythonEnv(threads: number, blas: BlasSetting): NodeJS.ProcessEnv {
   if (existsSync(join(openblasDir, 'libblas.so.3'))) {
     env.LD_LIBRARY_PATH = [openblasDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
   }
-  if (blas.coretype) env.OPENBLAS_CORETYPE = blas.coretype; else delete env.OPENBLAS_CORETYPE;
-  if (blas.l2_size) env.OPENBLAS_L2_SIZE = blas.l2_size; else delete env.OPENBLAS_L2_SIZE;
+  if (blas.coretype) env.OPENBLAS_CORETYPE = blas.coretype;
+  else delete env.OPENBLAS_CORETYPE;
+  if (blas.l2_size) env.OPENBLAS_L2_SIZE = blas.l2_size;
+  else delete env.OPENBLAS_L2_SIZE;
   return env;
 }
 
@@ -156,11 +184,22 @@ function coreTypeForFlags(flags: Set<string>): string | null {
   return null;
 }
 
-interface BlasProbe extends BlasSetting { kernel: string | null; gflops: number | null; valid: boolean; why?: string }
+interface BlasProbe extends BlasSetting {
+  kernel: string | null;
+  gflops: number | null;
+  valid: boolean;
+  why?: string;
+}
 interface BlasChoice extends BlasSetting {
   /** The kernel the chosen setting ran in the probe, and what OpenBLAS picked by itself with the variable unset. */
-  kernel: string | null; auto_kernel: string | null; auto_fallback: boolean;
-  cpu_candidate: string | null; cpu_flags: string; probe: string; probes: BlasProbe[]; reason: string;
+  kernel: string | null;
+  auto_kernel: string | null;
+  auto_fallback: boolean;
+  cpu_candidate: string | null;
+  cpu_flags: string;
+  probe: string;
+  probes: BlasProbe[];
+  reason: string;
 }
 
 /** One probe child in the peers' environment (one thread); its BENCH_RESULT line, or why there is none. */
@@ -197,13 +236,28 @@ function chooseOpenblas(): BlasChoice {
       // Some virtual CPUs report no L2 cache and OpenBLAS needs OPENBLAS_L2_SIZE to start at all: the inherited value.
       if ('failed' in r && !p.l2_size && inherited.l2_size) {
         const again = probeOnce({ ...p, l2_size: inherited.l2_size });
-        if (!('failed' in again)) { p.l2_size = inherited.l2_size; r = again; }
+        if (!('failed' in again)) {
+          p.l2_size = inherited.l2_size;
+          r = again;
+        }
       }
-      if ('failed' in r) { p.why = r.failed; continue; }
+      if ('failed' in r) {
+        p.why = r.failed;
+        continue;
+      }
       p.kernel = r.kernel;
-      if (!r.kernel) { p.why = 'the probe found no OpenBLAS loaded'; continue; }
-      if (p.coretype && r.kernel.toLowerCase() !== p.coretype.toLowerCase()) { p.why = `OpenBLAS ignored it and ran ${r.kernel}`; continue; }
-      if (!(r.err < 1e-4)) { p.why = `wrong product (relative error ${r.err.toExponential(2)})`; continue; }
+      if (!r.kernel) {
+        p.why = 'the probe found no OpenBLAS loaded';
+        continue;
+      }
+      if (p.coretype && r.kernel.toLowerCase() !== p.coretype.toLowerCase()) {
+        p.why = `OpenBLAS ignored it and ran ${r.kernel}`;
+        continue;
+      }
+      if (!(r.err < 1e-4)) {
+        p.why = `wrong product (relative error ${r.err.toExponential(2)})`;
+        continue;
+      }
       p.valid = true;
       p.gflops = Math.max(p.gflops ?? 0, Math.round(r.gflops * 10) / 10);
     }
@@ -216,17 +270,29 @@ function chooseOpenblas(): BlasChoice {
   // Left alone, OpenBLAS would run a kernel at least 20% slower than one this CPU can run: the case this probe is for.
   const fallback = !!(chosen?.coretype && auto.valid && auto.kernel !== chosen.kernel && chosen.gflops! > 1.2 * auto.gflops!);
   const probeDesc = 'float32 matmul n=512, one thread, best of two short runs';
-  const say = (p: BlasProbe) => `${p.coretype ? `OPENBLAS_CORETYPE=${p.coretype}` : 'unset'} → ${p.kernel ?? '?'}${p.valid ? ` ${p.gflops} GFLOP/s` : ` (${p.why})`}`;
+  const say = (p: BlasProbe) =>
+    `${p.coretype ? `OPENBLAS_CORETYPE=${p.coretype}` : 'unset'} → ${p.kernel ?? '?'}${p.valid ? ` ${p.gflops} GFLOP/s` : ` (${p.why})`}`;
   let reason: string;
   if (!chosen) reason = `no setting gave a working OpenBLAS (${probes.map(say).join('; ')}): OPENBLAS_CORETYPE left unset`;
   else if (!chosen.coretype) reason = `OpenBLAS's own detection (${chosen.kernel}) was fastest: ${probes.map(say).join('; ')}`;
-  else if (auto.valid && auto.kernel === chosen.kernel) reason = `OpenBLAS detects ${auto.kernel} by itself; set explicitly so the machine's environment cannot change it: ${probes.map(say).join('; ')}`;
-  else if (fallback) reason = `OpenBLAS's own detection falls back to ${auto.kernel} on this CPU (flags: ${shownFlags}), ${(chosen.gflops! / auto.gflops!).toFixed(1)}× slower: ${probes.map(say).join('; ')}`;
-  else reason = `${auto.valid ? `OpenBLAS's own detection picks ${auto.kernel}` : `OpenBLAS's own detection failed (${auto.why})`} on this CPU (flags: ${shownFlags}): ${probes.map(say).join('; ')}`;
+  else if (auto.valid && auto.kernel === chosen.kernel)
+    reason = `OpenBLAS detects ${auto.kernel} by itself; set explicitly so the machine's environment cannot change it: ${probes.map(say).join('; ')}`;
+  else if (fallback)
+    reason = `OpenBLAS's own detection falls back to ${auto.kernel} on this CPU (flags: ${shownFlags}), ${(chosen.gflops! / auto.gflops!).toFixed(1)}× slower: ${probes.map(say).join('; ')}`;
+  else
+    reason = `${auto.valid ? `OpenBLAS's own detection picks ${auto.kernel}` : `OpenBLAS's own detection failed (${auto.why})`} on this CPU (flags: ${shownFlags}): ${probes.map(say).join('; ')}`;
   if (inherited.coretype && inherited.coretype !== chosen?.coretype) reason += ` (the machine's own OPENBLAS_CORETYPE=${inherited.coretype} is overridden)`;
   return {
-    coretype: chosen?.coretype ?? null, l2_size: chosen?.l2_size ?? null, kernel: chosen?.kernel ?? null,
-    auto_kernel: auto.kernel, auto_fallback: fallback, cpu_candidate: candidate, cpu_flags: shownFlags, probe: probeDesc, probes, reason,
+    coretype: chosen?.coretype ?? null,
+    l2_size: chosen?.l2_size ?? null,
+    kernel: chosen?.kernel ?? null,
+    auto_kernel: auto.kernel,
+    auto_fallback: fallback,
+    cpu_candidate: candidate,
+    cpu_flags: shownFlags,
+    probe: probeDesc,
+    probes,
+    reason,
   };
 }
 
@@ -254,12 +320,20 @@ function bestMlp(prev: MlpResult | null, next: MlpResult | null): MlpResult | nu
 /** Per size, the faster of two matmul runs (other fields from the later run). */
 function bestMatmul(prev: MatmulResult | null, next: MatmulResult | null): MatmulResult | null {
   if (!prev || !next) return prev ?? next;
-  const out: MatmulResult = { ...next, gflops: { ...next.gflops }, best_ms: { ...next.best_ms }, reps: { ...next.reps },
-    max_rel_err: Math.max(prev.max_rel_err, next.max_rel_err), other_load: Math.max(Number(prev.other_load ?? 0), Number(next.other_load ?? 0)),
-    steal: Math.max(Number(prev.steal ?? 0), Number(next.steal ?? 0)) };
+  const out: MatmulResult = {
+    ...next,
+    gflops: { ...next.gflops },
+    best_ms: { ...next.best_ms },
+    reps: { ...next.reps },
+    max_rel_err: Math.max(prev.max_rel_err, next.max_rel_err),
+    other_load: Math.max(Number(prev.other_load ?? 0), Number(next.other_load ?? 0)),
+    steal: Math.max(Number(prev.steal ?? 0), Number(next.steal ?? 0)),
+  };
   for (const n of Object.keys(prev.gflops)) {
     if (!(n in next.gflops) || prev.gflops[n] > next.gflops[n]) {
-      out.gflops[n] = prev.gflops[n]; out.best_ms[n] = prev.best_ms[n]; out.reps[n] = prev.reps[n];
+      out.gflops[n] = prev.gflops[n];
+      out.best_ms[n] = prev.best_ms[n];
+      out.reps[n] = prev.reps[n];
     }
   }
   return out;
@@ -284,7 +358,6 @@ const machine = {
   load_average_1m_at_end: null as number | null,
 };
 
-
 const workDir = mkdtempSync(join(tmpdir(), 'andon-bench-'));
 const dataPrefix = join(workDir, 'mlp');
 const benchStart = performance.now();
@@ -304,7 +377,10 @@ try {
   const keep = <T>(key: string, o: ChildOutcome<T>): T | null => {
     if (o.error) errors[key] = o.error;
     const r = o.result as (T & { unavailable?: boolean; note?: string }) | null;
-    if (r?.unavailable) { notes.push(`${key}: ${r.note ?? 'unavailable'}`); return null; }
+    if (r?.unavailable) {
+      notes.push(`${key}: ${r.note ?? 'unavailable'}`);
+      return null;
+    }
     return r;
   };
 
@@ -329,19 +405,35 @@ try {
       const id = `andon_${threads}t` as const;
       if (!wanted(id)) continue;
       const [cmd, a1] = tsChild('andon.ts', 'mlp', ['--threads', String(threads), ...mlpArgs]);
-      mlp[id] = bestMlp(mlp[id], keep(`mlp.${id}`, await runChild<MlpResult>(`Andon ${threads} thread(s): MLP training${tag}`, cmd, [...a1], andonEnv(threads))));
+      mlp[id] = bestMlp(
+        mlp[id],
+        keep(`mlp.${id}`, await runChild<MlpResult>(`Andon ${threads} thread(s): MLP training${tag}`, cmd, [...a1], andonEnv(threads))),
+      );
     }
     for (const threads of [1, 2] as const) {
       const id = `pytorch_${threads}t` as const;
       if (!hasTorch || !wanted(id)) continue;
-      mlp[id] = bestMlp(mlp[id], keep(`mlp.${id}`, await runChild<MlpResult>(`PyTorch CPU ${threads} thread(s): MLP training${tag}`, PY,
-        [join(peersDir, 'torch_mlp.py'), 'mlp', '--threads', String(threads), ...mlpArgs], pythonEnv(threads, blas))));
+      mlp[id] = bestMlp(
+        mlp[id],
+        keep(
+          `mlp.${id}`,
+          await runChild<MlpResult>(
+            `PyTorch CPU ${threads} thread(s): MLP training${tag}`,
+            PY,
+            [join(peersDir, 'torch_mlp.py'), 'mlp', '--threads', String(threads), ...mlpArgs],
+            pythonEnv(threads, blas),
+          ),
+        ),
+      );
     }
     for (const threads of [1, 2] as const) {
       const id = `andon_${threads}t` as const;
       if (!wanted(id)) continue;
       const [cmd, a] = tsChild('andon.ts', 'matmul', ['--threads', String(threads)]);
-      matmul[id] = bestMatmul(matmul[id], keep(`matmul.${id}`, await runChild<MatmulResult>(`Andon ${threads} thread(s): matmul${tag}`, cmd, [...a], andonEnv(threads))));
+      matmul[id] = bestMatmul(
+        matmul[id],
+        keep(`matmul.${id}`, await runChild<MatmulResult>(`Andon ${threads} thread(s): matmul${tag}`, cmd, [...a], andonEnv(threads))),
+      );
     }
     if (hasNumpy) {
       const o = await runChild<MatmulResult>(`numpy (1 thread): matmul${tag}`, PY, [join(peersDir, 'numpy_matmul.py')], pythonEnv(1, blas));
@@ -382,7 +474,10 @@ try {
   type PeerBlas = { kind?: string; corename?: string } | null;
   const torchBlas = (mlp.pytorch_1t?.blas ?? mlp.pytorch_2t?.blas ?? null) as PeerBlas;
   const numpyBlas = (matmul.numpy_1t?.blas ?? null) as PeerBlas;
-  for (const [who, peerBlas] of [['PyTorch', torchBlas], ['numpy', numpyBlas]] as const) {
+  for (const [who, peerBlas] of [
+    ['PyTorch', torchBlas],
+    ['numpy', numpyBlas],
+  ] as const) {
     if (peerBlas && peerBlas.kind !== 'openblas') {
       notes.push(`${who} ran on ${peerBlas.kind} BLAS, not OpenBLAS: its numbers understate it (apt-get install libopenblas0-pthread)`);
     } else if (peerBlas && blasChoice?.kernel && peerBlas.corename !== blasChoice.kernel) {
@@ -396,7 +491,10 @@ try {
     const err = matmul[id]?.max_rel_err;
     if (err !== undefined && err > 1e-4) notes.push(`matmul ${id}: sampled relative error ${err.toExponential(2)} is too large`);
   }
-  for (const [kind, results] of [['mlp', mlp], ['matmul', matmul]] as const) {
+  for (const [kind, results] of [
+    ['mlp', mlp],
+    ['matmul', matmul],
+  ] as const) {
     for (const [id, r] of Object.entries(results)) {
       const busy = Number(r?.other_load ?? 0) + Number(r?.steal ?? 0);
       if (busy > 0.25) notes.push(`${kind} ${id}: other processes or guests took ${busy.toFixed(2)} cores meanwhile: its number is low`);
@@ -416,9 +514,12 @@ try {
       thread_mechanism_2t: mlp.andon_2t?.thread_mechanism ?? null,
     },
     workload: {
-      mlp: `${config.features}→${config.hidden}→${config.hidden}→${config.classes} ReLU, softmax cross-entropy, ` +
+      mlp:
+        `${config.features}→${config.hidden}→${config.hidden}→${config.classes} ReLU, softmax cross-entropy, ` +
         `SGD lr ${config.lr} momentum ${config.momentum}, batch ${config.batch}`,
-      rows: config.rows, steps_per_epoch: stepsPerEpoch(config), warmup_steps: config.warmupSteps,
+      rows: config.rows,
+      steps_per_epoch: stepsPerEpoch(config),
+      warmup_steps: config.warmupSteps,
       epochs_timed: { andon: fastEpochs, pytorch: fastEpochs, tfjs_wasm: 1, plain_js: 1 },
       rounds: { andon: rounds, pytorch: rounds, numpy: rounds, tfjs_wasm: 1, plain_js: 1 },
       matmul: `square float32 C = A·B, n ∈ {${matmulSizes.join(', ')}}, best of several after a warm-up, GFLOP/s = 2n³/t`,
@@ -454,42 +555,114 @@ process.exitCode = exitCode;
 
 // ---------- the table ----------
 
-function renderTable(mlp: Record<MlpPeer, MlpResult | null>, matmul: Record<MatmulPeer, MatmulResult | null>,
-  ratios: Record<string, number | null>, report: { machine: typeof machine; andon: { backend: string | null }; peers: Record<string, unknown>; openblas: BlasChoice | null; notes: string[]; seconds: number }): string {
+function renderTable(
+  mlp: Record<MlpPeer, MlpResult | null>,
+  matmul: Record<MatmulPeer, MatmulResult | null>,
+  ratios: Record<string, number | null>,
+  report: {
+    machine: typeof machine;
+    andon: { backend: string | null };
+    peers: Record<string, unknown>;
+    openblas: BlasChoice | null;
+    notes: string[];
+    seconds: number;
+  },
+): string {
   const num = (v: number | null | undefined, digits = 0) =>
     v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const x = (v: number | null) => (v === null ? '—' : `${v.toFixed(2)}×`);
   const cols = ['what', 'Andon 1t', 'Andon 2t', 'tfjs-wasm', 'PyTorch 1t', 'PyTorch 2t', 'numpy 1t', 'plain JS', 'ratio'];
   const rows: string[][] = [];
   const sps = (id: MlpPeer) => num(mlp[id]?.samples_per_s);
-  rows.push(['MLP train, samples/s', sps('andon_1t'), sps('andon_2t'), sps('tfjs_wasm'), sps('pytorch_1t'), sps('pytorch_2t'), '', sps('plain_js'),
-    `${x(ratios.andon_vs_pytorch)} PyTorch, ${x(ratios.andon_vs_tfjs_wasm)} tfjs, 2t: ${x(ratios.andon_2t_vs_pytorch_2t)} PyTorch 2t`]);
+  rows.push([
+    'MLP train, samples/s',
+    sps('andon_1t'),
+    sps('andon_2t'),
+    sps('tfjs_wasm'),
+    sps('pytorch_1t'),
+    sps('pytorch_2t'),
+    '',
+    sps('plain_js'),
+    `${x(ratios.andon_vs_pytorch)} PyTorch, ${x(ratios.andon_vs_tfjs_wasm)} tfjs, 2t: ${x(ratios.andon_2t_vs_pytorch_2t)} PyTorch 2t`,
+  ]);
   const loss = (id: MlpPeer) => (mlp[id] ? `${mlp[id]!.loss_first.toFixed(2)}→${mlp[id]!.loss_last.toFixed(2)}` : '—');
-  rows.push(['  loss first→last batch', loss('andon_1t'), loss('andon_2t'), loss('tfjs_wasm'), loss('pytorch_1t'), loss('pytorch_2t'), '', loss('plain_js'), '']);
+  rows.push([
+    '  loss first→last batch',
+    loss('andon_1t'),
+    loss('andon_2t'),
+    loss('tfjs_wasm'),
+    loss('pytorch_1t'),
+    loss('pytorch_2t'),
+    '',
+    loss('plain_js'),
+    '',
+  ]);
   const other = (r: Record<string, unknown> | null) => (typeof r?.other_load === 'number' ? r.other_load.toFixed(2) : '—');
-  rows.push(['  others\' load, cores', other(mlp.andon_1t), other(mlp.andon_2t), other(mlp.tfjs_wasm), other(mlp.pytorch_1t),
-    other(mlp.pytorch_2t), '', other(mlp.plain_js), 'CPU other processes used meanwhile']);
+  rows.push([
+    "  others' load, cores",
+    other(mlp.andon_1t),
+    other(mlp.andon_2t),
+    other(mlp.tfjs_wasm),
+    other(mlp.pytorch_1t),
+    other(mlp.pytorch_2t),
+    '',
+    other(mlp.plain_js),
+    'CPU other processes used meanwhile',
+  ]);
   const steal = (r: Record<string, unknown> | null) => (typeof r?.steal === 'number' ? r.steal.toFixed(2) : '—');
-  rows.push(['  hypervisor steal, cores', steal(mlp.andon_1t), steal(mlp.andon_2t), steal(mlp.tfjs_wasm), steal(mlp.pytorch_1t),
-    steal(mlp.pytorch_2t), '', steal(mlp.plain_js), 'CPU other guests took meanwhile']);
+  rows.push([
+    '  hypervisor steal, cores',
+    steal(mlp.andon_1t),
+    steal(mlp.andon_2t),
+    steal(mlp.tfjs_wasm),
+    steal(mlp.pytorch_1t),
+    steal(mlp.pytorch_2t),
+    '',
+    steal(mlp.plain_js),
+    'CPU other guests took meanwhile',
+  ]);
   // The kernel each Python peer reported from inside its own process, so a silent fallback shows in the table.
-  const kernel = (r: Record<string, unknown> | null) => (r ? String((r.blas as { corename?: string } | undefined)?.corename ?? (r.blas as { kind?: string } | undefined)?.kind ?? '?') : '');
+  const kernel = (r: Record<string, unknown> | null) =>
+    r ? String((r.blas as { corename?: string } | undefined)?.corename ?? (r.blas as { kind?: string } | undefined)?.kind ?? '?') : '';
   const ob = report.openblas;
-  rows.push(['OpenBLAS kernel', '', '', '', kernel(mlp.pytorch_1t), kernel(mlp.pytorch_2t), kernel(matmul.numpy_1t), '',
-    ob ? `OPENBLAS_CORETYPE=${ob.coretype ?? '(unset)'}${ob.auto_kernel && ob.auto_kernel !== ob.kernel ? `; unset it runs ${ob.auto_kernel}` : ''}` : '']);
+  rows.push([
+    'OpenBLAS kernel',
+    '',
+    '',
+    '',
+    kernel(mlp.pytorch_1t),
+    kernel(mlp.pytorch_2t),
+    kernel(matmul.numpy_1t),
+    '',
+    ob ? `OPENBLAS_CORETYPE=${ob.coretype ?? '(unset)'}${ob.auto_kernel && ob.auto_kernel !== ob.kernel ? `; unset it runs ${ob.auto_kernel}` : ''}` : '',
+  ]);
   for (const n of matmulSizes) {
     const g = (id: MatmulPeer) => num(matmul[id]?.gflops[n], 1);
     const a = matmul.andon_1t?.gflops[n] ?? null;
-    const vs = (id: MatmulPeer) => { const p = matmul[id]?.gflops[n]; return a === null || !p ? null : a / p; };
-    rows.push([`matmul ${n}, GFLOP/s`, g('andon_1t'), g('andon_2t'), g('tfjs_wasm'), '', '', g('numpy_1t'), '',
-      `${x(vs('numpy_1t'))} numpy, ${x(vs('tfjs_wasm'))} tfjs`]);
+    const vs = (id: MatmulPeer) => {
+      const p = matmul[id]?.gflops[n];
+      return a === null || !p ? null : a / p;
+    };
+    rows.push([
+      `matmul ${n}, GFLOP/s`,
+      g('andon_1t'),
+      g('andon_2t'),
+      g('tfjs_wasm'),
+      '',
+      '',
+      g('numpy_1t'),
+      '',
+      `${x(vs('numpy_1t'))} numpy, ${x(vs('tfjs_wasm'))} tfjs`,
+    ]);
   }
-  rows.push(['  others\' load, cores', other(matmul.andon_1t), other(matmul.andon_2t), other(matmul.tfjs_wasm), '', '',
-    other(matmul.numpy_1t), '', '']);
-  rows.push(['  hypervisor steal, cores', steal(matmul.andon_1t), steal(matmul.andon_2t), steal(matmul.tfjs_wasm), '', '',
-    steal(matmul.numpy_1t), '', '']);
+  rows.push(["  others' load, cores", other(matmul.andon_1t), other(matmul.andon_2t), other(matmul.tfjs_wasm), '', '', other(matmul.numpy_1t), '', '']);
+  rows.push(['  hypervisor steal, cores', steal(matmul.andon_1t), steal(matmul.andon_2t), steal(matmul.tfjs_wasm), '', '', steal(matmul.numpy_1t), '', '']);
   const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 || i === r.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === 0 || i === r.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   const out = [
     `Andon engine benchmark — backend ${report.andon.backend ?? '?'}, ${report.machine.cpu} (${report.machine.cores} cores), node ${report.machine.node}`,
     '',
@@ -497,8 +670,14 @@ function renderTable(mlp: Record<MlpPeer, MlpResult | null>, matmul: Record<Matm
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
     '',
-    `ratios: ${Object.entries(ratios).map(([k, v]) => `${k}=${v === null ? 'null' : v.toFixed(3)}`).join(', ')}`,
-    ...(report.openblas ? [`OpenBLAS for the Python peers: OPENBLAS_CORETYPE=${report.openblas.coretype ?? '(unset)'} → ${report.openblas.kernel ?? '?'}; ${report.openblas.reason} (probe: ${report.openblas.probe})`] : []),
+    `ratios: ${Object.entries(ratios)
+      .map(([k, v]) => `${k}=${v === null ? 'null' : v.toFixed(3)}`)
+      .join(', ')}`,
+    ...(report.openblas
+      ? [
+          `OpenBLAS for the Python peers: OPENBLAS_CORETYPE=${report.openblas.coretype ?? '(unset)'} → ${report.openblas.kernel ?? '?'}; ${report.openblas.reason} (probe: ${report.openblas.probe})`,
+        ]
+      : []),
     `peers: ${JSON.stringify(report.peers)}`,
     ...report.notes.map((n) => `note: ${n}`),
     `(${report.seconds}s)`,

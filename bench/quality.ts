@@ -33,7 +33,11 @@ type DatasetId = (typeof DATASETS)[number];
 type PeerId = (typeof PEERS)[number];
 
 /** What one learner reports on one dataset. `value` is the row's metric; the rest are details. */
-interface Measurement { value: number; train_seconds: number; [detail: string]: unknown }
+interface Measurement {
+  value: number;
+  train_seconds: number;
+  [detail: string]: unknown;
+}
 
 interface Row {
   dataset: string;
@@ -51,7 +55,10 @@ const META: Record<DatasetId, { dataset: string; metric: string; higher: boolean
 };
 
 const args = process.argv.slice(2);
-const flag = (name: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
+const flag = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
 // ---------- the parent ----------
@@ -65,7 +72,8 @@ async function main(): Promise<void> {
   for (const d of datasets) if (!DATASETS.includes(d)) throw new Error(`unknown dataset ${d}; known: ${DATASETS.join(', ')}`);
   for (const p of only) if (!PEERS.includes(p)) throw new Error(`unknown learner ${p}; known: ${PEERS.join(', ')}`);
   const dir = mkdtempSync(join(tmpdir(), 'andon-bench-quality-'));
-  const started = performance.now(), loadStart = loadavg()[0];
+  const started = performance.now(),
+    loadStart = loadavg()[0];
   const rows: Row[] = [];
   try {
     for (const d of datasets) {
@@ -74,15 +82,22 @@ async function main(): Promise<void> {
       await PREPARE[d](join(dir, d), seed);
       const meta = META[d];
       const row: Row = {
-        dataset: meta.dataset, metric: meta.metric, higher_is_better: meta.higher, target: meta.target,
-        results: { andon: null, fasttext: null, sklearn: null, torch: null }, errors: {},
+        dataset: meta.dataset,
+        metric: meta.metric,
+        higher_is_better: meta.higher,
+        target: meta.target,
+        results: { andon: null, fasttext: null, sklearn: null, torch: null },
+        errors: {},
       };
       for (const peer of meta.peers.filter((p) => only.includes(p))) {
         log(`▶ ${d}: ${peer}`);
         try {
-          const m = peer === 'andon' ? await runAndon(d, join(dir, d), seed)
-            : peer === 'fasttext' ? await runFastText(join(dir, d), seed)
-              : await runPython(python, peer, d, join(dir, d), seed);
+          const m =
+            peer === 'andon'
+              ? await runAndon(d, join(dir, d), seed)
+              : peer === 'fasttext'
+                ? await runFastText(join(dir, d), seed)
+                : await runPython(python, peer, d, join(dir, d), seed);
           row.results[peer] = m;
           log(`  ${meta.metric} ${fmt(m.value)} in ${m.train_seconds.toFixed(1)} s`);
         } catch (e) {
@@ -106,15 +121,20 @@ async function main(): Promise<void> {
     ratios,
   };
   const table = renderTable(rows, ratios);
-  if (asJson) { process.stderr.write(table); process.stdout.write(`${JSON.stringify(report, null, 2)}\n`); }
-  else process.stdout.write(table);
+  if (asJson) {
+    process.stderr.write(table);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else process.stdout.write(table);
 }
 
 /** Andon's numbers beside each peer's; for RMSE the ratio is peer ÷ Andon, so above 1 always means Andon is better. */
 function ratiosOf(rows: Row[]): Record<string, number | boolean | null> {
   const get = (ds: string, p: PeerId) => rows.find((r) => r.dataset === META[ds as DatasetId].dataset)?.results[p]?.value ?? null;
   const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : round(a / b, 4));
-  const ai4i = get('ai4i', 'andon'), rmse = get('cmapss', 'andon'), acc = get('tweets', 'andon'), ft = get('tweets', 'fasttext');
+  const ai4i = get('ai4i', 'andon'),
+    rmse = get('cmapss', 'andon'),
+    acc = get('tweets', 'andon'),
+    ft = get('tweets', 'fasttext');
   return {
     andon_f1_ai4i: ai4i === null ? null : round(ai4i, 4),
     andon_rmse_cmapss: rmse === null ? null : round(rmse, 3),
@@ -167,7 +187,10 @@ function writeCsv(path: string, header: string[], rows: (string | number | null)
 
 /** Seeded Fisher–Yates. */
 function shuffle<T>(a: T[], rand: () => number): T[] {
-  for (let i = a.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [a[i], a[j]] = [a[j], a[i]]; }
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
   return a;
 }
 
@@ -175,12 +198,17 @@ function shuffle<T>(a: T[], rand: () => number): T[] {
 function stratified(labels: string[], testFraction: number, seed: number): { train: number[]; test: number[] } {
   const rand = mulberry32(seed);
   const byClass = new Map<string, number[]>();
-  labels.forEach((l, i) => { if (!byClass.has(l)) byClass.set(l, []); byClass.get(l)!.push(i); });
-  const train: number[] = [], test: number[] = [];
+  labels.forEach((l, i) => {
+    if (!byClass.has(l)) byClass.set(l, []);
+    byClass.get(l)!.push(i);
+  });
+  const train: number[] = [],
+    test: number[] = [];
   for (const key of [...byClass.keys()].sort()) {
     const idx = shuffle(byClass.get(key)!, rand);
     const n = Math.round(idx.length * testFraction);
-    test.push(...idx.slice(0, n)); train.push(...idx.slice(n));
+    test.push(...idx.slice(0, n));
+    train.push(...idx.slice(n));
   }
   return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
 }
@@ -201,17 +229,33 @@ async function prepareAi4i(dir: string, seed: number): Promise<void> {
   const { header, rows } = await readRows(join(DATA, 'ai4i2020/ai4i2020.csv'));
   const keep = header.map((h, i) => (AI4I_LEAKY.includes(h) ? -1 : i)).filter((i) => i >= 0);
   const y = header.indexOf('Machine failure');
-  const { train, test } = stratified(rows.map((r) => String(r[y])), 0.2, seed);
+  const { train, test } = stratified(
+    rows.map((r) => String(r[y])),
+    0.2,
+    seed,
+  );
   const cols = keep.map((i) => header[i]);
-  writeCsv(join(dir, 'train.csv'), cols, train.map((r) => keep.map((i) => rows[r][i])));
-  writeCsv(join(dir, 'test.csv'), cols, test.map((r) => keep.map((i) => rows[r][i])));
+  writeCsv(
+    join(dir, 'train.csv'),
+    cols,
+    train.map((r) => keep.map((i) => rows[r][i])),
+  );
+  writeCsv(
+    join(dir, 'test.csv'),
+    cols,
+    test.map((r) => keep.map((i) => rows[r][i])),
+  );
   log(`  ${train.length} training rows, ${test.length} test rows (${test.filter((r) => rows[r][y] === 1).length} failures)`);
 }
 
 const CMAPSS_COLUMNS = ['unit', 'cycle', 'setting_1', 'setting_2', 'setting_3', ...Array.from({ length: 21 }, (_, i) => `s${i + 1}`)];
 
 function readSpaced(path: string): number[][] {
-  return readFileSync(path, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean).map((l) => l.split(/\s+/).map(Number));
+  return readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => l.split(/\s+/).map(Number));
 }
 
 /**
@@ -221,25 +265,42 @@ function readSpaced(path: string): number[][] {
  */
 async function prepareCmapss(dir: string): Promise<void> {
   const src = join(DATA, 'cmapss-fd001');
-  const train = readSpaced(join(src, 'train_FD001.txt')), test = readSpaced(join(src, 'test_FD001.txt'));
+  const train = readSpaced(join(src, 'train_FD001.txt')),
+    test = readSpaced(join(src, 'test_FD001.txt'));
   const finalRul = readSpaced(join(src, 'RUL_FD001.txt')).map((r) => r[0]);
   for (const r of [...train, ...test]) if (r.length !== 26) throw new Error(`C-MAPSS rows must have 26 values, got ${r.length}`);
   const lastCycle = new Map<number, number>();
   for (const r of test) lastCycle.set(r[0], Math.max(lastCycle.get(r[0]) ?? -Infinity, r[1]));
   if (lastCycle.size !== finalRul.length) throw new Error(`${lastCycle.size} test units but ${finalRul.length} RUL values`);
   writeCsv(join(dir, 'train.csv'), CMAPSS_COLUMNS, train);
-  writeCsv(join(dir, 'test.csv'), [...CMAPSS_COLUMNS, 'RUL'], test.map((r) => [...r, finalRul[r[0] - 1] + lastCycle.get(r[0])! - r[1]]));
+  writeCsv(
+    join(dir, 'test.csv'),
+    [...CMAPSS_COLUMNS, 'RUL'],
+    test.map((r) => [...r, finalRul[r[0] - 1] + lastCycle.get(r[0])! - r[1]]),
+  );
   log(`  ${train.length} training rows (${new Set(train.map((r) => r[0])).size} engines), ${test.length} test rows (${lastCycle.size} engines)`);
 }
 
 /** Two-column CSVs (text, airline_sentiment) and fastText's `__label__x text` files of the same split. */
 async function prepareTweets(dir: string, seed: number): Promise<void> {
   const { header, rows } = await readRows(join(DATA, 'twitter-airline-sentiment/Tweets.csv'));
-  const t = header.indexOf('text'), y = header.indexOf('airline_sentiment');
+  const t = header.indexOf('text'),
+    y = header.indexOf('airline_sentiment');
   const data = rows.filter((r) => r[t] !== null && r[y] !== null).map((r) => [String(r[t]), String(r[y])]);
-  const { train, test } = stratified(data.map((r) => r[1]), 0.2, seed);
-  for (const [name, idx] of [['train', train], ['test', test]] as const) {
-    writeCsv(join(dir, `${name}.csv`), ['text', 'airline_sentiment'], idx.map((i) => data[i]));
+  const { train, test } = stratified(
+    data.map((r) => r[1]),
+    0.2,
+    seed,
+  );
+  for (const [name, idx] of [
+    ['train', train],
+    ['test', test],
+  ] as const) {
+    writeCsv(
+      join(dir, `${name}.csv`),
+      ['text', 'airline_sentiment'],
+      idx.map((i) => data[i]),
+    );
     writeFileSync(join(dir, `${name}.txt`), idx.map((i) => `__label__${data[i][1]} ${fastTextText(data[i][0])}`).join('\n') + '\n');
   }
   log(`  ${train.length} training tweets, ${test.length} test tweets`);
@@ -247,7 +308,11 @@ async function prepareTweets(dir: string, seed: number): Promise<void> {
 
 /** fastText's own tutorial preprocessing: lower case, punctuation split off words, one line per example. */
 function fastTextText(s: string): string {
-  return s.toLowerCase().replace(/([.!?,'"/()@#:;])/g, ' $1 ').replace(/\s+/g, ' ').trim();
+  return s
+    .toLowerCase()
+    .replace(/([.!?,'"/()@#:;])/g, ' $1 ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 // ---------- the learners ----------
@@ -257,10 +322,23 @@ function runProcess(cmd: string, argv: string[], env: Record<string, string> = {
     const proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
-    proc.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    proc.stderr.on('data', (d: Buffer) => process.stderr.write(d.toString().split('\n').map((l) => (l ? `    ${l}` : l)).join('\n')));
+    proc.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    proc.stderr.on('data', (d: Buffer) =>
+      process.stderr.write(
+        d
+          .toString()
+          .split('\n')
+          .map((l) => (l ? `    ${l}` : l))
+          .join('\n'),
+      ),
+    );
     proc.on('error', rej);
-    proc.on('close', (code) => { clearTimeout(timer); res({ code, stdout }); });
+    proc.on('close', (code) => {
+      clearTimeout(timer);
+      res({ code, stdout });
+    });
   });
 }
 
@@ -291,7 +369,18 @@ async function runFastText(dir: string, seed: number): Promise<Measurement> {
   for (const [name, extra] of Object.entries(variants)) {
     const model = join(dir, `fasttext-${name}`);
     const t0 = performance.now();
-    const tr = await runProcess('fasttext', ['supervised', '-input', join(dir, 'train.txt'), '-output', model, '-thread', '1', '-seed', String(seed), ...extra]);
+    const tr = await runProcess('fasttext', [
+      'supervised',
+      '-input',
+      join(dir, 'train.txt'),
+      '-output',
+      model,
+      '-thread',
+      '1',
+      '-seed',
+      String(seed),
+      ...extra,
+    ]);
     const seconds = (performance.now() - t0) / 1000;
     if (tr.code !== 0) throw new Error(`fasttext supervised exited with ${tr.code}`);
     // `fasttext test` prints N, P@1 and R@1; with one label per line P@1 is the accuracy.
@@ -302,7 +391,10 @@ async function runFastText(dir: string, seed: number): Promise<Measurement> {
   }
   const best = out.default.accuracy >= out.bigrams.accuracy ? 'default' : 'bigrams';
   return {
-    value: out[best].accuracy, train_seconds: out[best].train_seconds, variants: out, best: best,
+    value: out[best].accuracy,
+    train_seconds: out[best].train_seconds,
+    variants: out,
+    best: best,
     recipe: `fastText supervised, tutorial preprocessing (lower case, punctuation split), -thread 1; default ${fmt(out.default.accuracy)}, -wordNgrams 2 ${fmt(out.bigrams.accuracy)}`,
   };
 }
@@ -311,7 +403,10 @@ async function runFastText(dir: string, seed: number): Promise<Measurement> {
 
 async function andonChild(d: DatasetId, dir: string, seed: number): Promise<void> {
   const [{ readTable }, { fitModel }, { bundleFiles, writeBundle, readBundle }, { evaluateBundle }] = await Promise.all([
-    import('../src/data/readers/index.js'), import('../src/ml/fit.js'), import('../src/ml/bundle.js'), import('../src/ml/evaluate-bundle.js'),
+    import('../src/data/readers/index.js'),
+    import('../src/ml/fit.js'),
+    import('../src/ml/bundle.js'),
+    import('../src/ml/evaluate-bundle.js'),
   ]);
   const request = {
     ai4i: { target: 'Machine failure' },
@@ -322,13 +417,16 @@ async function andonChild(d: DatasetId, dir: string, seed: number): Promise<void
   let lastLog = 0;
   const t0 = performance.now();
   const fitted = await fitModel(table, {
-    ...request, seed,
+    ...request,
+    seed,
     onProgress: (e) => {
       if (e.type !== 'epoch') return;
       const now = performance.now();
       if (now - lastLog < 10_000) return;
       lastLog = now;
-      log(`    epoch ${e.epoch}: train ${e.trainLoss.toFixed(4)}, validation ${e.validationLoss?.toFixed(4)}${e.best ? ' *' : ''} (${((now - t0) / 1000).toFixed(0)} s)`);
+      log(
+        `    epoch ${e.epoch}: train ${e.trainLoss.toFixed(4)}, validation ${e.validationLoss?.toFixed(4)}${e.best ? ' *' : ''} (${((now - t0) / 1000).toFixed(0)} s)`,
+      );
     },
   });
   const seconds = (performance.now() - t0) / 1000;
@@ -338,18 +436,32 @@ async function andonChild(d: DatasetId, dir: string, seed: number): Promise<void
   const { table: test } = await readTable(join(dir, 'test.csv'));
   const { metrics } = evaluateBundle(bundle, test);
   const m = fitted.manifest;
-  const value = d === 'ai4i' ? metrics.f1 : d === 'cmapss' ? metrics.rmse_last ?? metrics.rmse : metrics.accuracy;
+  const value = d === 'ai4i' ? metrics.f1 : d === 'cmapss' ? (metrics.rmse_last ?? metrics.rmse) : metrics.accuracy;
   if (typeof value !== 'number') throw new Error(`the ${d} metrics lack the headline number: ${JSON.stringify(metrics)}`);
   const t = m.training;
-  process.stdout.write(`${MARK}${JSON.stringify({
-    value, train_seconds: round(seconds, 2), test_metrics: metrics, validation_metrics: m.metrics,
-    template: m.template, epochs_run: t.epochs_run, best_epoch: t.best_epoch, stopped: t.stopped, rows_train: t.rows_train,
-    recipe: `template ${m.template}, ${t.epochs_run} epochs (best ${t.best_epoch}, ${t.stopped}), ${t.rows_train} training ${m.rul ? 'windows' : 'rows'}`,
-  })}\n`);
+  process.stdout.write(
+    `${MARK}${JSON.stringify({
+      value,
+      train_seconds: round(seconds, 2),
+      test_metrics: metrics,
+      validation_metrics: m.metrics,
+      template: m.template,
+      epochs_run: t.epochs_run,
+      best_epoch: t.best_epoch,
+      stopped: t.stopped,
+      rows_train: t.rows_train,
+      recipe: `template ${m.template}, ${t.epochs_run} epochs (best ${t.best_epoch}, ${t.stopped}), ${t.rows_train} training ${m.rul ? 'windows' : 'rows'}`,
+    })}\n`,
+  );
 }
 
-function fmt(x: number): string { return Math.abs(x) >= 10 ? x.toFixed(2) : x.toFixed(4); }
-function round(x: number, digits: number): number { const f = 10 ** digits; return Math.round(x * f) / f; }
+function fmt(x: number): string {
+  return Math.abs(x) >= 10 ? x.toFixed(2) : x.toFixed(4);
+}
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
 
 // Last, so every constant above is initialised before the top-level await runs.
 if (args[0] === '--child') await andonChild(args[1] as DatasetId, args[2], Number(args[3]));

@@ -12,9 +12,20 @@ mkdirSync(out, { recursive: true });
 // runtime and --noAssert keep the module free of managed allocations and bounds asserts.
 const common = [
   `${root}assembly/index.ts`,
-  '-O3', '--noAssert', '--runtime', 'stub',
-  '--importMemory', '--sharedMemory', '--initialMemory', '2', '--maximumMemory', '32768',
-  '--enable', 'simd', '--enable', 'threads',
+  '-O3',
+  '--noAssert',
+  '--runtime',
+  'stub',
+  '--importMemory',
+  '--sharedMemory',
+  '--initialMemory',
+  '2',
+  '--maximumMemory',
+  '32768',
+  '--enable',
+  'simd',
+  '--enable',
+  'threads',
 ];
 
 const variants = [

@@ -7,8 +7,9 @@ function findTests(dir, out = []) {
   if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) { if (name !== 'node_modules' && name !== 'dist') findTests(p, out); }
-    else if (name.endsWith('.test.ts')) out.push(p);
+    if (statSync(p).isDirectory()) {
+      if (name !== 'node_modules' && name !== 'dist') findTests(p, out);
+    } else if (name.endsWith('.test.ts')) out.push(p);
   }
   return out;
 }

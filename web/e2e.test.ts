@@ -38,7 +38,16 @@ function watchErrors(page: Page): string[] {
   return errors;
 }
 
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /**
  * A browser with a fresh profile of its own. Playwright refuses `--user-data-dir` in `launch()` and takes the
@@ -48,7 +57,7 @@ async function launch(viewport: { width: number; height: number }, dirs: string[
   const dir = mkdtempSync(join(tmpdir(), 'andon-chromium-'));
   dirs.push(dir);
   const ctx = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: FLAGS, viewport, locale: 'en-US' });
-  const page = ctx.pages()[0] ?? await ctx.newPage();
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
   page.setDefaultTimeout(20_000);
   return { ctx, page };
 }
@@ -78,7 +87,10 @@ test('dashboard in Chromium', { skip: skipReason(), timeout: 180_000 }, async (t
   writeFileSync(csv, ai4iCsv(1500, 1));
   let server: RunningServer | null = null;
   try {
-    server = await startServer({ ...readConfig({}, { port: 0, home }), host: '127.0.0.1', bootstrapKey: ADMIN_KEY, logLevel: 'warn' }, { say: () => {}, logger: false });
+    server = await startServer(
+      { ...readConfig({}, { port: 0, home }), host: '127.0.0.1', bootstrapKey: ADMIN_KEY, logLevel: 'warn' },
+      { say: () => {}, logger: false },
+    );
     const url = server.url;
     let viewerKey = '';
     let jobPath = '';
@@ -102,8 +114,8 @@ test('dashboard in Chromium', { skip: skipReason(), timeout: 180_000 }, async (t
       await page.waitForURL(/\/datasets\/machines$/);
       await page.locator('[data-testid=profile]').waitFor();
       await page.locator('[data-testid=preview-table] tbody tr').first().waitFor();
-      assert.ok(await page.locator('[data-testid=column-types] li').count() >= 3, 'column types drawn');
-      assert.ok(await page.locator('[data-testid=warnings] li').count() >= 1, 'warnings listed');
+      assert.ok((await page.locator('[data-testid=column-types] li').count()) >= 3, 'column types drawn');
+      assert.ok((await page.locator('[data-testid=warnings] li').count()) >= 1, 'warnings listed');
       await shot(page, '03-dataset-profile');
       await go(page, '/datasets');
       await page.locator('[data-testid=datasets-table]').waitFor();
@@ -174,7 +186,7 @@ test('dashboard in Chromium', { skip: skipReason(), timeout: 180_000 }, async (t
       await page.locator('#compare-b').selectOption('2');
       await page.getByRole('button', { name: 'Compare', exact: true }).click();
       await page.locator('[data-testid=compare-table] tbody tr').first().waitFor();
-      assert.ok(await page.locator('[data-testid=compare-table] tbody tr').count() >= 3, 'metrics side by side');
+      assert.ok((await page.locator('[data-testid=compare-table] tbody tr').count()) >= 3, 'metrics side by side');
       await shot(page, '07b-model-compare');
 
       // Deploy by alias, predict through the generated form, change batching.
@@ -184,7 +196,14 @@ test('dashboard in Chromium', { skip: skipReason(), timeout: 180_000 }, async (t
       await page.locator('#deploy-alias').fill('production');
       await page.getByRole('button', { name: 'Deploy', exact: true }).click();
       await page.waitForURL(/\/deployments\/pm-prod$/);
-      const row: Record<string, string> = { Type: 'L', 'Air temperature [K]': '302.5', 'Process temperature [K]': '311.0', 'Rotational speed [rpm]': '1290', 'Torque [Nm]': '68.5', 'Tool wear [min]': '215' };
+      const row: Record<string, string> = {
+        Type: 'L',
+        'Air temperature [K]': '302.5',
+        'Process temperature [K]': '311.0',
+        'Rotational speed [rpm]': '1290',
+        'Torque [Nm]': '68.5',
+        'Tool wear [min]': '215',
+      };
       await page.locator('[data-testid=try-it-form] input').first().waitFor();
       // The categorical field suggests the values training saw.
       const list = await page.locator('[data-testid=try-it-form] [data-column="Type"]').getAttribute('list');

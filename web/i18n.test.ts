@@ -7,9 +7,18 @@ import { zh } from './src/i18n/zh.ts';
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
 test('English and Chinese dictionaries have the same keys', () => {
-  const a = Object.keys(en).sort(), b = Object.keys(zh).sort();
-  assert.deepEqual(b.filter((k) => !a.includes(k)), [], 'keys only in zh');
-  assert.deepEqual(a.filter((k) => !b.includes(k)), [], 'keys only in en');
+  const a = Object.keys(en).sort(),
+    b = Object.keys(zh).sort();
+  assert.deepEqual(
+    b.filter((k) => !a.includes(k)),
+    [],
+    'keys only in zh',
+  );
+  assert.deepEqual(
+    a.filter((k) => !b.includes(k)),
+    [],
+    'keys only in en',
+  );
 });
 
 test('no dictionary value is empty', () => {

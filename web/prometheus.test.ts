@@ -22,7 +22,7 @@ test('parses samples, labels and +Inf', () => {
   assert.equal(s[0].labels.le, '+Inf');
 });
 
-test('a deployment\'s traffic and rates between two snapshots', () => {
+test("a deployment's traffic and rates between two snapshots", () => {
   const a = deploymentTraffic(parsePrometheus(TEXT), 'pm-prod', 0);
   assert.deepEqual(a, { at: 0, ok: 8, errors: 1, latencySum: 0.04, latencyCount: 8 });
   const b = { at: 2000, ok: 12, errors: 1, latencySum: 0.08, latencyCount: 12 };

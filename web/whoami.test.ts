@@ -32,7 +32,10 @@ for (const role of ['admin', 'developer', 'operator', 'viewer'] as Role[]) {
     try {
       const s = await whoAmI('andon_0123456789ab_' + 'A'.repeat(32));
       assert.equal(s.role, role);
-      assert.ok(calls.every((c) => !c.startsWith('POST') || c.endsWith('/jobs')), 'only empty-body probes');
+      assert.ok(
+        calls.every((c) => !c.startsWith('POST') || c.endsWith('/jobs')),
+        'only empty-body probes',
+      );
     } finally {
       globalThis.fetch = saved;
     }
@@ -41,7 +44,11 @@ for (const role of ['admin', 'developer', 'operator', 'viewer'] as Role[]) {
 
 test('uses GET /api/v1/me when the server has it', async () => {
   const saved = globalThis.fetch;
-  globalThis.fetch = (async () => new Response(JSON.stringify({ tenantId: 't', keyId: 'k', keyName: 'line 3', role: 'operator', scopes: ['pm-prod'] }), { status: 200, headers: { 'content-type': 'application/json' } })) as typeof fetch;
+  globalThis.fetch = (async () =>
+    new Response(JSON.stringify({ tenantId: 't', keyId: 'k', keyName: 'line 3', role: 'operator', scopes: ['pm-prod'] }), {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    })) as typeof fetch;
   try {
     const s = await whoAmI('andon_0123456789ab_' + 'A'.repeat(32));
     assert.deepEqual({ role: s.role, keyName: s.keyName, scopes: s.scopes }, { role: 'operator', keyName: 'line 3', scopes: ['pm-prod'] });

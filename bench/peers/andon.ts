@@ -5,8 +5,18 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as E from '../../src/engine/index.js';
 import {
-  bestOf, checkMatmul, configFromArgs, emitResult, fillNormal, log, matmulSizes, parseArgs, readDataSet, runEpochs,
-  type MatmulResult, type MlpResult,
+  bestOf,
+  checkMatmul,
+  configFromArgs,
+  emitResult,
+  fillNormal,
+  log,
+  matmulSizes,
+  parseArgs,
+  readDataSet,
+  runEpochs,
+  type MatmulResult,
+  type MlpResult,
 } from './common.js';
 
 const [task = 'mlp', ...rest] = process.argv.slice(2);
@@ -14,12 +24,16 @@ const args = parseArgs(rest);
 const threads = Number(args.get('threads') ?? '1');
 
 /** How the engine was asked for `threads` threads: its setThreads(), the ANDON_THREADS variable, or not at all. */
-interface ThreadSetup { threads: number; mechanism: 'none' | 'setThreads' | 'env'; note?: string }
+interface ThreadSetup {
+  threads: number;
+  mechanism: 'none' | 'setThreads' | 'env';
+  note?: string;
+}
 
 async function setupThreads(): Promise<ThreadSetup> {
   const file = fileURLToPath(new URL('../../src/engine/kernels/threads.ts', import.meta.url));
   if (existsSync(file)) {
-    const mod = await import(pathToFileURL(file).href) as Record<string, unknown>;
+    const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     if (typeof mod.setThreads === 'function') {
       await (mod.setThreads as (n: number) => unknown)(threads);
       const getter = mod.getThreads ?? mod.threads ?? mod.threadCount;
@@ -45,13 +59,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Matmul workers boot lazily on the first large matmul and are used once ready: give them time before timing. */
 async function letWorkersBoot(setup: ThreadSetup): Promise<void> {
   if (setup.threads <= 1) return;
-  const k = E.kernels(), n = 512;
-  const a = k.alloc(n * n), b = k.alloc(n * n), c = k.alloc(n * n);
-  a.fill(0); b.fill(0);
+  const k = E.kernels(),
+    n = 512;
+  const a = k.alloc(n * n),
+    b = k.alloc(n * n),
+    c = k.alloc(n * n);
+  a.fill(0);
+  b.fill(0);
   k.matmul(a, b, c, n, n, n, false, false, false);
   await sleep(500);
   k.matmul(a, b, c, n, n, n, false, false, false);
-  k.free(a); k.free(b); k.free(c);
+  k.free(a);
+  k.free(b);
+  k.free(c);
 }
 
 function mlp(setup: ThreadSetup): MlpResult {
@@ -59,9 +79,12 @@ function mlp(setup: ThreadSetup): MlpResult {
   const data = readDataSet(args.get('data')!, c);
   const rng = new E.Rng(0);
   const model = new E.Sequential(
-    new E.Linear(c.features, c.hidden, { rng }), new E.ReLU(),
-    new E.Linear(c.hidden, c.hidden, { rng }), new E.ReLU(),
-    new E.Linear(c.hidden, c.classes, { rng }));
+    new E.Linear(c.features, c.hidden, { rng }),
+    new E.ReLU(),
+    new E.Linear(c.hidden, c.hidden, { rng }),
+    new E.ReLU(),
+    new E.Linear(c.hidden, c.classes, { rng }),
+  );
   const opt = new E.SGD(model.parameters(), { lr: c.lr, momentum: c.momentum });
   const x = E.empty([c.batch, c.features]).keep();
   const step = (b: number): number => {
@@ -78,26 +101,42 @@ function mlp(setup: ThreadSetup): MlpResult {
   };
 
   return {
-    ...runEpochs(c, step, (l) => l), threads: setup.threads,
-    backend: E.kernels().name, thread_mechanism: setup.mechanism, ...(setup.note ? { note: setup.note } : {}),
+    ...runEpochs(c, step, (l) => l),
+    threads: setup.threads,
+    backend: E.kernels().name,
+    thread_mechanism: setup.mechanism,
+    ...(setup.note ? { note: setup.note } : {}),
   };
 }
 
 function matmul(setup: ThreadSetup): MatmulResult {
   const k = E.kernels();
   const budget = Number(args.get('budget_ms') ?? '1500');
-  const out: MatmulResult = { gflops: {}, best_ms: {}, reps: {}, max_rel_err: 0, backend: k.name, threads: setup.threads,
-    thread_mechanism: setup.mechanism, ...(setup.note ? { note: setup.note } : {}) };
+  const out: MatmulResult = {
+    gflops: {},
+    best_ms: {},
+    reps: {},
+    max_rel_err: 0,
+    backend: k.name,
+    threads: setup.threads,
+    thread_mechanism: setup.mechanism,
+    ...(setup.note ? { note: setup.note } : {}),
+  };
   for (const n of matmulSizes) {
-    const a = k.alloc(n * n), b = k.alloc(n * n), c = k.alloc(n * n);
-    fillNormal(a, n * n, 1); fillNormal(b, n * n, 2);
+    const a = k.alloc(n * n),
+      b = k.alloc(n * n),
+      c = k.alloc(n * n);
+    fillNormal(a, n * n, 1);
+    fillNormal(b, n * n, 2);
     const { bestMs, reps } = bestOf(() => k.matmul(a, b, c, n, n, n, false, false, false), budget, n >= 1024 ? 2 : 3);
     out.gflops[n] = (2 * n ** 3) / (bestMs / 1000) / 1e9;
     out.best_ms[n] = bestMs;
     out.reps[n] = reps;
     out.max_rel_err = Math.max(out.max_rel_err, checkMatmul(a, b, c, n));
     log(`  andon ${setup.threads}t matmul ${n}: ${out.gflops[n].toFixed(2)} GFLOP/s (${reps} reps)`);
-    k.free(a); k.free(b); k.free(c);
+    k.free(a);
+    k.free(b);
+    k.free(c);
   }
   return out;
 }

@@ -17,11 +17,21 @@ export interface MlpConfig {
 }
 
 export const defaultMlpConfig: MlpConfig = {
-  rows: 100_000, features: 14, hidden: 128, classes: 3, batch: 256, lr: 0.01, momentum: 0.9, warmupSteps: 50, epochs: 1,
+  rows: 100_000,
+  features: 14,
+  hidden: 128,
+  classes: 3,
+  batch: 256,
+  lr: 0.01,
+  momentum: 0.9,
+  warmupSteps: 50,
+  epochs: 1,
 };
 
 /** Full batches in one epoch (the last partial batch is dropped, by every peer alike). */
-export function stepsPerEpoch(c: MlpConfig): number { return Math.floor(c.rows / c.batch); }
+export function stepsPerEpoch(c: MlpConfig): number {
+  return Math.floor(c.rows / c.batch);
+}
 
 /** The timing of the epochs: throughput is the best timed epoch's. */
 export interface EpochStats {
@@ -57,11 +67,11 @@ export interface MatmulResult {
  * Runs the warm-up steps, then the timed epochs; `read` turns a step's loss into a number (forcing any pending
  * work), `release` frees a loss that is no longer needed. The clock of each epoch stops after its last loss is read.
  */
-export function runEpochs<L>(c: MlpConfig, step: (batch: number) => L, read: (loss: L) => number,
-  release: (loss: L) => void = () => {}): EpochStats {
+export function runEpochs<L>(c: MlpConfig, step: (batch: number) => L, read: (loss: L) => number, release: (loss: L) => void = () => {}): EpochStats {
   const steps = stepsPerEpoch(c);
   for (let b = 0; b < c.warmupSteps; b++) release(step(b % steps));
-  let first = NaN, lastValue = NaN;
+  let first = NaN,
+    lastValue = NaN;
   const rates: number[] = [];
   let bestSeconds = Infinity;
   for (let e = 0; e < Math.max(1, c.epochs); e++) {
@@ -80,8 +90,13 @@ export function runEpochs<L>(c: MlpConfig, step: (batch: number) => L, read: (lo
     bestSeconds = Math.min(bestSeconds, seconds);
   }
   return {
-    samples_per_s: (steps * c.batch) / bestSeconds, seconds: bestSeconds, steps, samples: steps * c.batch,
-    epoch_samples_per_s: rates, loss_first: first, loss_last: lastValue,
+    samples_per_s: (steps * c.batch) / bestSeconds,
+    seconds: bestSeconds,
+    steps,
+    samples: steps * c.batch,
+    epoch_samples_per_s: rates,
+    loss_first: first,
+    loss_last: lastValue,
   };
 }
 
@@ -100,12 +115,16 @@ export function mulberry32(seed: number): () => number {
 export function normalFiller(seed: number): () => number {
   const u = mulberry32(seed);
   return () => {
-    const a = Math.max(u(), 1e-12), b = u();
+    const a = Math.max(u(), 1e-12),
+      b = u();
     return Math.sqrt(-2 * Math.log(a)) * Math.cos(2 * Math.PI * b);
   };
 }
 
-export interface DataSet { x: Float32Array; y: Int32Array }
+export interface DataSet {
+  x: Float32Array;
+  y: Int32Array;
+}
 
 /**
  * Standard-normal features; the label is the argmax of a fixed random linear map of a fixed random
@@ -120,14 +139,18 @@ export function makeDataSet(c: MlpConfig, seed = 1234): DataSet {
   for (let r = 0; r < c.rows; r++) {
     const row = r * c.features;
     for (let f = 0; f < c.features; f++) x[row + f] = rnd();
-    let best = 0, bestScore = -Infinity;
+    let best = 0,
+      bestScore = -Infinity;
     for (let k = 0; k < c.classes; k++) {
       let s = 0;
       for (let f = 0; f < c.features; f++) {
         const v = x[row + f];
         s += teacher[f * c.classes + k] * (f % 2 === 0 ? v : Math.abs(v) - 0.8);
       }
-      if (s > bestScore) { bestScore = s; best = k; }
+      if (s > bestScore) {
+        bestScore = s;
+        best = k;
+      }
     }
     y[r] = best;
   }
@@ -141,8 +164,10 @@ export function writeDataSet(prefix: string, d: DataSet): void {
 }
 
 export function readDataSet(prefix: string, c: MlpConfig): DataSet {
-  const xb = readFileSync(`${prefix}.x`), yb = readFileSync(`${prefix}.y`);
-  const x = new Float32Array(c.rows * c.features), y = new Int32Array(c.rows);
+  const xb = readFileSync(`${prefix}.x`),
+    yb = readFileSync(`${prefix}.y`);
+  const x = new Float32Array(c.rows * c.features),
+    y = new Int32Array(c.rows);
   new Uint8Array(x.buffer).set(xb.subarray(0, x.byteLength));
   new Uint8Array(y.buffer).set(yb.subarray(0, y.byteLength));
   if (xb.byteLength !== x.byteLength || yb.byteLength !== y.byteLength) throw new Error(`data set ${prefix} does not match the config`);
@@ -156,7 +181,10 @@ export function parseArgs(argv: string[]): Map<string, string> {
     const a = argv[i];
     if (!a.startsWith('--')) continue;
     const next = argv[i + 1];
-    if (next !== undefined && !next.startsWith('--')) { out.set(a.slice(2), next); i++; } else out.set(a.slice(2), 'true');
+    if (next !== undefined && !next.startsWith('--')) {
+      out.set(a.slice(2), next);
+      i++;
+    } else out.set(a.slice(2), 'true');
   }
   return out;
 }
@@ -191,7 +219,8 @@ export const matmulSizes = [256, 512, 1024];
  */
 export function bestOf(fn: () => void, budgetMs: number, minReps = 3, maxReps = 30): { bestMs: number; reps: number } {
   fn();
-  let best = Infinity, reps = 0;
+  let best = Infinity,
+    reps = 0;
   const start = performance.now();
   while (reps < maxReps && (reps < minReps || performance.now() - start < budgetMs)) {
     const t = performance.now();
@@ -207,9 +236,14 @@ export function checkMatmul(a: Float32Array, b: Float32Array, c: Float32Array, n
   const rnd = mulberry32(n);
   let worst = 0;
   for (let s = 0; s < samples; s++) {
-    const i = Math.floor(rnd() * n), j = Math.floor(rnd() * n);
-    let ref = 0, mag = 0;
-    for (let k = 0; k < n; k++) { ref += a[i * n + k] * b[k * n + j]; mag += Math.abs(a[i * n + k] * b[k * n + j]); }
+    const i = Math.floor(rnd() * n),
+      j = Math.floor(rnd() * n);
+    let ref = 0,
+      mag = 0;
+    for (let k = 0; k < n; k++) {
+      ref += a[i * n + k] * b[k * n + j];
+      mag += Math.abs(a[i * n + k] * b[k * n + j]);
+    }
     worst = Math.max(worst, Math.abs(c[i * n + j] - ref) / Math.max(mag, 1e-30));
   }
   return worst;
@@ -220,4 +254,6 @@ export function fillNormal(a: Float32Array, n: number, seed: number): void {
   for (let i = 0; i < n; i++) a[i] = rnd();
 }
 
-export function log(msg: string): void { process.stderr.write(`${msg}\n`); }
+export function log(msg: string): void {
+  process.stderr.write(`${msg}\n`);
+}

@@ -9,15 +9,28 @@ const B = c.batch;
 
 /** A dense layer, W stored [out, in]. */
 class Dense {
-  w: Float32Array; b: Float32Array; gw: Float32Array; gb: Float32Array; vw: Float32Array; vb: Float32Array;
-  out: Float32Array; gin: Float32Array;
-  constructor(readonly inF: number, readonly outF: number, rnd: () => number) {
+  w: Float32Array;
+  b: Float32Array;
+  gw: Float32Array;
+  gb: Float32Array;
+  vw: Float32Array;
+  vb: Float32Array;
+  out: Float32Array;
+  gin: Float32Array;
+  constructor(
+    readonly inF: number,
+    readonly outF: number,
+    rnd: () => number,
+  ) {
     const bound = 1 / Math.sqrt(inF);
     this.w = new Float32Array(outF * inF).map(() => (rnd() * 2 - 1) * bound);
     this.b = new Float32Array(outF).map(() => (rnd() * 2 - 1) * bound);
-    this.gw = new Float32Array(outF * inF); this.gb = new Float32Array(outF);
-    this.vw = new Float32Array(outF * inF); this.vb = new Float32Array(outF);
-    this.out = new Float32Array(B * outF); this.gin = new Float32Array(B * inF);
+    this.gw = new Float32Array(outF * inF);
+    this.gb = new Float32Array(outF);
+    this.vw = new Float32Array(outF * inF);
+    this.vb = new Float32Array(outF);
+    this.out = new Float32Array(B * outF);
+    this.gin = new Float32Array(B * inF);
   }
   forward(x: Float32Array): Float32Array {
     const { w, b, out, inF, outF } = this;
@@ -33,7 +46,8 @@ class Dense {
   /** g is dL/d(out); fills gw, gb and (when wanted) gin = dL/dx. */
   backward(x: Float32Array, g: Float32Array, wantInput: boolean): Float32Array {
     const { w, gw, gb, gin, inF, outF } = this;
-    gw.fill(0); gb.fill(0);
+    gw.fill(0);
+    gb.fill(0);
     for (let r = 0; r < B; r++) {
       for (let o = 0; o < outF; o++) {
         const go = g[r * outF + o];
@@ -53,25 +67,39 @@ class Dense {
     return gin;
   }
   step(lr: number, mu: number): void {
-    for (const [p, g, v] of [[this.w, this.gw, this.vw], [this.b, this.gb, this.vb]]) {
-      for (let i = 0; i < p.length; i++) { v[i] = mu * v[i] + g[i]; p[i] -= lr * v[i]; }
+    for (const [p, g, v] of [
+      [this.w, this.gw, this.vw],
+      [this.b, this.gb, this.vb],
+    ]) {
+      for (let i = 0; i < p.length; i++) {
+        v[i] = mu * v[i] + g[i];
+        p[i] -= lr * v[i];
+      }
     }
   }
 }
 
 const rnd = mulberry32(7);
-const l1 = new Dense(c.features, c.hidden, rnd), l2 = new Dense(c.hidden, c.hidden, rnd), l3 = new Dense(c.hidden, c.classes, rnd);
+const l1 = new Dense(c.features, c.hidden, rnd),
+  l2 = new Dense(c.hidden, c.hidden, rnd),
+  l3 = new Dense(c.hidden, c.classes, rnd);
 const x = new Float32Array(B * c.features);
 const glogits = new Float32Array(B * c.classes);
 
-function relu(a: Float32Array): void { for (let i = 0; i < a.length; i++) if (a[i] < 0) a[i] = 0; }
-function reluBackward(y: Float32Array, g: Float32Array): void { for (let i = 0; i < g.length; i++) if (y[i] <= 0) g[i] = 0; }
+function relu(a: Float32Array): void {
+  for (let i = 0; i < a.length; i++) if (a[i] < 0) a[i] = 0;
+}
+function reluBackward(y: Float32Array, g: Float32Array): void {
+  for (let i = 0; i < g.length; i++) if (y[i] <= 0) g[i] = 0;
+}
 
 function step(b: number): number {
   const at = b * B;
   x.set(data.x.subarray(at * c.features, (at + B) * c.features));
-  const h1 = l1.forward(x); relu(h1);
-  const h2 = l2.forward(h1); relu(h2);
+  const h1 = l1.forward(x);
+  relu(h1);
+  const h2 = l2.forward(h1);
+  relu(h2);
   const z = l3.forward(h2);
   // Softmax cross-entropy, mean over the batch, and its gradient.
   let loss = 0;
@@ -85,8 +113,10 @@ function step(b: number): number {
     loss += Math.log(s) + m - z[r * C + t];
     for (let k = 0; k < C; k++) glogits[r * C + k] = (Math.exp(z[r * C + k] - m) / s - (k === t ? 1 : 0)) / B;
   }
-  const g2 = l3.backward(h2, glogits, true); reluBackward(h2, g2);
-  const g1 = l2.backward(h1, g2, true); reluBackward(h1, g1);
+  const g2 = l3.backward(h2, glogits, true);
+  reluBackward(h2, g2);
+  const g1 = l2.backward(h1, g2, true);
+  reluBackward(h1, g1);
   l1.backward(x, g1, false);
   for (const l of [l1, l2, l3]) l.step(c.lr, c.momentum);
   return loss / B;

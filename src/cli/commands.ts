@@ -14,13 +14,21 @@ import type { TrainingSpec } from '../ml/training-spec.js';
 
 // ---------- references: NAME, NAME@ALIAS, NAME:VERSION (and NAME@VERSION) ----------
 
-export interface ModelRef { name: string; alias?: string; version?: number }
+export interface ModelRef {
+  name: string;
+  alias?: string;
+  version?: number;
+}
 
 const NAME = '[A-Za-z0-9][A-Za-z0-9._-]{0,127}';
 
 export function parseModelRef(ref: string): ModelRef {
   const m = new RegExp(`^(${NAME})(?:([@:])([A-Za-z0-9_-]{1,128}))?$`).exec(ref);
-  if (!m) throw new AndonError('invalid_input', `"${ref}" is not a model reference: use NAME, NAME@ALIAS or NAME:VERSION (e.g. line-3@production, line-3:2), or a bundle directory`);
+  if (!m)
+    throw new AndonError(
+      'invalid_input',
+      `"${ref}" is not a model reference: use NAME, NAME@ALIAS or NAME:VERSION (e.g. line-3@production, line-3:2), or a bundle directory`,
+    );
   const [, name, sep, sel] = m;
   if (sel === undefined) return { name };
   if (/^\d+$/.test(sel)) return { name, version: Number(sel) };
@@ -73,7 +81,12 @@ function metricLines(metrics: Record<string, unknown>, indent = '  '): string[] 
 }
 
 function headline(metrics: Record<string, unknown>): string {
-  return HEADLINE.filter((k) => typeof metrics[k] === 'number').slice(0, 3).map((k) => `${k} ${num(metrics[k])}`).join(', ') || '-';
+  return (
+    HEADLINE.filter((k) => typeof metrics[k] === 'number')
+      .slice(0, 3)
+      .map((k) => `${k} ${num(metrics[k])}`)
+      .join(', ') || '-'
+  );
 }
 
 // ---------- datasets ----------
@@ -82,7 +95,9 @@ export async function datasetsAdd(b: Backend, file: string, o: { name: string; m
   const bar = byteProgressBar(b.kind === 'remote' ? 'uploading' : 'reading');
   try {
     return await b.addDataset(file, { name: o.name, maskPii: o.maskPii, onProgress: o.json ? undefined : bar });
-  } finally { bar.end(); }
+  } finally {
+    bar.end();
+  }
 }
 
 export function formatDatasetAdd(r: DatasetAddResult): string {
@@ -93,14 +108,29 @@ export function formatDatasetAdd(r: DatasetAddResult): string {
 
 export function formatDatasets(items: Dataset[]): string {
   if (!items.length) return 'no datasets yet: add one with `andon datasets add FILE --name NAME`';
-  return table(items.map((d) => [d.name, d.createdAt, d.updatedAt]), ['NAME', 'CREATED', 'UPDATED']);
+  return table(
+    items.map((d) => [d.name, d.createdAt, d.updatedAt]),
+    ['NAME', 'CREATED', 'UPDATED'],
+  );
 }
 
 export function formatDataset(d: Dataset & { versions: DatasetVersion[] }): string {
   const lines = [`dataset ${d.name} (${d.id})`];
   if (!d.versions.length) return `${lines[0]}\nno versions`;
-  lines.push(table(d.versions.map((v) => [v.number, v.rows, (v.schema as { columns?: unknown[] } | null)?.columns?.length ?? null, v.bytes, v.sha256.slice(0, 12), v.maskingReport ? 'yes' : 'no', v.createdAt]),
-    ['VERSION', 'ROWS', 'COLUMNS', 'BYTES', 'SHA256', 'MASKED', 'CREATED']));
+  lines.push(
+    table(
+      d.versions.map((v) => [
+        v.number,
+        v.rows,
+        (v.schema as { columns?: unknown[] } | null)?.columns?.length ?? null,
+        v.bytes,
+        v.sha256.slice(0, 12),
+        v.maskingReport ? 'yes' : 'no',
+        v.createdAt,
+      ]),
+      ['VERSION', 'ROWS', 'COLUMNS', 'BYTES', 'SHA256', 'MASKED', 'CREATED'],
+    ),
+  );
   const latest = d.versions.reduce((a, v) => (v.number > a.number ? v : a));
   const cols = (latest.schema as { columns?: { name: string; type: string }[] } | null)?.columns ?? [];
   if (cols.length) lines.push(`columns of version ${latest.number}: ${cols.map((c) => `${c.name} (${c.type})`).join(', ')}`);
@@ -110,9 +140,19 @@ export function formatDataset(d: Dataset & { versions: DatasetVersion[] }): stri
 // ---------- training from a dataset ----------
 
 /** A checked training spec (src/ml/training-spec.ts) on a registered dataset. */
-export interface TrainJobOptions extends TrainingSpec { dataset: string; model?: string; json?: boolean }
+export interface TrainJobOptions extends TrainingSpec {
+  dataset: string;
+  model?: string;
+  json?: boolean;
+}
 
-export interface TrainJobResult { job: string; status: string; model: string; version: number; metrics: Record<string, unknown> }
+export interface TrainJobResult {
+  job: string;
+  status: string;
+  model: string;
+  version: number;
+  metrics: Record<string, unknown>;
+}
 
 /** Starts a training job on a dataset version and follows it to the end: a bar on a terminal, the result or a one-line failure. */
 export async function trainFromDataset(b: Backend, o: TrainJobOptions, hooks: { onStart?: (job: TrainingJob) => void } = {}): Promise<TrainJobResult> {
@@ -120,8 +160,12 @@ export async function trainFromDataset(b: Backend, o: TrainJobOptions, hooks: { 
   const model = o.model ?? ds.name;
   const { dataset: _d, model: _m, json: _j, ...spec } = o;
   const req: TrainRequest = {
-    ...spec, dataset: ds.name, version: ds.version, model,
-    task: o.task === 'auto' ? undefined : o.task, exclude: o.exclude?.length ? o.exclude : undefined,
+    ...spec,
+    dataset: ds.name,
+    version: ds.version,
+    model,
+    task: o.task === 'auto' ? undefined : o.task,
+    exclude: o.exclude?.length ? o.exclude : undefined,
   };
   const job = await b.startTraining(req);
   hooks.onStart?.(job);
@@ -131,7 +175,8 @@ export async function trainFromDataset(b: Backend, o: TrainJobOptions, hooks: { 
   let succeeded: { model?: string; version?: number; metrics?: Record<string, unknown> } | null = null;
   const onEvent = (e: JobEventView) => {
     const data = (e.data ?? {}) as Record<string, unknown>;
-    if ((e.type === 'start' || e.type === 'step' || e.type === 'epoch' || e.type === 'training_end') && typeof data.type === 'string') bar(data as unknown as ProgressEvent);
+    if ((e.type === 'start' || e.type === 'step' || e.type === 'epoch' || e.type === 'training_end') && typeof data.type === 'string')
+      bar(data as unknown as ProgressEvent);
     else if (e.type === 'warning') say(`warning: ${String(data.message ?? data.code ?? '')}`);
     else if (e.type === 'recovered') say(`the job was recovered after a restart (attempt ${String(data.attempt)})`);
     else if (e.type === 'succeeded') succeeded = data as typeof succeeded;
@@ -139,7 +184,11 @@ export async function trainFromDataset(b: Backend, o: TrainJobOptions, hooks: { 
   const final = await b.followJob(job.id, onEvent);
   if (final.status !== 'succeeded') {
     bar({ type: 'end' } as ProgressEvent);
-    throw new AndonError(final.status === 'cancelled' ? 'conflict' : 'invalid_input', `training job ${final.id} ${final.status}${final.error ? `: ${final.error}` : ''}`, { job: final.id });
+    throw new AndonError(
+      final.status === 'cancelled' ? 'conflict' : 'invalid_input',
+      `training job ${final.id} ${final.status}${final.error ? `: ${final.error}` : ''}`,
+      { job: final.id },
+    );
   }
   let s = succeeded as { model?: string; version?: number; metrics?: Record<string, unknown> } | null;
   if (!s || s.version === undefined) {
@@ -152,8 +201,11 @@ export async function trainFromDataset(b: Backend, o: TrainJobOptions, hooks: { 
 }
 
 export function formatTrainJob(r: TrainJobResult): string {
-  return [`trained ${r.model}:${r.version} (job ${r.job})`, ...metricLines(r.metrics),
-    `promote it with: andon models promote ${r.model} --alias production --version ${r.version}`].join('\n');
+  return [
+    `trained ${r.model}:${r.version} (job ${r.job})`,
+    ...metricLines(r.metrics),
+    `promote it with: andon models promote ${r.model} --alias production --version ${r.version}`,
+  ].join('\n');
 }
 
 // ---------- jobs ----------
@@ -167,10 +219,21 @@ function progressText(j: TrainingJob): string {
 
 export function formatJobs(items: TrainingJob[]): string {
   if (!items.length) return 'no training jobs';
-  return table(items.map((j) => {
-    const s = j.spec as Record<string, unknown>;
-    return [j.id, j.status, `${String(s.dataset)}@${String(s.datasetVersion)}`, String(s.modelName ?? '-'), String(s.target ?? '-'), progressText(j), j.createdAt];
-  }), ['ID', 'STATUS', 'DATASET', 'MODEL', 'TARGET', 'PROGRESS', 'CREATED']);
+  return table(
+    items.map((j) => {
+      const s = j.spec as Record<string, unknown>;
+      return [
+        j.id,
+        j.status,
+        `${String(s.dataset)}@${String(s.datasetVersion)}`,
+        String(s.modelName ?? '-'),
+        String(s.target ?? '-'),
+        progressText(j),
+        j.createdAt,
+      ];
+    }),
+    ['ID', 'STATUS', 'DATASET', 'MODEL', 'TARGET', 'PROGRESS', 'CREATED'],
+  );
 }
 
 export function formatJob(j: TrainingJob): string {
@@ -198,7 +261,9 @@ export async function modelsList(b: Backend): Promise<{ items: (Model & { versio
     const full = await b.getModel(m.name);
     const byId = new Map(full.versions.map((v) => [v.id, v.number]));
     items.push({
-      ...m, versions: full.versions.length, latest: full.versions.length ? Math.max(...full.versions.map((v) => v.number)) : null,
+      ...m,
+      versions: full.versions.length,
+      latest: full.versions.length ? Math.max(...full.versions.map((v) => v.number)) : null,
       aliases: Object.fromEntries(full.aliases.map((a) => [a.alias, byId.get(a.versionId) ?? -1])),
     });
   }
@@ -207,8 +272,18 @@ export async function modelsList(b: Backend): Promise<{ items: (Model & { versio
 
 export function formatModels(r: Awaited<ReturnType<typeof modelsList>>): string {
   if (!r.items.length) return 'no models yet: train one with `andon train --dataset NAME --target COLUMN --model NAME`';
-  return table(r.items.map((m) => [m.name, m.versions, m.latest, Object.entries(m.aliases).map(([a, v]) => `${a}→${v}`).join(', ') || null, m.updatedAt]),
-    ['NAME', 'VERSIONS', 'LATEST', 'ALIASES', 'UPDATED']);
+  return table(
+    r.items.map((m) => [
+      m.name,
+      m.versions,
+      m.latest,
+      Object.entries(m.aliases)
+        .map(([a, v]) => `${a}→${v}`)
+        .join(', ') || null,
+      m.updatedAt,
+    ]),
+    ['NAME', 'VERSIONS', 'LATEST', 'ALIASES', 'UPDATED'],
+  );
 }
 
 export function formatModel(m: ModelWithVersions): string {
@@ -216,20 +291,38 @@ export function formatModel(m: ModelWithVersions): string {
   for (const a of m.aliases) aliases.set(a.versionId, [...(aliases.get(a.versionId) ?? []), a.alias]);
   const lines = [`model ${m.name} (${m.id})`];
   if (!m.versions.length) return `${lines[0]}\nno versions`;
-  lines.push(table([...m.versions].sort((a, b) => a.number - b.number).map((v) => {
-    const man = v.manifest as { task?: string; template?: string };
-    return [v.number, (aliases.get(v.id) ?? []).join(', ') || null, man.task ?? null, man.template ?? null, headline(v.metrics), v.createdAt];
-  }), ['VERSION', 'ALIASES', 'TASK', 'TEMPLATE', 'METRICS', 'CREATED']));
+  lines.push(
+    table(
+      [...m.versions]
+        .sort((a, b) => a.number - b.number)
+        .map((v) => {
+          const man = v.manifest as { task?: string; template?: string };
+          return [v.number, (aliases.get(v.id) ?? []).join(', ') || null, man.task ?? null, man.template ?? null, headline(v.metrics), v.createdAt];
+        }),
+      ['VERSION', 'ALIASES', 'TASK', 'TEMPLATE', 'METRICS', 'CREATED'],
+    ),
+  );
   return lines.join('\n');
 }
 
 export function formatVersion(name: string, v: ModelVersion): string {
   const man = v.manifest as { task?: string; template?: string; target?: string };
-  return [`${name}:${v.number} (${v.id})`, `  task      ${man.task ?? '-'}`, `  template  ${man.template ?? '-'}`, `  target    ${man.target ?? '-'}`,
-    `  files     ${Object.keys(v.bundle).join(', ')}`, `  created   ${v.createdAt}${v.createdBy ? ` by ${v.createdBy}` : ''}`, ...metricLines(v.metrics)].join('\n');
+  return [
+    `${name}:${v.number} (${v.id})`,
+    `  task      ${man.task ?? '-'}`,
+    `  template  ${man.template ?? '-'}`,
+    `  target    ${man.target ?? '-'}`,
+    `  files     ${Object.keys(v.bundle).join(', ')}`,
+    `  created   ${v.createdAt}${v.createdBy ? ` by ${v.createdBy}` : ''}`,
+    ...metricLines(v.metrics),
+  ].join('\n');
 }
 
-export async function modelsPromote(b: Backend, name: string, o: { alias: string; version: string }): Promise<{ model: string; alias: string; version: number; versionId: string }> {
+export async function modelsPromote(
+  b: Backend,
+  name: string,
+  o: { alias: string; version: string },
+): Promise<{ model: string; alias: string; version: number; versionId: string }> {
   const ref = /^\d+$/.test(o.version) ? Number(o.version) : o.version;
   // Resolve first, so a wrong version is named as such and the answer carries the number.
   const v = await b.getVersion(name, ref);
@@ -237,11 +330,16 @@ export async function modelsPromote(b: Backend, name: string, o: { alias: string
   return { model: name, alias: a.alias, version: v.number, versionId: a.versionId };
 }
 
-export async function modelsExport(b: Backend, ref: string, o: { format: string; out: string }): Promise<{ model: string; version: number; format: string; out: string; bytes: number }> {
+export async function modelsExport(
+  b: Backend,
+  ref: string,
+  o: { format: string; out: string },
+): Promise<{ model: string; version: number; format: string; out: string; bytes: number }> {
   if (o.format !== 'onnx') throw new AndonError('invalid_input', `export format "${o.format}" is not supported: use --format onnx`);
   const r = parseModelRef(ref);
   const v = await resolveVersion(b, r);
-  if (!v.bundle['model.onnx']) throw new AndonError('not_found', `${r.name}:${v.number} has no ONNX model (its export failed at training; see the job's warnings)`);
+  if (!v.bundle['model.onnx'])
+    throw new AndonError('not_found', `${r.name}:${v.number} has no ONNX model (its export failed at training; see the job's warnings)`);
   const bytes = await b.bundleFile(r.name, v, 'model.onnx');
   const out = resolve(o.out);
   await writeFile(out, bytes);
@@ -252,8 +350,16 @@ export async function modelsExport(b: Backend, ref: string, o: { format: string;
 
 export function formatDeployments(items: DeploymentView[]): string {
   if (!items.length) return 'no deployments';
-  return table(items.map((d) => [d.name, d.model, d.targetAlias ? `@${d.targetAlias}` : `:${d.targetVersion}`, d.batching ? `${d.batching.maxBatch}/${d.batching.maxDelayMs}ms` : 'off', d.createdAt]),
-    ['NAME', 'MODEL', 'SERVES', 'BATCHING', 'CREATED']);
+  return table(
+    items.map((d) => [
+      d.name,
+      d.model,
+      d.targetAlias ? `@${d.targetAlias}` : `:${d.targetVersion}`,
+      d.batching ? `${d.batching.maxBatch}/${d.batching.maxDelayMs}ms` : 'off',
+      d.createdAt,
+    ]),
+    ['NAME', 'MODEL', 'SERVES', 'BATCHING', 'CREATED'],
+  );
 }
 
 export function formatDeployment(d: DeploymentView, where: string): string {
@@ -271,13 +377,26 @@ export function checkRole(role: string): Role {
 
 export function formatKeys(items: PublicApiKey[]): string {
   if (!items.length) return 'no API keys';
-  return table(items.map((k) => [k.id, k.name, k.role, k.scopes.join(',') || 'all', k.prefix, k.revokedAt ? `revoked ${k.revokedAt}` : k.expiresAt && Date.parse(k.expiresAt) <= Date.now() ? 'expired' : 'active', k.lastUsedAt]),
-    ['ID', 'NAME', 'ROLE', 'SCOPES', 'PREFIX', 'STATE', 'LAST USED']);
+  return table(
+    items.map((k) => [
+      k.id,
+      k.name,
+      k.role,
+      k.scopes.join(',') || 'all',
+      k.prefix,
+      k.revokedAt ? `revoked ${k.revokedAt}` : k.expiresAt && Date.parse(k.expiresAt) <= Date.now() ? 'expired' : 'active',
+      k.lastUsedAt,
+    ]),
+    ['ID', 'NAME', 'ROLE', 'SCOPES', 'PREFIX', 'STATE', 'LAST USED'],
+  );
 }
 
 export function formatAudit(items: AuditEvent[]): string {
   if (!items.length) return 'no audit events';
-  return table(items.map((e) => [e.seq, e.at, e.actor, e.action, e.objectType ? `${e.objectType}:${e.objectId ?? ''}` : null]), ['SEQ', 'AT', 'ACTOR', 'ACTION', 'OBJECT']);
+  return table(
+    items.map((e) => [e.seq, e.at, e.actor, e.action, e.objectType ? `${e.objectType}:${e.objectId ?? ''}` : null]),
+    ['SEQ', 'AT', 'ACTOR', 'ACTION', 'OBJECT'],
+  );
 }
 
 export { checkFile };

@@ -21,9 +21,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: { po
   const port = overrides.port ?? (env.PORT === undefined || env.PORT === '' ? 8080 : Number(env.PORT));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AndonError('invalid_input', `PORT must be a port number, got "${env.PORT}"`);
   const maxUploadMb = env.ANDON_MAX_UPLOAD_MB ? Number(env.ANDON_MAX_UPLOAD_MB) : 256;
-  if (!Number.isFinite(maxUploadMb) || maxUploadMb <= 0) throw new AndonError('invalid_input', `ANDON_MAX_UPLOAD_MB must be a positive number, got "${env.ANDON_MAX_UPLOAD_MB}"`);
+  if (!Number.isFinite(maxUploadMb) || maxUploadMb <= 0)
+    throw new AndonError('invalid_input', `ANDON_MAX_UPLOAD_MB must be a positive number, got "${env.ANDON_MAX_UPLOAD_MB}"`);
   const rate = env.ANDON_RATE_LIMIT ? Number(env.ANDON_RATE_LIMIT) : 10_000;
-  if (!Number.isFinite(rate) || rate <= 0) throw new AndonError('invalid_input', `ANDON_RATE_LIMIT must be a positive number of requests per second per key, got "${env.ANDON_RATE_LIMIT}"`);
+  if (!Number.isFinite(rate) || rate <= 0)
+    throw new AndonError('invalid_input', `ANDON_RATE_LIMIT must be a positive number of requests per second per key, got "${env.ANDON_RATE_LIMIT}"`);
   return {
     rateLimitPerSecond: rate,
     home: resolve(overrides.home ?? env.ANDON_HOME ?? '.andon'),

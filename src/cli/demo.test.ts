@@ -28,7 +28,8 @@ test('andon demo rejects a bad option with a one-line message and a non-zero exi
 });
 
 test('generated machine data is reproducible and has rare failures', () => {
-  const a = syntheticMachineRows(2000, 3), b = syntheticMachineRows(2000, 3);
+  const a = syntheticMachineRows(2000, 3),
+    b = syntheticMachineRows(2000, 3);
   assert.deepEqual(a, b);
   const rate = a.filter((r) => r.machine_failure).length / a.length;
   assert.ok(rate > 0.02 && rate < 0.2, `failure rate ${rate}`);

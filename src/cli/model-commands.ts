@@ -33,13 +33,18 @@ export async function predictCommand(model: string, o: { input: string; output?:
   let rows: (Prediction | null)[];
   try {
     rows = await predictTableRows(table, inputColumns(bundle.manifest), (chunk) => served.predict(chunk), { chunkRows: MAX_PREDICT_ROWS });
-  } finally { await served.close(); }
+  } finally {
+    await served.close();
+  }
   // Remaining useful life answers once per unit (on its latest reading).
   const predictions = rows.filter((p): p is Prediction => p !== null);
   if (!o.output) return predictions.map((p) => JSON.stringify(p)).join('\n');
-  const text = extname(o.output).toLowerCase() === '.json' ? JSON.stringify(predictions)
-    : extname(o.output).toLowerCase() === '.jsonl' ? predictions.map((p) => JSON.stringify(p)).join('\n') + '\n'
-      : toCsv(predictions, bundle.manifest.labels);
+  const text =
+    extname(o.output).toLowerCase() === '.json'
+      ? JSON.stringify(predictions)
+      : extname(o.output).toLowerCase() === '.jsonl'
+        ? predictions.map((p) => JSON.stringify(p)).join('\n') + '\n'
+        : toCsv(predictions, bundle.manifest.labels);
   await writeFile(o.output, text);
   return null;
 }
@@ -47,9 +52,16 @@ export async function predictCommand(model: string, o: { input: string; output?:
 /** One row per prediction: label and a probability column per class, or the value (and unit, for RUL). */
 function toCsv(predictions: Prediction[], labels: string[]): string {
   const header = labels.length ? ['label', ...labels.map((l) => `p_${l}`)] : 'group' in (predictions[0] ?? {}) ? ['group', 'value'] : ['value'];
-  const rows = predictions.map((p) => ('label' in p ? [p.label, ...labels.map((l) => String(p.probabilities[l]))]
-    : p.group !== undefined ? [String(p.group ?? ''), String(p.value)] : [String(p.value)]));
+  const rows = predictions.map((p) =>
+    'label' in p
+      ? [p.label, ...labels.map((l) => String(p.probabilities[l]))]
+      : p.group !== undefined
+        ? [String(p.group ?? ''), String(p.value)]
+        : [String(p.value)],
+  );
   return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\n') + '\n';
 }
 
-function csvField(s: string): string { return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; }
+function csvField(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

@@ -12,8 +12,19 @@ const noData = existsSync(DATASETS) ? false : `${DATASETS} is not present on thi
 const dir = mkdtempSync(join(tmpdir(), 'andon-profile-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Column { name: string; type: string; role: string; missing: number; distinct: number }
-interface Result { rows: number; columns: Column[]; warnings: { code: string; column: string; message: string }[]; target?: { task: string; labels?: string[] } }
+interface Column {
+  name: string;
+  type: string;
+  role: string;
+  missing: number;
+  distinct: number;
+}
+interface Result {
+  rows: number;
+  columns: Column[];
+  warnings: { code: string; column: string; message: string }[];
+  target?: { task: string; labels?: string[] };
+}
 
 function profileJson(...args: string[]): Result {
   const run = cli('profile', ...args, '--json');
@@ -36,7 +47,11 @@ test('AI4I 2020: keys, categories and failure flags; the target is imbalanced an
   for (const c of ['Air temperature [K]', 'Torque [Nm]']) assert.equal(types[c], 'number', c);
   assert.equal(types['Rotational speed [rpm]'], 'integer');
   assert.deepEqual(r.target, { ...r.target, task: 'binary', labels: ['0', '1'] });
-  const codes = (code: string) => r.warnings.filter((w) => w.code === code).map((w) => w.column).sort();
+  const codes = (code: string) =>
+    r.warnings
+      .filter((w) => w.code === code)
+      .map((w) => w.column)
+      .sort();
   assert.deepEqual(codes('class_imbalance'), ['Machine failure']);
   // RNF is not flagged: in this file only 1 of its 19 random failures is labelled a machine failure.
   assert.deepEqual(codes('possible_leakage'), ['HDF', 'OSF', 'PWF', 'TWF']);

@@ -26,12 +26,34 @@ test('local home: datasets add → train --dataset → promote → deploy → pr
   assert.equal(again.created, false, 'the same content is not a new version');
 
   const listed = oneJson(await cli('datasets', 'list', '--json'));
-  assert.deepEqual(listed.items.map((d: { name: string }) => d.name), ['machines']);
+  assert.deepEqual(
+    listed.items.map((d: { name: string }) => d.name),
+    ['machines'],
+  );
   const shown = await cli('datasets', 'show', 'machines');
   assert.equal(shown.status, 0, shown.stderr);
   assert.match(shown.stdout, /^1\s+1200\s+14\s/m);
 
-  const trained = oneJson(await cli('train', '--dataset', 'machines@1', '--target', TARGET, '--model', 'pm', '--epochs', '3', '--members', '2', '--seed', '1', '--exclude', EXCLUDE, '--json'));
+  const trained = oneJson(
+    await cli(
+      'train',
+      '--dataset',
+      'machines@1',
+      '--target',
+      TARGET,
+      '--model',
+      'pm',
+      '--epochs',
+      '3',
+      '--members',
+      '2',
+      '--seed',
+      '1',
+      '--exclude',
+      EXCLUDE,
+      '--json',
+    ),
+  );
   assert.deepEqual(Object.keys(trained).sort(), ['job', 'metrics', 'model', 'status', 'version']);
   assert.equal(trained.status, 'succeeded');
   assert.equal(trained.model, 'pm');
@@ -41,7 +63,11 @@ test('local home: datasets add → train --dataset → promote → deploy → pr
 
   // Independent reads run side by side (each is its own process on the same home).
   const [jobRun, jobsRun, modelsRun, modelRun] = await Promise.all([
-    cli('jobs', 'show', trained.job, '--json'), cli('jobs', 'list', '--json'), cli('models', 'list', '--json'), cli('models', 'show', 'pm', '--json')]);
+    cli('jobs', 'show', trained.job, '--json'),
+    cli('jobs', 'list', '--json'),
+    cli('models', 'list', '--json'),
+    cli('models', 'show', 'pm', '--json'),
+  ]);
   assert.equal(oneJson(jobRun).status, 'succeeded');
   assert.equal(oneJson(jobsRun).items.length, 1);
   const models = oneJson(modelsRun);
@@ -70,7 +96,10 @@ test('local home: datasets add → train --dataset → promote → deploy → pr
     cli('keys', 'create', '--role', 'operator'),
   ]);
   assert.equal(predicted.status, 0, predicted.stderr);
-  const lines = predicted.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = predicted.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, 1200);
   assert.ok(['0', '1'].includes(lines[0].label));
   const evaluated = oneJson(evalRun);
@@ -87,8 +116,11 @@ test('local home: datasets add → train --dataset → promote → deploy → pr
   assert.match(key.key, /^andon_[0-9a-f]{12}_[A-Za-z0-9_-]{32}$/);
   assert.deepEqual([key.role, key.scopes, key.name], ['viewer', ['pm-prod'], 'dashboard']);
   const keys = oneJson(await cli('keys', 'list', '--json'));
-  assert.ok(keys.items.every((k: Record<string, unknown>) => !('keyHash' in k) && !('key' in k)), 'lists never carry secrets');
-  assert.equal(keys.items.length, 3, 'the home\'s bootstrap admin key and the two new ones');
+  assert.ok(
+    keys.items.every((k: Record<string, unknown>) => !('keyHash' in k) && !('key' in k)),
+    'lists never carry secrets',
+  );
+  assert.equal(keys.items.length, 3, "the home's bootstrap admin key and the two new ones");
   assert.equal(plain.status, 0, plain.stderr);
   assert.match(plain.stdout.trim(), /^andon_[0-9a-f]{12}_[A-Za-z0-9_-]{32}$/, 'without --json the key is alone on stdout');
   const revoked = oneJson(await cli('keys', 'revoke', key.id, '--json'));
@@ -142,7 +174,9 @@ test('local home: a tampered audit event fails verification at its seq with exit
   const db = new Database(join(home, 'andon.db'));
   try {
     db.prepare("UPDATE audit_events SET actor = 'someone-else' WHERE seq = 3").run();
-  } finally { db.close(); }
+  } finally {
+    db.close();
+  }
   const run = await cli('audit', 'verify', '--json');
   assert.equal(run.status, 1);
   const r = JSON.parse(run.stdout.trim());

@@ -24,10 +24,18 @@ before(async () => {
   // JSON Lines, to cover the other upload content type.
   const [header, ...rows] = ai4iCsv(1200, 1).trim().split('\r\n');
   const cols = header.split(',');
-  writeFileSync(data, rows.map((r) => JSON.stringify(Object.fromEntries(r.split(',').map((v, i) => [cols[i], /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v])))).join('\n') + '\n');
-  server = await startServer({ ...readConfig({}, { port: 0, home: join(dir, 'server-home') }), host: '127.0.0.1', bootstrapKey: adminKey }, { say: () => {}, logger: false });
+  writeFileSync(
+    data,
+    rows.map((r) => JSON.stringify(Object.fromEntries(r.split(',').map((v, i) => [cols[i], /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v])))).join('\n') + '\n',
+  );
+  server = await startServer(
+    { ...readConfig({}, { port: 0, home: join(dir, 'server-home') }), host: '127.0.0.1', bootstrapKey: adminKey },
+    { say: () => {}, logger: false },
+  );
 });
-after(async () => { await server?.close(); });
+after(async () => {
+  await server?.close();
+});
 
 test('remote: datasets add → train --dataset → promote → predict by alias; a viewer is refused with one line', async () => {
   const added = oneJson(await admin('datasets', 'add', data, '--name', 'machines', '--json'));
@@ -43,14 +51,19 @@ test('remote: datasets add → train --dataset → promote → predict by alias;
   const promoted = oneJson(await admin('models', 'promote', 'pm', '--alias', 'production', '--version', '1', '--json'));
   assert.equal(promoted.version, 1);
   // --url wins over ANDON_URL.
-  const listed = oneJson(await andon(cleanEnv({ ANDON_URL: 'http://127.0.0.1:1', ANDON_API_KEY: adminKey, ANDON_HOME: localHome }), 'models', 'list', '--url', server.url, '--json'));
+  const listed = oneJson(
+    await andon(cleanEnv({ ANDON_URL: 'http://127.0.0.1:1', ANDON_API_KEY: adminKey, ANDON_HOME: localHome }), 'models', 'list', '--url', server.url, '--json'),
+  );
   assert.deepEqual(listed.items[0].aliases, { production: 1 });
 
   const csvIn = join(dir, 'rows.csv');
   writeFileSync(csvIn, ai4iCsv(50, 7));
   const predicted = await admin('predict', 'pm@production', '--input', csvIn);
   assert.equal(predicted.status, 0, predicted.stderr);
-  const lines = predicted.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = predicted.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, 50);
   assert.ok(Math.abs(lines[0].probabilities['0'] + lines[0].probabilities['1'] - 1) < 1e-5);
 
@@ -70,7 +83,10 @@ test('remote: bad input and local-only commands give one line and exit 1', async
     [admin('keys', 'rotate-master'), /works on the data home itself/],
     [as('andon_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'models', 'list'), /^andon: unauthenticated: a valid API key is required/],
     [andon(cleanEnv({ ANDON_URL: server.url, ANDON_HOME: localHome }), 'models', 'list'), /set ANDON_API_KEY/],
-    [andon(cleanEnv({ ANDON_URL: 'http://127.0.0.1:1', ANDON_API_KEY: adminKey, ANDON_HOME: localHome }), 'jobs', 'list'), /cannot reach http:\/\/127\.0\.0\.1:1/],
+    [
+      andon(cleanEnv({ ANDON_URL: 'http://127.0.0.1:1', ANDON_API_KEY: adminKey, ANDON_HOME: localHome }), 'jobs', 'list'),
+      /cannot reach http:\/\/127\.0\.0\.1:1/,
+    ],
   ];
   for (const [run, message] of cases) oneLineError(await run, message);
 });

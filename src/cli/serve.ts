@@ -5,7 +5,14 @@ import { buildServer, type AndonServer, type ServerOptions } from '../server/app
 import { scrubbingLogger } from '../server/log-scrub.js';
 import type { Config } from './config.js';
 
-export interface RunningServer { url: string; ctx: ServiceContext; server: AndonServer; boot: Bootstrap; demo: Promise<void>; close(): Promise<void> }
+export interface RunningServer {
+  url: string;
+  ctx: ServiceContext;
+  server: AndonServer;
+  boot: Bootstrap;
+  demo: Promise<void>;
+  close(): Promise<void>;
+}
 
 export interface ServeOptions {
   /** Seed the demo workspace when this start created the home's first tenant. */
@@ -25,20 +32,34 @@ function openContext(config: Config, runJobs: boolean): Promise<ServiceContext> 
   return createServiceContext({
     home: config.home,
     ...(config.masterKey ? { masterKey: config.masterKey } : {}),
-    urls: { ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), ...(config.blobUrl ? { blobUrl: config.blobUrl } : {}), ...(config.queueUrl ? { queueUrl: config.queueUrl } : {}) },
+    urls: {
+      ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      ...(config.blobUrl ? { blobUrl: config.blobUrl } : {}),
+      ...(config.queueUrl ? { queueUrl: config.queueUrl } : {}),
+    },
     // Recovery hands back every job left running: only the process that runs jobs may do it.
-    consume: runJobs, recover: runJobs,
+    consume: runJobs,
+    recover: runJobs,
   });
 }
 
 /** `andon worker`: the job consumer alone, for a server started with --no-jobs. */
-export async function startWorker(config: Config, say: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<{ ctx: ServiceContext; close(): Promise<void> }> {
+export async function startWorker(
+  config: Config,
+  say: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<{ ctx: ServiceContext; close(): Promise<void> }> {
   const ctx = await openContext(config, true);
   // The queue's poll timer does not hold the process open (a server's listening socket does); a worker has
   // nothing else, so it keeps itself alive until it is closed.
   const alive = setInterval(() => {}, 60_000);
   say(`Andon worker running training and batch jobs for ${config.home}`);
-  return { ctx, close: async () => { clearInterval(alive); await ctx.close(); } };
+  return {
+    ctx,
+    close: async () => {
+      clearInterval(alive);
+      await ctx.close();
+    },
+  };
 }
 
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
@@ -70,19 +91,30 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   say(`Andon is listening on ${where} (data in ${config.home}; API docs at ${url}/docs)`);
   if (boot.adminKey && !config.bootstrapKey) say(`Admin API key (shown once, stored only as a hash): ${boot.adminKey}`);
   const warm = server.warmUp().catch((e) => server.app.log.error({ err: e }, 'warm-up failed'));
-  const demo = !(options.demo && boot.created) ? warm : warm.then(async () => {
-    say('Creating the demo workspace: generated machine data, a predictive-maintenance model, a deployment…');
-    const d = await createDemoWorkspace(ctx, boot.tenantId, { ...(options.demoRows ? { rows: options.demoRows } : {}), log: say, actor: 'system' });
-    const key = boot.adminKey && !config.bootstrapKey ? boot.adminKey : '$ANDON_API_KEY';
-    say('Demo ready. Try a prediction:');
-    say(`curl -s ${url}/api/v1/deployments/${d.deployment}/predict -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '${JSON.stringify({ rows: [d.sampleRow] })}'`);
-  }).catch((e) => say(`The demo workspace could not be created: ${(e as Error).message}`));
+  const demo = !(options.demo && boot.created)
+    ? warm
+    : warm
+        .then(async () => {
+          say('Creating the demo workspace: generated machine data, a predictive-maintenance model, a deployment…');
+          const d = await createDemoWorkspace(ctx, boot.tenantId, { ...(options.demoRows ? { rows: options.demoRows } : {}), log: say, actor: 'system' });
+          const key = boot.adminKey && !config.bootstrapKey ? boot.adminKey : '$ANDON_API_KEY';
+          say('Demo ready. Try a prediction:');
+          say(
+            `curl -s ${url}/api/v1/deployments/${d.deployment}/predict -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '${JSON.stringify({ rows: [d.sampleRow] })}'`,
+          );
+        })
+        .catch((e) => say(`The demo workspace could not be created: ${(e as Error).message}`));
   let closing: Promise<void> | null = null;
   return {
-    url, ctx, server, boot, demo,
-    close: () => (closing ??= (async () => {
-      await server.app.close();
-      await ctx.close();
-    })()),
+    url,
+    ctx,
+    server,
+    boot,
+    demo,
+    close: () =>
+      (closing ??= (async () => {
+        await server.app.close();
+        await ctx.close();
+      })()),
   };
 }

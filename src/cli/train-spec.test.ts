@@ -11,7 +11,8 @@ import { printTrainResult, trainCommand } from './train.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'andon-train-spec-'));
 const home = join(dir, 'home');
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, ANDON_HOME: home, ANDON_URL: '' } });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, ANDON_HOME: home, ANDON_URL: '' } });
 
 const rows = syntheticMachineRows(300, 2);
 const file = join(dir, 'machines.csv');
@@ -29,7 +30,10 @@ test('a wrong training option is one line naming the flag and a non-zero exit, w
     [['--text-model', 'lstm'], /argument 'lstm' is invalid\. Allowed choices are bag, transformer/],
     [['--group-column', 'type'], /^andon: --group-column and --time-column go together$/],
   ];
-  for (const source of [['--data', file], ['--dataset', 'machines']]) {
+  for (const source of [
+    ['--data', file],
+    ['--dataset', 'machines'],
+  ]) {
     for (const [args, message] of cases) {
       const run = cli('train', ...source, '--target', 'machine_failure', ...args);
       const what = [...source, ...args].join(' ');
@@ -44,17 +48,28 @@ test('a wrong training option is one line naming the flag and a non-zero exit, w
 
 test('an ONNX export failure: the bundle is written without model.onnx, the warning is on stderr and in --json, and the bundle predicts', async () => {
   const out = join(dir, 'no-onnx');
-  const uncovered = () => { throw new AndonError('invalid_input', 'ONNX export: layers[0]: layer type "capsule" has no ONNX export'); };
+  const uncovered = () => {
+    throw new AndonError('invalid_input', 'ONNX export: layers[0]: layer type "capsule" has no ONNX export');
+  };
   const result = await trainCommand({ data: file, target: 'machine_failure', epochs: 2, out, json: true }, { exportOnnx: uncovered });
   assert.ok(existsSync(join(out, 'manifest.json')) && existsSync(join(out, 'weights.safetensors')));
   assert.ok(!existsSync(join(out, 'model.onnx')));
   const warnings = result.warnings as { code: string; message: string }[];
-  assert.deepEqual(warnings.map((w) => w.code), ['onnx_export_failed']);
+  assert.deepEqual(
+    warnings.map((w) => w.code),
+    ['onnx_export_failed'],
+  );
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).warnings, warnings);
 
   for (const json of [true, false]) {
-    const stdout: string[] = [], stderr: string[] = [];
-    printTrainResult(result, json, (s) => stdout.push(s), (s) => stderr.push(s));
+    const stdout: string[] = [],
+      stderr: string[] = [];
+    printTrainResult(
+      result,
+      json,
+      (s) => stdout.push(s),
+      (s) => stderr.push(s),
+    );
     assert.deepEqual(stderr, [`andon: warning: ${warnings[0]!.message}`]);
     if (json) assert.deepEqual(JSON.parse(stdout.join('\n')).warnings, warnings);
     else assert.match(stdout.join('\n'), /^trained a binary model/);

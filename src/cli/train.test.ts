@@ -10,11 +10,17 @@ import { Rng } from '../engine/rng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'andon-train-'));
 const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
-const json = (run: ReturnType<typeof cli>) => { assert.equal(run.status, 0, run.stderr); return JSON.parse(run.stdout); };
+const json = (run: ReturnType<typeof cli>) => {
+  assert.equal(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout);
+};
 
 function csv(rows: Record<string, unknown>[]): string {
   const cols = Object.keys(rows[0]);
-  const field = (v: unknown) => { const s = String(v); return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; };
+  const field = (v: unknown) => {
+    const s = String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
   return [cols.join(','), ...rows.map((r) => cols.map((c) => field(r[c])).join(','))].join('\n') + '\n';
 }
 
@@ -36,12 +42,16 @@ test('binary: train writes a verified bundle, eval scores it, predict labels row
   assert.equal((byName.get('torque_nm') as { categories?: string[] }).categories, undefined);
 
   const evaluated = json(cli('eval', out, '--data', file, '--json'));
-  for (const k of ['accuracy', 'macro_f1', 'f1', 'precision', 'recall', 'roc_auc', 'pr_auc', 'log_loss']) assert.equal(typeof evaluated.metrics[k], 'number', k);
+  for (const k of ['accuracy', 'macro_f1', 'f1', 'precision', 'recall', 'roc_auc', 'pr_auc', 'log_loss'])
+    assert.equal(typeof evaluated.metrics[k], 'number', k);
   assert.ok(evaluated.metrics.roc_auc > 0.9);
 
   const predicted = cli('predict', out, '--input', file);
   assert.equal(predicted.status, 0, predicted.stderr);
-  const lines = predicted.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = predicted.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, 3000);
   assert.ok(['0', '1'].includes(lines[0].label));
   assert.ok(Math.abs(lines[0].probabilities['0'] + lines[0].probabilities['1'] - 1) < 1e-5);
@@ -50,7 +60,8 @@ test('binary: train writes a verified bundle, eval scores it, predict labels row
   assert.equal(readFileSync(csvOut, 'utf8').split('\n')[0], 'label,p_0,p_1');
   // The file's rows are checked like a request's (the one inference path): a bad cell is named by its row in the file.
   const lines3 = readFileSync(file, 'utf8').trimEnd().split('\n');
-  const header = lines3[0].split(','), torque = header.indexOf('torque_nm');
+  const header = lines3[0].split(','),
+    torque = header.indexOf('torque_nm');
   const broken = lines3[2].split(',');
   broken[torque] = '1e39';
   const badFile = join(dir, 'bad-rows.csv');
@@ -70,7 +81,11 @@ test('binary: train writes a verified bundle, eval scores it, predict labels row
 
 test('regression and remaining useful life', () => {
   const rng = new Rng(2);
-  const reg = Array.from({ length: 800 }, () => { const a = rng.range(0, 10), b = rng.range(-1, 1); return { a, b, line: rng.uniform() < 0.5 ? 'L1' : 'L2', y: 3 * a + 10 * b * b + rng.normal(0, 0.3) }; });
+  const reg = Array.from({ length: 800 }, () => {
+    const a = rng.range(0, 10),
+      b = rng.range(-1, 1);
+    return { a, b, line: rng.uniform() < 0.5 ? 'L1' : 'L2', y: 3 * a + 10 * b * b + rng.normal(0, 0.3) };
+  });
   const regFile = join(dir, 'reg.csv');
   writeFileSync(regFile, csv(reg));
   const r = json(cli('train', '--data', regFile, '--target', 'y', '--epochs', '60', '--out', join(dir, 'reg'), '--json'));
@@ -85,11 +100,35 @@ test('regression and remaining useful life', () => {
   }
   const rulFile = join(dir, 'rul.csv');
   writeFileSync(rulFile, csv(rows));
-  const rul = json(cli('train', '--data', rulFile, '--target', 'rul', '--task', 'rul', '--group-column', 'unit', '--time-column', 'cycle', '--epochs', '8', '--members', '2', '--out', join(dir, 'rul'), '--json'));
+  const rul = json(
+    cli(
+      'train',
+      '--data',
+      rulFile,
+      '--target',
+      'rul',
+      '--task',
+      'rul',
+      '--group-column',
+      'unit',
+      '--time-column',
+      'cycle',
+      '--epochs',
+      '8',
+      '--members',
+      '2',
+      '--out',
+      join(dir, 'rul'),
+      '--json',
+    ),
+  );
   assert.equal(rul.task, 'rul');
   assert.equal(JSON.parse(readFileSync(join(dir, 'rul', 'manifest.json'), 'utf8')).spec.members, 2, 'an ensemble of two, in one bundle');
   assert.equal(typeof rul.metrics.rmse, 'number');
-  const preds = cli('predict', join(dir, 'rul'), '--input', rulFile).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const preds = cli('predict', join(dir, 'rul'), '--input', rulFile)
+    .stdout.trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(preds.length, 24, 'one prediction per unit');
   assert.ok(preds.every((p) => p.value >= 0 && 'group' in p));
 });
@@ -111,8 +150,14 @@ test('text classification in English and Chinese', () => {
   assert.ok(t.metrics.accuracy > 0.95, `accuracy ${t.metrics.accuracy}`);
   const input = join(dir, 'new.csv');
   writeFileSync(input, csv([{ note: '服务很好' }, { note: 'the pump broke' }]));
-  const preds = cli('predict', join(dir, 'text'), '--input', input).stdout.trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(preds.map((p) => p.label), ['positive', 'negative']);
+  const preds = cli('predict', join(dir, 'text'), '--input', input)
+    .stdout.trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    preds.map((p) => p.label),
+    ['positive', 'negative'],
+  );
 });
 
 test('bad input gives a one-line error and a non-zero exit', () => {

@@ -44,7 +44,12 @@ export async function trainCommand(o: TrainCommandOptions, hooks: Pick<TrainHook
 }
 
 /** The result on stdout (one JSON object with --json, else the headline) and each warning on stderr, one line each. */
-export function printTrainResult(r: Record<string, any>, json: boolean | undefined, out: (s: string) => void = (s) => console.log(s), err: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): void {
+export function printTrainResult(
+  r: Record<string, any>,
+  json: boolean | undefined,
+  out: (s: string) => void = (s) => console.log(s),
+  err: (s: string) => void = (s) => process.stderr.write(`${s}\n`),
+): void {
   for (const w of r.warnings ?? []) err(`andon: warning: ${w.message}`);
   out(json ? JSON.stringify(r) : formatTrainResult(r));
 }
@@ -61,5 +66,14 @@ export function formatTrainResult(r: Record<string, any>): string {
   ].join('\n');
 }
 
-function slug(s: string): string { return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'target'; }
-function stamp(): string { return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-'); }
+function slug(s: string): string {
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'target'
+  );
+}
+function stamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+}

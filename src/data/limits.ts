@@ -30,9 +30,16 @@ export function checkColumnName(name: string, index: number, at?: string): void 
   if (name.length <= MAX_COLUMN_NAME_CHARS) return;
   const chars = codePoints(name);
   if (chars <= MAX_COLUMN_NAME_CHARS) return;
-  throw new AndonError('invalid_input', `${at ? `${at}: ` : ''}the name of column ${index + 1} is ${chars} characters long, over the limit of ${MAX_COLUMN_NAME_CHARS} characters`, {
-    column: index + 1, chars, maxChars: MAX_COLUMN_NAME_CHARS, start: clipText(name, 32),
-  });
+  throw new AndonError(
+    'invalid_input',
+    `${at ? `${at}: ` : ''}the name of column ${index + 1} is ${chars} characters long, over the limit of ${MAX_COLUMN_NAME_CHARS} characters`,
+    {
+      column: index + 1,
+      chars,
+      maxChars: MAX_COLUMN_NAME_CHARS,
+      start: clipText(name, 32),
+    },
+  );
 }
 
 /** Code points in s (a surrogate pair counts once). */
@@ -45,7 +52,9 @@ export function codePoints(s: string): number {
 /** s cut to at most `max` code points, the last being "…" when anything was cut; never splits a surrogate pair. */
 export function clipText(s: string, max = MAX_PROFILE_TEXT_CHARS): string {
   if (s.length <= max) return s;
-  let end = 0, kept = 0, cut = 0;
+  let end = 0,
+    kept = 0,
+    cut = 0;
   while (end < s.length) {
     if (kept === max - 1) cut = end;
     if (kept === max) return `${s.slice(0, cut)}…`;

@@ -8,9 +8,13 @@ import { inferSchema } from './schema.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
-const warningsOf = (p: Profile, code: string) => p.warnings.filter((w) => w.code === code).map((w) => w.column).sort();
+const warningsOf = (p: Profile, code: string) =>
+  p.warnings
+    .filter((w) => w.code === code)
+    .map((w) => w.column)
+    .sort();
 const col = (p: Profile, name: string) => p.columns.find((c) => c.name === name)!;
 
 test('numeric summary: mean, sample std, interpolated quantiles and a 20-bin histogram', () => {
@@ -22,7 +26,10 @@ test('numeric summary: mean, sample std, interpolated quantiles and a 20-bin his
   assert.equal(s.histogram.counts.length, 20);
   assert.equal(s.histogram.edges.length, 21);
   assert.deepEqual([s.histogram.edges[0], s.histogram.edges[20]], [1, 100]);
-  assert.equal(s.histogram.counts.reduce((a, b) => a + b), 100);
+  assert.equal(
+    s.histogram.counts.reduce((a, b) => a + b),
+    100,
+  );
   const one = numericSummary(Float64Array.of(7, 7, 7));
   assert.deepEqual(one.histogram, { edges: [7, 7], counts: [3] });
   assert.equal(one.std, 0);
@@ -38,8 +45,15 @@ test('per-column profile: counts, top categories, text lengths and tokens, date 
   }));
   const p = profileTable(Table.fromRows(rows));
   assert.equal(p.rows, 300);
-  assert.deepEqual(p.columns.map((c) => c.type), ['category', 'integer', 'text', 'datetime']);
-  assert.deepEqual(col(p, 'line').top, [{ value: 'B', count: 150 }, { value: 'A', count: 75 }, { value: 'C', count: 75 }]);
+  assert.deepEqual(
+    p.columns.map((c) => c.type),
+    ['category', 'integer', 'text', 'datetime'],
+  );
+  assert.deepEqual(col(p, 'line').top, [
+    { value: 'B', count: 150 },
+    { value: 'A', count: 75 },
+    { value: 'C', count: 75 },
+  ]);
   const speed = col(p, 'speed');
   assert.deepEqual([speed.count, speed.missing], [270, 30]);
   assert.ok(speed.numeric!.min >= 1400 && speed.numeric!.max < 1600);
@@ -66,12 +80,17 @@ test('mostly_missing, constant and high_cardinality warnings', () => {
 function failureRows(count: number, seed: number) {
   const r = lcg(seed);
   return Array.from({ length: count }, () => {
-    const wear = Math.floor(r() * 250), torque = 40 + (r() - 0.5) * 30;
-    const overstrain = wear * torque > 10_500 ? 1 : 0, random = r() < 0.01 ? 1 : 0;
+    const wear = Math.floor(r() * 250),
+      torque = 40 + (r() - 0.5) * 30;
+    const overstrain = wear * torque > 10_500 ? 1 : 0,
+      random = r() < 0.01 ? 1 : 0;
     const failed = overstrain || random ? 1 : 0;
     return {
-      wear, torque, kind: ['L', 'M', 'H'][Math.floor(r() * 3)],
-      OSF: overstrain, RNF: random,
+      wear,
+      torque,
+      kind: ['L', 'M', 'H'][Math.floor(r() * 3)],
+      OSF: overstrain,
+      RNF: random,
       // Recorded after the fact: right 99.5% of the time.
       repair_cost: failed ? 500 + r() * 100 : r() < 0.005 ? 520 : r() * 50,
       failed,
@@ -95,7 +114,12 @@ test('classification: label distribution, class imbalance, and leakage from copi
 
 test('a balanced multiclass target with honest features gets no warnings', () => {
   const r = lcg(5);
-  const rows = Array.from({ length: 600 }, (_, i) => ({ a: r(), b: Math.floor(r() * 5), c: ['x', 'y'][i % 2], label: ['ok', 'warn', 'fault'][Math.floor(r() * 3)] }));
+  const rows = Array.from({ length: 600 }, (_, i) => ({
+    a: r(),
+    b: Math.floor(r() * 5),
+    c: ['x', 'y'][i % 2],
+    label: ['ok', 'warn', 'fault'][Math.floor(r() * 3)],
+  }));
   const p = profileTable(Table.fromRows(rows), { target: 'label' });
   assert.equal(p.target!.task, 'multiclass');
   assert.deepEqual(p.target!.labels, ['fault', 'ok', 'warn']);
@@ -121,11 +145,23 @@ test('regression: near-copies of the target are flagged by correlation, honest f
   assert.deepEqual(warningsOf(p, 'class_imbalance'), []);
 });
 
-test('bad targets and empty tables are the caller\'s errors', () => {
-  const t = Table.fromRows([{ a: 1, b: null }, { a: 2, b: null }]);
-  assert.throws(() => profileTable(t, { target: 'zzz' }), (e) => isAndonError(e) && e.code === 'unknown_column');
-  assert.throws(() => profileTable(t, { target: 'b' }), (e) => isAndonError(e) && e.code === 'invalid_input');
-  assert.throws(() => profileTable(new Table([])), (e) => isAndonError(e) && e.code === 'empty_input');
+test("bad targets and empty tables are the caller's errors", () => {
+  const t = Table.fromRows([
+    { a: 1, b: null },
+    { a: 2, b: null },
+  ]);
+  assert.throws(
+    () => profileTable(t, { target: 'zzz' }),
+    (e) => isAndonError(e) && e.code === 'unknown_column',
+  );
+  assert.throws(
+    () => profileTable(t, { target: 'b' }),
+    (e) => isAndonError(e) && e.code === 'invalid_input',
+  );
+  assert.throws(
+    () => profileTable(new Table([])),
+    (e) => isAndonError(e) && e.code === 'empty_input',
+  );
 });
 
 test('profiling is deterministic and JSON-safe', () => {
@@ -151,21 +187,39 @@ test('a profile stays small whatever the cells hold: values, tokens, labels and 
   });
   const table = Table.fromRows(rows);
   const p = profileTable(table, { target: 'outcome' });
-  assert.deepEqual(p.columns.map((c) => c.type), ['category', 'text', 'category', 'boolean', 'constant', 'category']);
+  assert.deepEqual(
+    p.columns.map((c) => c.type),
+    ['category', 'text', 'category', 'boolean', 'constant', 'category'],
+  );
   const size = JSON.stringify(p).length;
   assert.ok(size < 16 * 1024, `the profile is ${size} bytes`);
   const mode = col(p, 'mode');
-  assert.deepEqual(mode.top!.map((t) => t.count), [50, 50]);
-  assert.deepEqual(mode.top!.map((t) => t.value), ['A'.repeat(63) + '…', 'B'.repeat(63) + '…']);
+  assert.deepEqual(
+    mode.top!.map((t) => t.count),
+    [50, 50],
+  );
+  assert.deepEqual(
+    mode.top!.map((t) => t.value),
+    ['A'.repeat(63) + '…', 'B'.repeat(63) + '…'],
+  );
   assert.ok(col(p, 'dump').text!.topTokens.every((t) => [...t.token].length <= 64 && t.count === 1));
   assert.ok(col(p, 'dump').text!.chars.max > 50_000, 'lengths are measured on the whole cells');
   assert.ok(p.target!.labels!.every((l) => l.length === 64 && l.endsWith('…')));
-  assert.deepEqual(p.target!.distribution!.map((d) => d.count), [25, 75]);
+  assert.deepEqual(
+    p.target!.distribution!.map((d) => d.count),
+    [25, 75],
+  );
   const leak = p.warnings.find((w) => w.code === 'possible_leakage');
   assert.equal(leak?.column, 'flag');
   assert.match(leak!.message, /whenever "flag" is "E{63}…"/);
-  assert.ok(p.warnings.every((w) => w.message.length < 400), p.warnings.map((w) => w.message.length).join(','));
+  assert.ok(
+    p.warnings.every((w) => w.message.length < 400),
+    p.warnings.map((w) => w.message.length).join(','),
+  );
   const schema = inferSchema(table);
   assert.ok(JSON.stringify(schema).length < 4096, `the schema is ${JSON.stringify(schema).length} bytes`);
-  assert.ok(schema.columns.every((c) => c.reason.length < 200), schema.columns.map((c) => c.reason.length).join(','));
+  assert.ok(
+    schema.columns.every((c) => c.reason.length < 200),
+    schema.columns.map((c) => c.reason.length).join(','),
+  );
 });

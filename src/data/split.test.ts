@@ -5,8 +5,18 @@ import { Rng } from '../engine/rng.js';
 import { isAndonError } from '../errors.js';
 import { Table } from './table.js';
 import {
-  applySplit, groupKFold, groupSplit, kFold, makeSplit, randomSplit, stratifiedKFold, stratifiedSplit, timeSplit,
-  type Fold, type Fractions, type Split,
+  applySplit,
+  groupKFold,
+  groupSplit,
+  kFold,
+  makeSplit,
+  randomSplit,
+  stratifiedKFold,
+  stratifiedSplit,
+  timeSplit,
+  type Fold,
+  type Fractions,
+  type Split,
 } from './split.js';
 
 const F3 = { train: 0.7, validation: 0.15, test: 0.15 };
@@ -21,12 +31,19 @@ function assertPartition(parts: Int32Array[], n: number): void {
       if (i) assert.ok(p[i - 1] < p[i], 'parts are sorted');
     }
   }
-  assert.equal(seen.reduce((a, b) => a + b, 0), n, 'every row lands somewhere');
+  assert.equal(
+    seen.reduce((a, b) => a + b, 0),
+    n,
+    'every row lands somewhere',
+  );
 }
 const parts = (s: Split): Int32Array[] => [s.train, s.validation, s.test];
 function assertFolds(folds: Fold[], n: number): void {
   for (const f of folds) assertPartition([f.train, f.test], n);
-  assertPartition(folds.map((f) => f.test), n);
+  assertPartition(
+    folds.map((f) => f.test),
+    n,
+  );
 }
 const invalid = (e: unknown): boolean => isAndonError(e) && e.code === 'invalid_input';
 
@@ -89,7 +106,8 @@ test('stratified split: each class within one row of its share per part, and par
     const labels: number[] = [];
     for (let c = 0; c < classes; c++) for (let k = 1 + r.int(trial % 3 === 0 ? 3 : 40); k > 0; k--) labels.push(c);
     r.shuffle(labels);
-    const a = r.uniform(), b = r.uniform() * (1 - a);
+    const a = r.uniform(),
+      b = r.uniform() * (1 - a);
     const fractions = { train: Math.max(a, 0.05), validation: b, test: Math.max(0, 1 - Math.max(a, 0.05) - b) };
     const t = Table.fromRows(labels.map((label) => ({ label })));
     const s = stratifiedSplit(t, 'label', { fractions, seed: trial });
@@ -131,7 +149,9 @@ test('time split: earliest train, latest test, ties never cut; text dates work',
   }
   const dates = Table.fromRows(['2024-03-02', '2024-01-05', '2024-02-01', '2024-01-05T12:00:00Z'].map((d) => ({ d })));
   assert.deepEqual(timeSplit(dates, 'd', { fractions: { train: 0.5, test: 0.5 } }), {
-    train: Int32Array.from([1, 3]), validation: new Int32Array(0), test: Int32Array.from([0, 2]),
+    train: Int32Array.from([1, 3]),
+    validation: new Int32Array(0),
+    test: Int32Array.from([0, 2]),
   });
   assert.throws(() => timeSplit(Table.fromRows([{ d: 'yesterday' }]), 'd'), invalid);
   assert.throws(() => timeSplit(Table.fromRows([{ d: 1 }, { d: null }]), 'd'), invalid);
@@ -152,19 +172,23 @@ test('group split: no group in two parts, row fractions approximate, every part 
   }
   const three = Table.fromRows([...Array(12)].map((_, i) => ({ g: i < 10 ? 'big' : `small${i}` })));
   const s = groupSplit(three, 'g', { fractions: F3, seed: 4 });
-  assert.ok(parts(s).every((p) => p.length > 0), 'three groups fill three parts');
+  assert.ok(
+    parts(s).every((p) => p.length > 0),
+    'three groups fill three parts',
+  );
   assert.equal(groupSplit(Table.fromRows([{ g: 1 }, { g: 1 }]), 'g', { fractions: F3 }).train.length, 2, 'one group → train');
 });
 
 test('k-fold: folds partition the rows, sizes within one row; k is validated', () => {
-  for (const n of [2, 5, 17, 100]) for (const k of [2, 3, 5]) {
-    if (k > n) continue;
-    const folds = kFold(n, k, { seed: n + k });
-    assert.equal(folds.length, k);
-    assertFolds(folds, n);
-    const sizes = folds.map((f) => f.test.length);
-    assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `n=${n} k=${k} sizes ${sizes}`);
-  }
+  for (const n of [2, 5, 17, 100])
+    for (const k of [2, 3, 5]) {
+      if (k > n) continue;
+      const folds = kFold(n, k, { seed: n + k });
+      assert.equal(folds.length, k);
+      assertFolds(folds, n);
+      const sizes = folds.map((f) => f.test.length);
+      assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `n=${n} k=${k} sizes ${sizes}`);
+    }
   assert.throws(() => kFold(3, 4), invalid);
   assert.throws(() => kFold(10, 1), invalid);
   assert.throws(() => kFold(10, 2.5), invalid);
@@ -192,11 +216,20 @@ test('applySplit and makeSplit hand back tables of the chosen rows', () => {
   const t = Table.fromRows([...Array(10)].map((_, i) => ({ id: i, g: i % 3, t: i })));
   const s = makeSplit(t, { method: 'time', column: 't', fractions: { train: 0.6, validation: 0.2, test: 0.2 } });
   const out = applySplit(t, s);
-  assert.deepEqual([...out.train.rows()].map((r) => r.id), [0, 1, 2, 3, 4, 5]);
-  assert.deepEqual([...out.test.rows()].map((r) => r.id), [8, 9]);
+  assert.deepEqual(
+    [...out.train.rows()].map((r) => r.id),
+    [0, 1, 2, 3, 4, 5],
+  );
+  assert.deepEqual(
+    [...out.test.rows()].map((r) => r.id),
+    [8, 9],
+  );
   const g = makeSplit(t, { method: 'group', column: 'g', seed: 1 });
   assertPartition(parts(g), 10);
   const fold = applySplit(t, kFold(t, 2)[0]);
   assert.equal(fold.train.rowCount + fold.test.rowCount, 10);
-  assert.throws(() => makeSplit(t, { method: 'stratified', column: 'nope' }), (e) => isAndonError(e) && e.code === 'unknown_column');
+  assert.throws(
+    () => makeSplit(t, { method: 'stratified', column: 'nope' }),
+    (e) => isAndonError(e) && e.code === 'unknown_column',
+  );
 });

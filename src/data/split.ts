@@ -4,15 +4,26 @@ import { Rng } from '../engine/rng.js';
 import { cellOf, type Cell, type Column, type Table } from './table.js';
 
 /** Shares of rows; validation defaults to 0 and test to whatever train and validation leave. */
-export interface Fractions { train: number; validation?: number; test?: number }
+export interface Fractions {
+  train: number;
+  validation?: number;
+  test?: number;
+}
 /** Row indices of each part, ascending, so a part keeps the table's row order. */
-export interface Split { train: Int32Array; validation: Int32Array; test: Int32Array }
-export interface Fold { train: Int32Array; test: Int32Array }
-export interface SplitOptions { fractions?: Fractions; seed?: number }
-export type SplitSpec = SplitOptions & (
-  | { method: 'random' }
-  | { method: 'stratified' | 'time' | 'group'; column: string }
-);
+export interface Split {
+  train: Int32Array;
+  validation: Int32Array;
+  test: Int32Array;
+}
+export interface Fold {
+  train: Int32Array;
+  test: Int32Array;
+}
+export interface SplitOptions {
+  fractions?: Fractions;
+  seed?: number;
+}
+export type SplitSpec = SplitOptions & ({ method: 'random' } | { method: 'stratified' | 'time' | 'group'; column: string });
 
 export const DEFAULT_FRACTIONS: Readonly<Required<Fractions>> = { train: 0.7, validation: 0.15, test: 0.15 };
 
@@ -26,11 +37,16 @@ export function applySplit<K extends string>(table: Table, split: Record<K, Int3
 /** One entry point for callers that get the method as data (CLI flags, a job spec). */
 export function makeSplit(table: Table, spec: SplitSpec): Split {
   switch (spec.method) {
-    case 'random': return randomSplit(table, spec);
-    case 'stratified': return stratifiedSplit(table, spec.column, spec);
-    case 'time': return timeSplit(table, spec.column, spec);
-    case 'group': return groupSplit(table, spec.column, spec);
-    default: throw new AndonError('invalid_input', `unknown split method "${(spec as { method: unknown }).method}"`);
+    case 'random':
+      return randomSplit(table, spec);
+    case 'stratified':
+      return stratifiedSplit(table, spec.column, spec);
+    case 'time':
+      return timeSplit(table, spec.column, spec);
+    case 'group':
+      return groupSplit(table, spec.column, spec);
+    default:
+      throw new AndonError('invalid_input', `unknown split method "${(spec as { method: unknown }).method}"`);
   }
 }
 
@@ -49,7 +65,17 @@ export function randomSplit(rows: Table | number, options: SplitOptions = {}): S
 export function stratifiedSplit(table: Table, column: string, options: SplitOptions = {}): Split {
   const f = checkFractions(options.fractions);
   const members = membersOf(categorize(table.column(column), 'group'));
-  return toSplit(distribute(members, allocate(members.map((m) => m.length), f), 3, rngOf(options.seed)));
+  return toSplit(
+    distribute(
+      members,
+      allocate(
+        members.map((m) => m.length),
+        f,
+      ),
+      3,
+      rngOf(options.seed),
+    ),
+  );
 }
 
 /**
@@ -65,7 +91,8 @@ export function timeSplit(table: Table, column: string, options: Pick<SplitOptio
   for (let p = 1; p < n; p++) if (t[order[p]] !== t[order[p - 1]]) bounds.push(p);
   if (n > 0) bounds.push(n);
   const snap = (x: number): number => bounds.reduce((best, b) => (Math.abs(b - x) < Math.abs(best - x) ? b : best), bounds[0]);
-  const c1 = snap(n * f[0]), c2 = f[2] === 0 ? n : snap(n * (f[0] + f[1]));
+  const c1 = snap(n * f[0]),
+    c2 = f[2] === 0 ? n : snap(n * (f[0] + f[1]));
   return toSplit([order.slice(0, c1), order.slice(c1, c2), order.slice(c2)].map((a) => a.sort()));
 }
 
@@ -87,7 +114,9 @@ export function groupSplit(table: Table, column: string, options: SplitOptions =
   }
   fillEmptyParts(partOf, members, f);
   const parts: number[][] = [[], [], []];
-  members.forEach((m, g) => { for (const r of m) parts[partOf[g]].push(r); });
+  members.forEach((m, g) => {
+    for (const r of m) parts[partOf[g]].push(r);
+  });
   return toSplit(parts.map((p) => Int32Array.from(p).sort()));
 }
 
@@ -102,7 +131,18 @@ export function kFold(rows: Table | number, k: number, options: Pick<SplitOption
 export function stratifiedKFold(table: Table, column: string, k: number, options: Pick<SplitOptions, 'seed'> = {}): Fold[] {
   checkK(k, table.rowCount, 'rows');
   const members = membersOf(categorize(table.column(column), 'group'));
-  return toFolds(distribute(members, allocate(members.map((m) => m.length), evenFractions(k)), k, rngOf(options.seed)), table.rowCount);
+  return toFolds(
+    distribute(
+      members,
+      allocate(
+        members.map((m) => m.length),
+        evenFractions(k),
+      ),
+      k,
+      rngOf(options.seed),
+    ),
+    table.rowCount,
+  );
 }
 
 /**
@@ -118,7 +158,10 @@ export function groupKFold(table: Table, column: string, k: number, options: Pic
     for (let i = 1; i < k; i++) if (parts[i].length < parts[best].length) best = i;
     for (const r of members[g]) parts[best].push(r);
   }
-  return toFolds(parts.map((p) => Int32Array.from(p).sort()), table.rowCount);
+  return toFolds(
+    parts.map((p) => Int32Array.from(p).sort()),
+    table.rowCount,
+  );
 }
 
 /**
@@ -136,7 +179,11 @@ export function categorize(column: Column, missing: 'group' | 'error'): { ids: I
       throw new AndonError('invalid_input', `column "${column.name}" has a missing value at row ${r}`, { column: column.name, row: r });
     }
     let id = idOf.get(key);
-    if (id === undefined) { id = values.length; idOf.set(key, id); values.push(cellOf(column, r)); }
+    if (id === undefined) {
+      id = values.length;
+      idOf.set(key, id);
+      values.push(cellOf(column, r));
+    }
     ids[r] = id;
   }
   return { ids, values };
@@ -172,13 +219,15 @@ export function timeKeys(table: Table, column: string): Float64Array {
  * to the floors of the part totals, then up to their ceilings — augmenting never lowers a part's total.
  */
 function allocate(counts: readonly number[], f: readonly number[]): number[][] {
-  const C = counts.length, S = f.length;
+  const C = counts.length,
+    S = f.length;
   const exact = counts.map((n) => f.map((x) => snapInt(n * x)));
   const alloc = exact.map((row) => row.map(Math.floor));
   const rem = exact.map((row, c) => row.map((v, s) => v - alloc[c][s]));
   const extra = counts.map((n, c) => n - alloc[c].reduce((a, b) => a + b, 0));
   const totals = f.map((_, s) => rem.reduce((a, row) => a + row[s], 0));
-  const lo = totals.map((t) => Math.floor(t + 1e-9)), hi = totals.map((t) => Math.ceil(t - 1e-9));
+  const lo = totals.map((t) => Math.floor(t + 1e-9)),
+    hi = totals.map((t) => Math.ceil(t - 1e-9));
   // A class prefers the parts where its share was rounded down the most; small classes choose first.
   const prefs = rem.map((row) => [...row.keys()].filter((s) => row[s] > 1e-12).sort((a, b) => row[b] - row[a] || a - b));
   const order = [...counts.keys()].sort((a, b) => counts[a] - counts[b] || a - b);
@@ -188,11 +237,20 @@ function allocate(counts: readonly number[], f: readonly number[]): number[][] {
     for (const s of prefs[c]) {
       if (used[c][s] || seenS[s]) continue;
       seenS[s] = 1;
-      if (col[s] < cap[s]) { used[c][s] = 1; col[s]++; return true; }
-      for (let c2 = 0; c2 < C; c2++) { // move a class holding s elsewhere, freeing s for c
+      if (col[s] < cap[s]) {
+        used[c][s] = 1;
+        col[s]++;
+        return true;
+      }
+      for (let c2 = 0; c2 < C; c2++) {
+        // move a class holding s elsewhere, freeing s for c
         if (!used[c2][s] || seenC[c2]) continue;
         seenC[c2] = 1;
-        if (augment(c2, cap, seenS, seenC)) { used[c2][s] = 0; used[c][s] = 1; return true; }
+        if (augment(c2, cap, seenS, seenC)) {
+          used[c2][s] = 0;
+          used[c][s] = 1;
+          return true;
+        }
       }
     }
     return false;
@@ -201,15 +259,24 @@ function allocate(counts: readonly number[], f: readonly number[]): number[][] {
   for (const cap of [lo, hi]) {
     for (const c of order) {
       while (placed[c] < extra[c]) {
-        const seenC = new Uint8Array(C); seenC[c] = 1;
+        const seenC = new Uint8Array(C);
+        seenC[c] = 1;
         if (!augment(c, cap, new Uint8Array(S), seenC)) break;
         placed[c]++;
       }
     }
   }
-  for (const c of order) { // unreachable in exact arithmetic; keeps every row placed if rounding noise bites
-    for (const s of prefs[c]) if (placed[c] < extra[c] && !used[c][s]) { used[c][s] = 1; placed[c]++; }
-    for (let s = 0; placed[c] < extra[c]; s = (s + 1) % S) { alloc[c][s]++; placed[c]++; }
+  for (const c of order) {
+    // unreachable in exact arithmetic; keeps every row placed if rounding noise bites
+    for (const s of prefs[c])
+      if (placed[c] < extra[c] && !used[c][s]) {
+        used[c][s] = 1;
+        placed[c]++;
+      }
+    for (let s = 0; placed[c] < extra[c]; s = (s + 1) % S) {
+      alloc[c][s]++;
+      placed[c]++;
+    }
   }
   for (let c = 0; c < C; c++) for (let s = 0; s < S; s++) alloc[c][s] += used[c][s];
   return alloc;
@@ -224,7 +291,8 @@ function distribute(members: Int32Array[], alloc: number[][], parts: number, rng
     let off = 0;
     for (let s = 0; s < parts; s++) {
       out[s].set(m.subarray(off, off + alloc[c][s]), fill[s]);
-      off += alloc[c][s]; fill[s] += alloc[c][s];
+      off += alloc[c][s];
+      fill[s] += alloc[c][s];
     }
   });
   return out.map((p) => p.sort());
@@ -237,7 +305,8 @@ function membersOf({ ids, values }: { ids: Int32Array; values: Cell[] }): Int32A
   const start = new Int32Array(values.length + 1);
   for (const id of ids) start[id + 1]++;
   for (let g = 0; g < values.length; g++) start[g + 1] += start[g];
-  const rows = new Int32Array(ids.length), at = start.slice(0, values.length);
+  const rows = new Int32Array(ids.length),
+    at = start.slice(0, values.length);
   for (let r = 0; r < ids.length; r++) rows[at[ids[r]]++] = r;
   return values.map((_, g) => rows.subarray(start[g], start[g + 1]));
 }
@@ -256,12 +325,17 @@ function fillEmptyParts(partOf: Int32Array, members: Int32Array[], f: readonly n
 }
 
 function checkFractions(fr: Fractions = DEFAULT_FRACTIONS): number[] {
-  const train = fr.train, validation = fr.validation ?? 0;
+  const train = fr.train,
+    validation = fr.validation ?? 0;
   const test = fr.test ?? 1 - train - validation;
   const f = [train, validation, test].map((x) => (Math.abs(x) < 1e-9 ? 0 : x));
   const sum = f[0] + f[1] + f[2];
   if (f.some((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0) || !(f[0] > 0) || Math.abs(sum - 1) > 1e-6) {
-    throw new AndonError('invalid_input', `split fractions must be ≥ 0 with train > 0 and sum to 1; got train=${train}, validation=${validation}, test=${test}`, { fractions: fr });
+    throw new AndonError(
+      'invalid_input',
+      `split fractions must be ≥ 0 with train > 0 and sum to 1; got train=${train}, validation=${validation}, test=${test}`,
+      { fractions: fr },
+    );
   }
   return f.map((x) => x / sum);
 }
@@ -283,14 +357,27 @@ function rowCountOf(rows: Table | number): number {
 }
 
 /** Products like 0.29 × 100 = 28.999999999999996 must floor to 29. */
-function snapInt(x: number): number { const r = Math.round(x); return Math.abs(x - r) < 1e-9 * Math.max(1, Math.abs(x)) ? r : x; }
-function range(n: number): Int32Array { const a = new Int32Array(n); for (let i = 0; i < n; i++) a[i] = i; return a; }
-function evenFractions(k: number): number[] { return new Array<number>(k).fill(1 / k); }
-function toSplit([train, validation, test]: Int32Array[]): Split { return { train, validation, test }; }
+function snapInt(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x - r) < 1e-9 * Math.max(1, Math.abs(x)) ? r : x;
+}
+function range(n: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}
+function evenFractions(k: number): number[] {
+  return new Array<number>(k).fill(1 / k);
+}
+function toSplit([train, validation, test]: Int32Array[]): Split {
+  return { train, validation, test };
+}
 
 function toFolds(parts: Int32Array[], n: number): Fold[] {
   const foldOf = new Int32Array(n);
-  parts.forEach((p, i) => { for (const r of p) foldOf[r] = i; });
+  parts.forEach((p, i) => {
+    for (const r of p) foldOf[r] = i;
+  });
   return parts.map((test, i) => {
     const train = new Int32Array(n - test.length);
     let j = 0;

@@ -7,7 +7,10 @@ import { AI4I_COLUMNS, ai4iCsv, ai4iRows, syntheticMachineRows, type Ai4iRow } f
 const N = 10_000;
 const rows = ai4iRows(N, 7);
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-const sd = (v: number[]) => { const m = mean(v); return Math.sqrt(mean(v.map((x) => (x - m) ** 2))); };
+const sd = (v: number[]) => {
+  const m = mean(v);
+  return Math.sqrt(mean(v.map((x) => (x - m) ** 2)));
+};
 const col = (k: keyof Ai4iRow) => rows.map((r) => r[k] as number);
 const tenths = (x: number) => Math.round(x * 10);
 const MODES = ['TWF', 'HDF', 'PWF', 'OSF', 'RNF'] as const;
@@ -50,8 +53,9 @@ test('temperatures: air a walk around 300 K with σ 2 K, process 10 K above with
   assert.ok(mean(steps) < 0.3, `mean step ${mean(steps)}`);
 });
 
-test('torque is non-negative around 40 Nm with σ 10; speed falls with torque in the dataset\'s range', () => {
-  const torque = col('Torque [Nm]'), rpm = col('Rotational speed [rpm]');
+test("torque is non-negative around 40 Nm with σ 10; speed falls with torque in the dataset's range", () => {
+  const torque = col('Torque [Nm]'),
+    rpm = col('Rotational speed [rpm]');
   assert.ok(torque.every((t) => t >= 0));
   assert.ok(Math.abs(mean(torque) - 40) < 0.5, `torque mean ${mean(torque)}`);
   assert.ok(Math.abs(sd(torque) - 10) < 0.5, `torque sd ${sd(torque)}`);
@@ -67,7 +71,8 @@ test('tool wear grows by 5/3/2 min per H/M/L process and restarts at 0 when the 
   const add = { H: 5, M: 3, L: 2 } as const;
   let replacements = 0;
   for (let i = 1; i < N; i++) {
-    const before = rows[i - 1]!, wear = rows[i]!['Tool wear [min]'];
+    const before = rows[i - 1]!,
+      wear = rows[i]!['Tool wear [min]'];
     if (wear === 0) {
       replacements++;
       assert.ok(before['Tool wear [min]'] >= 200 && before['Tool wear [min]'] < 240 + 5, `replaced at ${before['Tool wear [min]']}`);
@@ -80,9 +85,10 @@ test('tool wear grows by 5/3/2 min per H/M/L process and restarts at 0 when the 
 test('each failure mode flags exactly the rows its rule picks, and machine failure is any mode', () => {
   const limit = { L: 11000, M: 12000, H: 13000 } as const;
   for (const r of rows) {
-    const speed = r['Rotational speed [rpm]'], torque = r['Torque [Nm]'];
+    const speed = r['Rotational speed [rpm]'],
+      torque = r['Torque [Nm]'];
     const hdf = tenths(r['Process temperature [K]']) - tenths(r['Air temperature [K]']) < 86 && speed < 1380;
-    const power = torque * speed * 2 * Math.PI / 60;
+    const power = (torque * speed * 2 * Math.PI) / 60;
     const osf = r['Tool wear [min]'] * tenths(torque) > limit[r.Type] * 10;
     assert.equal(r.HDF, hdf ? 1 : 0, `HDF at UDI ${r.UDI}`);
     assert.equal(r.PWF, power < 3500 || power > 9000 ? 1 : 0, `PWF at UDI ${r.UDI}`);
@@ -96,12 +102,19 @@ test('each failure mode flags exactly the rows its rule picks, and machine failu
 test('failures are rare as in AI4I 2020 (3.39%) and every mode occurs', () => {
   const rate = rows.filter((r) => r['Machine failure']).length / N;
   assert.ok(rate > 0.02 && rate < 0.06, `failure rate ${rate}`);
-  for (const m of MODES) assert.ok(rows.some((r) => r[m] === 1), `${m} occurs`);
+  for (const m of MODES)
+    assert.ok(
+      rows.some((r) => r[m] === 1),
+      `${m} occurs`,
+    );
 });
 
-test('the CSV is RFC 4180 and reads back with the dataset\'s column names and types', async () => {
+test("the CSV is RFC 4180 and reads back with the dataset's column names and types", async () => {
   const text = ai4iCsv(1000, 11);
-  assert.equal(text.split('\r\n')[0], 'UDI,Product ID,Type,Air temperature [K],Process temperature [K],Rotational speed [rpm],Torque [Nm],Tool wear [min],Machine failure,TWF,HDF,PWF,OSF,RNF');
+  assert.equal(
+    text.split('\r\n')[0],
+    'UDI,Product ID,Type,Air temperature [K],Process temperature [K],Rotational speed [rpm],Torque [Nm],Tool wear [min],Machine failure,TWF,HDF,PWF,OSF,RNF',
+  );
   assert.ok(text.endsWith('\r\n') && !/[^\r]\n/.test(text), 'CRLF line ends');
   const { table } = await readTable(new TextEncoder().encode(text), { format: 'csv' });
   assert.deepEqual(table.columnNames, [...AI4I_COLUMNS]);
@@ -117,11 +130,16 @@ test('the CSV is RFC 4180 and reads back with the dataset\'s column names and ty
 });
 
 test('syntheticMachineRows is the same process with snake_case names and the overall label', () => {
-  const a = ai4iRows(50, 2), b = syntheticMachineRows(50, 2);
+  const a = ai4iRows(50, 2),
+    b = syntheticMachineRows(50, 2);
   b.forEach((r, i) => {
     assert.deepEqual(r, {
-      type: a[i]!.Type, air_temperature_k: a[i]!['Air temperature [K]'], process_temperature_k: a[i]!['Process temperature [K]'],
-      rotational_speed_rpm: a[i]!['Rotational speed [rpm]'], torque_nm: a[i]!['Torque [Nm]'], tool_wear_min: a[i]!['Tool wear [min]'],
+      type: a[i]!.Type,
+      air_temperature_k: a[i]!['Air temperature [K]'],
+      process_temperature_k: a[i]!['Process temperature [K]'],
+      rotational_speed_rpm: a[i]!['Rotational speed [rpm]'],
+      torque_nm: a[i]!['Torque [Nm]'],
+      tool_wear_min: a[i]!['Tool wear [min]'],
       machine_failure: a[i]!['Machine failure'],
     });
   });

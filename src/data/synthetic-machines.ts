@@ -7,26 +7,38 @@ type Flag = 0 | 1;
 
 /** The column names of the AI4I 2020 dataset, in its order. */
 export const AI4I_COLUMNS = [
-  'UDI', 'Product ID', 'Type', 'Air temperature [K]', 'Process temperature [K]', 'Rotational speed [rpm]',
-  'Torque [Nm]', 'Tool wear [min]', 'Machine failure', 'TWF', 'HDF', 'PWF', 'OSF', 'RNF',
+  'UDI',
+  'Product ID',
+  'Type',
+  'Air temperature [K]',
+  'Process temperature [K]',
+  'Rotational speed [rpm]',
+  'Torque [Nm]',
+  'Tool wear [min]',
+  'Machine failure',
+  'TWF',
+  'HDF',
+  'PWF',
+  'OSF',
+  'RNF',
 ] as const;
 
 /** One process, keyed by the AI4I 2020 column names. */
 export interface Ai4iRow {
-  'UDI': number;
+  UDI: number;
   'Product ID': string;
-  'Type': ProductType;
+  Type: ProductType;
   'Air temperature [K]': number;
   'Process temperature [K]': number;
   'Rotational speed [rpm]': number;
   'Torque [Nm]': number;
   'Tool wear [min]': number;
   'Machine failure': Flag;
-  'TWF': Flag;
-  'HDF': Flag;
-  'PWF': Flag;
-  'OSF': Flag;
-  'RNF': Flag;
+  TWF: Flag;
+  HDF: Flag;
+  PWF: Flag;
+  OSF: Flag;
+  RNF: Flag;
 }
 
 /** The same process with snake_case names and only the overall label (what the demo and tests train on). */
@@ -94,25 +106,32 @@ export function ai4iRows(count: number, seed = 0): Ai4iRow[] {
     const worn = wear >= wearOut;
     const twf = worn && rng.uniform() < TOOL_FAILS;
     const hdf = process10 - air10 < 86 && rpm < 1380;
-    const power = torque * rpm * 2 * Math.PI / 60;
+    const power = (torque * rpm * 2 * Math.PI) / 60;
     const pwf = power < 3500 || power > 9000;
     const osf = wear * torque10 > OVERSTRAIN_LIMIT[type] * 10;
     const rnf = rng.uniform() < 0.001;
 
     rows.push({
-      'UDI': udi,
+      UDI: udi,
       'Product ID': `${type}${SERIAL_BASE[type] + udi}`,
-      'Type': type,
+      Type: type,
       'Air temperature [K]': air10 / 10,
       'Process temperature [K]': process10 / 10,
       'Rotational speed [rpm]': rpm,
       'Torque [Nm]': torque,
       'Tool wear [min]': wear,
       'Machine failure': twf || hdf || pwf || osf || rnf ? 1 : 0,
-      'TWF': flag(twf), 'HDF': flag(hdf), 'PWF': flag(pwf), 'OSF': flag(osf), 'RNF': flag(rnf),
+      TWF: flag(twf),
+      HDF: flag(hdf),
+      PWF: flag(pwf),
+      OSF: flag(osf),
+      RNF: flag(rnf),
     });
 
-    if (worn) { wear = 0; wearOut = newWearOut(rng); } else wear += WEAR_PER_PROCESS[type];
+    if (worn) {
+      wear = 0;
+      wearOut = newWearOut(rng);
+    } else wear += WEAR_PER_PROCESS[type];
   }
   return rows;
 }
@@ -122,10 +141,12 @@ export function ai4iCsv(count: number, seed = 0): string {
   const oneDecimal = new Set<string>(['Air temperature [K]', 'Process temperature [K]', 'Torque [Nm]']);
   const lines = [AI4I_COLUMNS.map(csvField).join(',')];
   for (const row of ai4iRows(count, seed)) {
-    lines.push(AI4I_COLUMNS.map((c) => {
-      const v = row[c];
-      return csvField(typeof v === 'number' && oneDecimal.has(c) ? v.toFixed(1) : String(v));
-    }).join(','));
+    lines.push(
+      AI4I_COLUMNS.map((c) => {
+        const v = row[c];
+        return csvField(typeof v === 'number' && oneDecimal.has(c) ? v.toFixed(1) : String(v));
+      }).join(','),
+    );
   }
   return lines.join('\r\n') + '\r\n';
 }
@@ -153,27 +174,34 @@ export function syntheticMachineRows(count: number, seed = 0): MachineRow[] {
  * the noise (σ 54 rpm) are least-squares fits to the published dataset, where they leave a 54 rpm residual.
  */
 function speedRpm(torqueNm: number): number {
-  return SPEED_BASE_RPM + (POWER_W / (torqueNm + TORQUE_OFFSET_NM)) * 60 / (2 * Math.PI);
+  return SPEED_BASE_RPM + ((POWER_W / (torqueNm + TORQUE_OFFSET_NM)) * 60) / (2 * Math.PI);
 }
 
 /** A Gaussian random walk of `n` steps shifted and scaled to mean 0 and standard deviation `sd`. */
 function normalisedWalk(rng: Rng, n: number, sd: number): Float64Array {
   const walk = new Float64Array(n);
   let x = 0;
-  for (let i = 0; i < n; i++) { x += rng.normal(); walk[i] = x; }
+  for (let i = 0; i < n; i++) {
+    x += rng.normal();
+    walk[i] = x;
+  }
   let mean = 0;
   for (let i = 0; i < n; i++) mean += walk[i]!;
   mean /= n || 1;
   let ss = 0;
   for (let i = 0; i < n; i++) ss += (walk[i]! - mean) ** 2;
   const std = Math.sqrt(ss / (n || 1));
-  for (let i = 0; i < n; i++) walk[i] = std > 0 ? (walk[i]! - mean) / std * sd : 0;
+  for (let i = 0; i < n; i++) walk[i] = std > 0 ? ((walk[i]! - mean) / std) * sd : 0;
   return walk;
 }
 
-function newWearOut(rng: Rng): number { return 200 + rng.int(41); }
+function newWearOut(rng: Rng): number {
+  return 200 + rng.int(41);
+}
 
-function flag(b: boolean): Flag { return b ? 1 : 0; }
+function flag(b: boolean): Flag {
+  return b ? 1 : 0;
+}
 
 function csvField(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

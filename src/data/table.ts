@@ -3,13 +3,25 @@ import { AndonError } from '../errors.js';
 
 export type Cell = number | string | null;
 
-export interface NumberColumn { readonly type: 'number'; readonly name: string; readonly values: Float64Array }
+export interface NumberColumn {
+  readonly type: 'number';
+  readonly name: string;
+  readonly values: Float64Array;
+}
 /** Text as codes into a dictionary of distinct values; code −1 is a missing value. */
-export interface StringColumn { readonly type: 'string'; readonly name: string; readonly codes: Int32Array; readonly dictionary: readonly string[] }
+export interface StringColumn {
+  readonly type: 'string';
+  readonly name: string;
+  readonly codes: Int32Array;
+  readonly dictionary: readonly string[];
+}
 export type Column = NumberColumn | StringColumn;
 
 export function cellOf(column: Column, row: number): Cell {
-  if (column.type === 'number') { const v = column.values[row]; return Number.isNaN(v) ? null : v; }
+  if (column.type === 'number') {
+    const v = column.values[row];
+    return Number.isNaN(v) ? null : v;
+  }
   const c = column.codes[row];
   return c < 0 ? null : column.dictionary[c];
 }
@@ -30,7 +42,9 @@ export class Table {
     this.columnNames = columns.map((c) => c.name);
   }
 
-  has(name: string): boolean { return this.byName.has(name); }
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
 
   /** The named column; an unknown name is the caller's error and lists what exists. */
   column(name: string): Column {
@@ -39,7 +53,9 @@ export class Table {
     return c;
   }
 
-  get(row: number, name: string): Cell { return cellOf(this.column(name), row); }
+  get(row: number, name: string): Cell {
+    return cellOf(this.column(name), row);
+  }
 
   row(i: number): Record<string, Cell> {
     const out: Record<string, Cell> = {};
@@ -53,19 +69,23 @@ export class Table {
 
   /** The rows at the given indices, in that order (indices may repeat). */
   take(indices: ArrayLike<number>): Table {
-    return new Table(this.columns.map((c): Column => {
-      if (c.type === 'number') {
-        const v = new Float64Array(indices.length);
-        for (let i = 0; i < indices.length; i++) v[i] = c.values[indices[i]];
-        return { type: 'number', name: c.name, values: v };
-      }
-      const codes = new Int32Array(indices.length);
-      for (let i = 0; i < indices.length; i++) codes[i] = c.codes[indices[i]];
-      return { type: 'string', name: c.name, codes, dictionary: c.dictionary };
-    }));
+    return new Table(
+      this.columns.map((c): Column => {
+        if (c.type === 'number') {
+          const v = new Float64Array(indices.length);
+          for (let i = 0; i < indices.length; i++) v[i] = c.values[indices[i]];
+          return { type: 'number', name: c.name, values: v };
+        }
+        const codes = new Int32Array(indices.length);
+        for (let i = 0; i < indices.length; i++) codes[i] = c.codes[indices[i]];
+        return { type: 'string', name: c.name, codes, dictionary: c.dictionary };
+      }),
+    );
   }
 
-  select(names: readonly string[]): Table { return new Table(names.map((n) => this.column(n))); }
+  select(names: readonly string[]): Table {
+    return new Table(names.map((n) => this.column(n)));
+  }
 
   drop(names: readonly string[]): Table {
     for (const n of names) this.column(n); // unknown names are errors, not silently ignored
@@ -85,11 +105,15 @@ export class Table {
   }
 }
 
-function lengthOf(c: Column): number { return c.type === 'number' ? c.values.length : c.codes.length; }
+function lengthOf(c: Column): number {
+  return c.type === 'number' ? c.values.length : c.codes.length;
+}
 
 /** Cells that mean "no value" in the files factories export. */
 const MISSING = new Set(['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None', '#N/A', '-']);
-export function isMissingText(s: string): boolean { return MISSING.has(s.trim()); }
+export function isMissingText(s: string): boolean {
+  return MISSING.has(s.trim());
+}
 
 /**
  * A number written the way numbers are written, without the leading zeros of codes like "007" that
@@ -122,24 +146,47 @@ export class ColumnBuilder {
   constructor(readonly name: string) {}
 
   append(value: unknown): void {
-    if (value === null || value === undefined || (typeof value === 'number' && Number.isNaN(value))) { this.push(NaN, -1); return; }
-    if (typeof value === 'number') { if (this.numbers) this.push(value, 0); else this.pushText(String(value)); return; }
-    if (typeof value === 'boolean') { this.pushText(String(value)); return; }
+    if (value === null || value === undefined || (typeof value === 'number' && Number.isNaN(value))) {
+      this.push(NaN, -1);
+      return;
+    }
+    if (typeof value === 'number') {
+      if (this.numbers) this.push(value, 0);
+      else this.pushText(String(value));
+      return;
+    }
+    if (typeof value === 'boolean') {
+      this.pushText(String(value));
+      return;
+    }
     const text = typeof value === 'string' ? value : JSON.stringify(value);
-    if (isMissingText(text)) { this.push(NaN, -1); return; }
+    if (isMissingText(text)) {
+      this.push(NaN, -1);
+      return;
+    }
     if (this.numbers) {
       const n = parseNumberText(text);
-      if (n !== null) { this.push(n, 0); return; }
+      if (n !== null) {
+        this.push(n, 0);
+        return;
+      }
     }
     this.pushText(text);
   }
 
   /** True while every cell so far was a number or missing; readers may then parse numbers from bytes. */
-  get numeric(): boolean { return this.numbers !== null; }
+  get numeric(): boolean {
+    return this.numbers !== null;
+  }
 
   /** Fast paths for readers that already parsed the cell. */
-  appendNumber(n: number): void { if (this.numbers) this.push(n, 0); else this.pushText(String(n)); }
-  appendMissing(): void { this.push(NaN, -1); }
+  appendNumber(n: number): void {
+    if (this.numbers) this.push(n, 0);
+    else this.pushText(String(n));
+  }
+  appendMissing(): void {
+    this.push(NaN, -1);
+  }
 
   private push(n: number, missingCode: number): void {
     if (this.numbers) {
@@ -159,7 +206,11 @@ export class ColumnBuilder {
 
   private code(text: string): number {
     let c = this.index.get(text);
-    if (c === undefined) { c = this.dictionary.length; this.dictionary.push(text); this.index.set(text, c); }
+    if (c === undefined) {
+      c = this.dictionary.length;
+      this.dictionary.push(text);
+      this.index.set(text, c);
+    }
     return c;
   }
 
@@ -197,10 +248,16 @@ export class TableBuilder {
     }
     this.builders = names.map((n) => new ColumnBuilder(n));
   }
-  get rowCount(): number { return this.builders.length ? this.builders[0].length : 0; }
-  get columns(): readonly ColumnBuilder[] { return this.builders; }
+  get rowCount(): number {
+    return this.builders.length ? this.builders[0].length : 0;
+  }
+  get columns(): readonly ColumnBuilder[] {
+    return this.builders;
+  }
   appendValues(values: readonly unknown[]): void {
     for (let i = 0; i < this.builders.length; i++) this.builders[i].append(values[i]);
   }
-  build(): Table { return new Table(this.builders.map((b) => b.build())); }
+  build(): Table {
+    return new Table(this.builders.map((b) => b.build()));
+  }
 }

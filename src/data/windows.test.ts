@@ -32,8 +32,16 @@ test('windows follow time within a unit, never cross units, and skip a short uni
   assert.deepEqual([w.window, w.features, w.featureNames], [3, 2, ['x', 'y']]);
   assert.deepEqual(w.group, ['A', 'A', 'A']);
   assert.deepEqual(Array.from(w.endRow), [0, 6, 4], 'ends at cycles 3, 4, 5 of A');
-  assert.deepEqual(windowAt(w, 0), [[10, -1], [20, -2], [30, -3]]);
-  assert.deepEqual(windowAt(w, 2), [[30, -3], [40, -4], [50, -5]]);
+  assert.deepEqual(windowAt(w, 0), [
+    [10, -1],
+    [20, -2],
+    [30, -3],
+  ]);
+  assert.deepEqual(windowAt(w, 2), [
+    [30, -3],
+    [40, -4],
+    [50, -5],
+  ]);
   assert.deepEqual(Array.from(w.padded), [0, 0, 0]);
 });
 
@@ -41,12 +49,21 @@ test('padding gives a short unit one window ending at its last row', () => {
   const rep = makeWindows(small, { ...base, window: 3, pad: 'repeat-first' });
   assert.equal(rep.count, 4);
   assert.equal(rep.group[3], 'B');
-  assert.deepEqual(windowAt(rep, 3), [[101, -1], [101, -1], [102, -2]]);
+  assert.deepEqual(windowAt(rep, 3), [
+    [101, -1],
+    [101, -1],
+    [102, -2],
+  ]);
   assert.equal(rep.padded[3], 1);
   assert.equal(rep.endRow[3], 5);
   const zeros = makeWindows(small, { ...base, window: 4, pad: 'zeros' });
   assert.deepEqual(zeros.group, ['A', 'A', 'B']);
-  assert.deepEqual(windowAt(zeros, 2), [[0, 0], [0, 0], [101, -1], [102, -2]]);
+  assert.deepEqual(windowAt(zeros, 2), [
+    [0, 0],
+    [0, 0],
+    [101, -1],
+    [102, -2],
+  ]);
   const one = makeWindows(small, { ...base, window: 1 });
   assert.equal(one.count, small.rowCount, 'window 1: one window per row');
 });
@@ -55,7 +72,9 @@ test('windows match manual slicing, with strides counted back from the last row'
   const r = new Rng(11);
   const rows: Record<string, number>[] = [];
   const lengths = [1, 4, 9, 12, 20];
-  lengths.forEach((len, u) => { for (let c = 1; c <= len; c++) rows.push({ u, c, a: r.normal(), b: r.normal() }); });
+  lengths.forEach((len, u) => {
+    for (let c = 1; c <= len; c++) rows.push({ u, c, a: r.normal(), b: r.normal() });
+  });
   r.shuffle(rows);
   const t = Table.fromRows(rows);
   for (const stride of [1, 2, 5]) {
@@ -75,12 +94,25 @@ test('windows match manual slicing, with strides counted back from the last row'
 });
 
 test('duplicate times are an error unless kept; missing features and bad options are refused', () => {
-  const dup = Table.fromRows([{ u: 1, t: 1, x: 1 }, { u: 1, t: 1, x: 2 }, { u: 1, t: 2, x: 3 }]);
+  const dup = Table.fromRows([
+    { u: 1, t: 1, x: 1 },
+    { u: 1, t: 1, x: 2 },
+    { u: 1, t: 2, x: 3 },
+  ]);
   const opts = { groupColumn: 'u', timeColumn: 't', featureColumns: ['x'], window: 2 };
-  assert.throws(() => makeWindows(dup, opts), (e) => invalid(e) && /two rows/.test((e as Error).message));
+  assert.throws(
+    () => makeWindows(dup, opts),
+    (e) => invalid(e) && /two rows/.test((e as Error).message),
+  );
   assert.equal(makeWindows(dup, { ...opts, duplicateTimes: 'keep' }).count, 2);
-  const nan = Table.fromRows([{ u: 1, t: 1, x: 1 }, { u: 1, t: 2, x: null }]);
-  assert.throws(() => makeWindows(nan, opts), (e) => invalid(e) && (e as { details: { row: number } }).details.row === 1);
+  const nan = Table.fromRows([
+    { u: 1, t: 1, x: 1 },
+    { u: 1, t: 2, x: null },
+  ]);
+  assert.throws(
+    () => makeWindows(nan, opts),
+    (e) => invalid(e) && (e as { details: { row: number } }).details.row === 1,
+  );
   const text = Table.fromRows([{ u: 1, t: 1, x: 'on' }]);
   assert.throws(() => makeWindows(text, opts), invalid);
   const noGroup = Table.fromRows([{ u: null, t: 1, x: 1 }]);
@@ -88,13 +120,19 @@ test('duplicate times are an error unless kept; missing features and bad options
   for (const bad of [{ window: 0 }, { window: 2.5 }, { stride: 0 }, { featureColumns: [] }, { pad: 'edge' as 'zeros' }]) {
     assert.throws(() => makeWindows(small, { ...base, window: 2, ...bad }), invalid, JSON.stringify(bad));
   }
-  assert.throws(() => makeWindows(small, { ...base, featureColumns: ['z'], window: 2 }), (e) => isAndonError(e) && e.code === 'unknown_column');
+  assert.throws(
+    () => makeWindows(small, { ...base, featureColumns: ['z'], window: 2 }),
+    (e) => isAndonError(e) && e.code === 'unknown_column',
+  );
 });
 
 test('RUL per row, capped, with a final RUL for units cut off early, and per window', () => {
   assert.deepEqual(Array.from(rulTargets(small, { groupColumn: 'unit', timeColumn: 'cycle' })), [2, 4, 1, 3, 0, 0, 1]);
   assert.deepEqual(Array.from(rulTargets(small, { groupColumn: 'unit', timeColumn: 'cycle', cap: 2 })), [2, 2, 1, 2, 0, 0, 1]);
-  const finalRul = new Map([['A', 10], ['B', 0]]);
+  const finalRul = new Map([
+    ['A', 10],
+    ['B', 0],
+  ]);
   assert.deepEqual(Array.from(rulTargets(small, { groupColumn: 'unit', timeColumn: 'cycle', finalRul })), [12, 14, 1, 13, 10, 0, 11]);
   assert.throws(() => rulTargets(small, { groupColumn: 'unit', timeColumn: 'cycle', finalRul: new Map([['A', 1]]) }), invalid);
   assert.throws(() => rulTargets(small, { groupColumn: 'unit', timeColumn: 'cycle', cap: 0 }), invalid);
@@ -106,50 +144,80 @@ test('last window per unit scores every unit, padding short ones by default', ()
   const w = lastWindowPerGroup(small, { ...base, window: 3 });
   assert.deepEqual(w.group, ['A', 'B']);
   assert.deepEqual(Array.from(w.endRow), [4, 5]);
-  assert.deepEqual(windowAt(w, 0), [[30, -3], [40, -4], [50, -5]]);
-  assert.deepEqual(windowAt(w, 1), [[101, -1], [101, -1], [102, -2]]);
+  assert.deepEqual(windowAt(w, 0), [
+    [30, -3],
+    [40, -4],
+    [50, -5],
+  ]);
+  assert.deepEqual(windowAt(w, 1), [
+    [101, -1],
+    [101, -1],
+    [102, -2],
+  ]);
   assert.deepEqual(lastWindowPerGroup(small, { ...base, window: 3, pad: 'none' }).group, ['A']);
   const seq = sequences(small, { groupColumn: 'unit', timeColumn: 'cycle' });
-  assert.deepEqual([Array.from(seq.rows), Array.from(seq.start), seq.groups], [[1, 3, 0, 6, 4, 2, 5], [0, 5, 7], ['A', 'B']]);
+  assert.deepEqual(
+    [Array.from(seq.rows), Array.from(seq.start), seq.groups],
+    [
+      [1, 3, 0, 6, 4, 2, 5],
+      [0, 5, 7],
+      ['A', 'B'],
+    ],
+  );
 });
 
 const FD001 = fileURLToPath(new URL('../../../shared/datasets/cmapss-fd001/train_FD001.txt', import.meta.url));
 const NAMES = ['unit', 'cycle', 'setting_1', 'setting_2', 'setting_3', ...Array.from({ length: 21 }, (_, i) => `sensor_${i + 1}`)];
 
-test('C-MAPSS FD001 train: 100 units, one window per full 30-cycle span, RUL from failure', {
-  skip: existsSync(FD001) ? false : '../shared/datasets (C-MAPSS FD001) is not present',
-}, () => {
-  const lines = readFileSync(FD001, 'utf8').split('\n').filter((l) => l.trim());
-  const cols = NAMES.map(() => new Float64Array(lines.length));
-  lines.forEach((line, r) => {
-    const cells = line.trim().split(/\s+/);
-    assert.equal(cells.length, 26, `line ${r + 1}`);
-    cells.forEach((c, j) => { cols[j][r] = Number(c); });
-  });
-  const table = new Table(NAMES.map((name, j): NumberColumn => ({ type: 'number', name, values: cols[j] })));
-  assert.equal(table.rowCount, 20631);
+test(
+  'C-MAPSS FD001 train: 100 units, one window per full 30-cycle span, RUL from failure',
+  {
+    skip: existsSync(FD001) ? false : '../shared/datasets (C-MAPSS FD001) is not present',
+  },
+  () => {
+    const lines = readFileSync(FD001, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim());
+    const cols = NAMES.map(() => new Float64Array(lines.length));
+    lines.forEach((line, r) => {
+      const cells = line.trim().split(/\s+/);
+      assert.equal(cells.length, 26, `line ${r + 1}`);
+      cells.forEach((c, j) => {
+        cols[j][r] = Number(c);
+      });
+    });
+    const table = new Table(NAMES.map((name, j): NumberColumn => ({ type: 'number', name, values: cols[j] })));
+    assert.equal(table.rowCount, 20631);
 
-  const len = new Map<number, number>();
-  for (const u of cols[0]) len.set(u, (len.get(u) ?? 0) + 1);
-  assert.equal(len.size, 100);
-  const opts = { groupColumn: 'unit', timeColumn: 'cycle', featureColumns: NAMES.slice(2), window: 30 };
-  const w = makeWindows(table, opts);
-  assert.equal(w.count, [...len.values()].reduce((a, l) => a + Math.max(0, l - 29), 0));
-  assert.equal(w.features, 24);
-  // The first window is unit 1's cycles 1..30, straight from the file.
-  for (let j = 0; j < 30; j++) for (let f = 0; f < 24; f++) assert.equal(w.data[j * 24 + f], Math.fround(cols[f + 2][j]));
+    const len = new Map<number, number>();
+    for (const u of cols[0]) len.set(u, (len.get(u) ?? 0) + 1);
+    assert.equal(len.size, 100);
+    const opts = { groupColumn: 'unit', timeColumn: 'cycle', featureColumns: NAMES.slice(2), window: 30 };
+    const w = makeWindows(table, opts);
+    assert.equal(
+      w.count,
+      [...len.values()].reduce((a, l) => a + Math.max(0, l - 29), 0),
+    );
+    assert.equal(w.features, 24);
+    // The first window is unit 1's cycles 1..30, straight from the file.
+    for (let j = 0; j < 30; j++) for (let f = 0; f < 24; f++) assert.equal(w.data[j * 24 + f], Math.fround(cols[f + 2][j]));
 
-  const rul = rulTargets(table, { groupColumn: 'unit', timeColumn: 'cycle' });
-  const first = new Map<number, number>(), last = new Map<number, number>();
-  for (let r = 0; r < table.rowCount; r++) { if (!first.has(cols[0][r])) first.set(cols[0][r], r); last.set(cols[0][r], r); }
-  for (const [u, l] of len) {
-    assert.equal(rul[last.get(u)!], 0, `unit ${u} last row`);
-    assert.equal(rul[first.get(u)!], l - 1, `unit ${u} first row`);
-  }
-  const targets = windowTargets(w, rulTargets(table, { groupColumn: 'unit', timeColumn: 'cycle', cap: 125 }));
-  assert.equal(Math.max(...targets), 125);
-  assert.equal(Math.min(...targets), 0);
-  const lastW = lastWindowPerGroup(table, opts);
-  assert.equal(lastW.count, 100);
-  assert.ok(Array.from(lastW.endRow).every((r) => rul[r] === 0));
-});
+    const rul = rulTargets(table, { groupColumn: 'unit', timeColumn: 'cycle' });
+    const first = new Map<number, number>(),
+      last = new Map<number, number>();
+    for (let r = 0; r < table.rowCount; r++) {
+      if (!first.has(cols[0][r])) first.set(cols[0][r], r);
+      last.set(cols[0][r], r);
+    }
+    for (const [u, l] of len) {
+      assert.equal(rul[last.get(u)!], 0, `unit ${u} last row`);
+      assert.equal(rul[first.get(u)!], l - 1, `unit ${u} first row`);
+    }
+    const targets = windowTargets(w, rulTargets(table, { groupColumn: 'unit', timeColumn: 'cycle', cap: 125 }));
+    assert.equal(Math.max(...targets), 125);
+    assert.equal(Math.min(...targets), 0);
+    const lastW = lastWindowPerGroup(table, opts);
+    assert.equal(lastW.count, 100);
+    assert.ok(Array.from(lastW.endRow).every((r) => rul[r] === 0));
+  },
+);

@@ -61,7 +61,8 @@ export function sequences(table: Table, options: SequenceOptions): Sequences {
   const start = new Int32Array(values.length + 1);
   for (const id of ids) start[id + 1]++;
   for (let g = 0; g < values.length; g++) start[g + 1] += start[g];
-  const rows = new Int32Array(ids.length), at = start.slice(0, values.length);
+  const rows = new Int32Array(ids.length),
+    at = start.slice(0, values.length);
   for (let r = 0; r < ids.length; r++) rows[at[ids[r]]++] = r;
   for (let g = 0; g < values.length; g++) {
     const seq = rows.subarray(start[g], start[g + 1]);
@@ -71,9 +72,11 @@ export function sequences(table: Table, options: SequenceOptions): Sequences {
     if (options.duplicateTimes === 'keep') continue;
     for (let i = 1; i < seq.length; i++) {
       if (time[seq[i]] === time[seq[i - 1]]) {
-        throw new AndonError('invalid_input',
+        throw new AndonError(
+          'invalid_input',
           `${options.groupColumn} ${String(values[g])} has two rows at ${options.timeColumn} ${time[seq[i]]} (rows ${seq[i - 1]} and ${seq[i]}); remove duplicates or pass duplicateTimes: 'keep'`,
-          { group: values[g], time: time[seq[i]], rows: [seq[i - 1], seq[i]] });
+          { group: values[g], time: time[seq[i]], rows: [seq[i - 1], seq[i]] },
+        );
       }
     }
   }
@@ -138,14 +141,17 @@ export function windowTargets(windows: Pick<Windows, 'endRow'>, perRow: ArrayLik
 const MAX_VALUES = 2 ** 29;
 
 function build(table: Table, o: WindowOptions, lastOnly: boolean): Windows {
-  const w = o.window, stride = o.stride ?? 1, pad = o.pad ?? 'none';
+  const w = o.window,
+    stride = o.stride ?? 1,
+    pad = o.pad ?? 'none';
   if (!Number.isInteger(w) || w < 1) throw new AndonError('invalid_input', `window must be an integer ≥ 1, got ${w}`, { window: w });
   if (!Number.isInteger(stride) || stride < 1) throw new AndonError('invalid_input', `stride must be an integer ≥ 1, got ${stride}`, { stride });
   if (!['none', 'repeat-first', 'zeros'].includes(pad)) throw new AndonError('invalid_input', `pad must be none, repeat-first or zeros, got ${pad}`, { pad });
   if (!o.featureColumns.length) throw new AndonError('invalid_input', 'featureColumns is empty');
   const feats = o.featureColumns.map((name) => numericFeature(table, name));
   const seq = sequences(table, o);
-  const G = seq.groups.length, F = feats.length;
+  const G = seq.groups.length,
+    F = feats.length;
 
   // Window ends, as positions within each unit: the last row, then every `stride` rows back while a full window fits.
   const perGroup = new Int32Array(G);
@@ -156,10 +162,15 @@ function build(table: Table, o: WindowOptions, lastOnly: boolean): Windows {
     count += perGroup[g];
   }
   if (count * w * F > MAX_VALUES) {
-    throw new AndonError('too_large', `${count} windows of ${w} × ${F} values are too many; raise stride or shorten the window`, { count, window: w, features: F });
+    throw new AndonError('too_large', `${count} windows of ${w} × ${F} values are too many; raise stride or shorten the window`, {
+      count,
+      window: w,
+      features: F,
+    });
   }
   const data = new Float32Array(count * w * F);
-  const endRow = new Int32Array(count), padded = new Int32Array(count);
+  const endRow = new Int32Array(count),
+    padded = new Int32Array(count);
   const group: Cell[] = new Array(count);
   let i = 0;
   for (let g = 0; g < G; g++) {
@@ -189,14 +200,22 @@ function build(table: Table, o: WindowOptions, lastOnly: boolean): Windows {
  */
 function numericFeature(table: Table, name: string): Float64Array {
   const c = table.column(name);
-  if (c.type !== 'number') throw new AndonError('invalid_input', `feature column "${name}" is text; encode it as numbers before making windows`, { column: name });
-  let bad = 0, first = -1;
+  if (c.type !== 'number')
+    throw new AndonError('invalid_input', `feature column "${name}" is text; encode it as numbers before making windows`, { column: name });
+  let bad = 0,
+    first = -1;
   for (let r = 0; r < c.values.length; r++) {
-    if (!Number.isFinite(Math.fround(c.values[r]))) { bad++; if (first < 0) first = r; }
+    if (!Number.isFinite(Math.fround(c.values[r]))) {
+      bad++;
+      if (first < 0) first = r;
+    }
   }
   if (bad) {
-    throw new AndonError('invalid_input', `feature column "${name}" has ${bad} missing or non-finite value(s), first at row ${first}; impute or drop them before making windows`,
-      { column: name, row: first, count: bad });
+    throw new AndonError(
+      'invalid_input',
+      `feature column "${name}" has ${bad} missing or non-finite value(s), first at row ${first}; impute or drop them before making windows`,
+      { column: name, row: first, count: bad },
+    );
   }
   return c.values;
 }

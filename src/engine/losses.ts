@@ -28,13 +28,19 @@ export function maeLoss(pred: Tensor, target: Tensor): Tensor {
 export function huberLoss(pred: Tensor, target: Tensor, delta = 1): Tensor {
   sameSize(pred, target, 'huberLoss');
   const d = sub(pred, aligned(pred, target));
-  return mean(unary(d,
-    (x) => (Math.abs(x) <= delta ? 0.5 * x * x : delta * (Math.abs(x) - 0.5 * delta)),
-    (x) => (Math.abs(x) <= delta ? x : delta * Math.sign(x))));
+  return mean(
+    unary(
+      d,
+      (x) => (Math.abs(x) <= delta ? 0.5 * x * x : delta * (Math.abs(x) - 0.5 * delta)),
+      (x) => (Math.abs(x) <= delta ? x : delta * Math.sign(x)),
+    ),
+  );
 }
 
 /** log(1 + e^z) without overflow. */
-function softplus(z: number): number { return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))); }
+function softplus(z: number): number {
+  return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+}
 
 /**
  * Binary cross-entropy on logits: −[pw·y·log σ(x) + (1−y)·log(1−σ(x))], averaged. posWeight > 1 weighs the
@@ -42,7 +48,9 @@ function softplus(z: number): number { return Math.max(z, 0) + Math.log1p(Math.e
  */
 export function bceWithLogitsLoss(logits: Tensor, target: Tensor, posWeight = 1): Tensor {
   sameSize(logits, target, 'bceWithLogitsLoss');
-  const n = logits.size, x = logits.data, y = target.data;
+  const n = logits.size,
+    x = logits.data,
+    y = target.data;
   let total = 0;
   for (let i = 0; i < n; i++) total += (1 - y[i]) * x[i] + (1 + (posWeight - 1) * y[i]) * softplus(-x[i]);
   const out = tensor([total / n], []);
@@ -51,7 +59,7 @@ export function bceWithLogitsLoss(logits: Tensor, target: Tensor, posWeight = 1)
     const scale = g.data[0] / n;
     for (let i = 0; i < n; i++) {
       const sigNeg = 1 / (1 + Math.exp(x[i])); // σ(−x)
-      gx.data[i] = scale * ((1 - y[i]) - (1 + (posWeight - 1) * y[i]) * sigNeg);
+      gx.data[i] = scale * (1 - y[i] - (1 + (posWeight - 1) * y[i]) * sigNeg);
     }
     return [gx];
   });
@@ -79,7 +87,8 @@ export function crossEntropyLoss(logits: Tensor, targets: Int32Array, opts: Cros
   const logp = empty([n, c]);
   kernels().softmaxRows(logits.data, logp.data, n, c, true);
   const lp = logp.data;
-  let total = 0, denom = 0;
+  let total = 0,
+    denom = 0;
   for (let i = 0; i < n; i++) {
     const t = targets[i];
     assert(t >= 0 && t < c, () => `target class ${t} out of range for ${c} classes`);
@@ -93,7 +102,8 @@ export function crossEntropyLoss(logits: Tensor, targets: Int32Array, opts: Cros
   return record(out, [logits], (g) => {
     // d/dz of −Σ q·log softmax(z) is (Σq)·softmax(z) − q, for the per-row target weights q.
     const gx = empty([n, c]);
-    const r = gx.data, scale = g.data[0] / denom;
+    const r = gx.data,
+      scale = g.data[0] / denom;
     let smoothSum = 0;
     if (eps > 0) for (let k = 0; k < c; k++) smoothSum += (eps / c) * (w ? w[k] : 1);
     for (let i = 0; i < n; i++) {

@@ -18,7 +18,8 @@ function forge(h: unknown, data: Uint8Array): Uint8Array {
   const json = Buffer.from(JSON.stringify(h));
   const out = new Uint8Array(8 + json.length + data.length);
   new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8); out.set(data, 8 + json.length);
+  out.set(json, 8);
+  out.set(data, 8 + json.length);
   return out;
 }
 
@@ -50,11 +51,28 @@ test('truncated, oversized and inconsistent files are rejected with the reason',
     [new Uint8Array(3), /shorter than the 8-byte/],
     [good.subarray(0, good.length - 4), /truncated|outside|cover/],
     [good.subarray(0, 20), /past the end/],
-    [(() => { const b = good.slice(); new DataView(b.buffer).setBigUint64(0, 2n ** 40n, true); return b; })(), /exceeds/],
-    [(() => { const b = good.slice(); b[9] = 0x7d; return b; })(), /not valid JSON/],
+    [
+      (() => {
+        const b = good.slice();
+        new DataView(b.buffer).setBigUint64(0, 2n ** 40n, true);
+        return b;
+      })(),
+      /exceeds/,
+    ],
+    [
+      (() => {
+        const b = good.slice();
+        b[9] = 0x7d;
+        return b;
+      })(),
+      /not valid JSON/,
+    ],
     [forge({ w: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } }, new Uint8Array(4)), /only F32/],
     [forge({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)), /12 bytes\) but 8/],
-    [forge({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, v: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, new Uint8Array(12)), /overlap or hole/],
+    [
+      forge({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, v: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, new Uint8Array(12)),
+      /overlap or hole/,
+    ],
     [forge({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(16)), /cover 8/],
     [forge({ w: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, new Uint8Array(8)), /invalid shape/],
     [forge([1, 2], new Uint8Array(0)), /not a JSON object/],
@@ -70,5 +88,8 @@ test('a state with a wrong shape or name loads nothing at all', () => {
   assert.throws(() => target.loadStateDict(state), /saved shape \[3\] differs/);
   state.delete('2.bias');
   assert.throws(() => target.loadStateDict(state), /missing \[2.bias\]/);
-  assert.deepEqual(target.parameters().map((p) => Array.from(p.data)), before);
+  assert.deepEqual(
+    target.parameters().map((p) => Array.from(p.data)),
+    before,
+  );
 });

@@ -1,14 +1,19 @@
 // Weights in the safetensors layout: 8-byte little-endian header length, a JSON header, then raw little-endian tensors.
 import { EngineError } from './assert.js';
 
-export interface NamedArray { shape: number[]; data: Float32Array }
-export interface SafetensorsContent { tensors: Map<string, NamedArray>; metadata: Record<string, string> }
+export interface NamedArray {
+  shape: number[];
+  data: Float32Array;
+}
+export interface SafetensorsContent {
+  tensors: Map<string, NamedArray>;
+  metadata: Record<string, string>;
+}
 
 /** A header larger than this is refused before it is parsed (the format's reference reader uses 100 MB too). */
 const MAX_HEADER_BYTES = 100_000_000;
 
-export function encodeSafetensors(tensors: Map<string, { shape: readonly number[]; data: Float32Array }>,
-  metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(tensors: Map<string, { shape: readonly number[]; data: Float32Array }>, metadata: Record<string, string> = {}): Uint8Array {
   const names = [...tensors.keys()].sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
@@ -36,7 +41,9 @@ export function encodeSafetensors(tensors: Map<string, { shape: readonly number[
   return out;
 }
 
-function fail(reason: string): never { throw new EngineError(`invalid safetensors file: ${reason}`); }
+function fail(reason: string): never {
+  throw new EngineError(`invalid safetensors file: ${reason}`);
+}
 
 /**
  * Parses and validates the whole file before returning anything: a truncated, oversized or
@@ -50,10 +57,14 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContent {
   const n = Number(headerLen);
   if (8 + n > bytes.length) fail(`header length ${n} runs past the end of the ${bytes.length}-byte file (truncated?)`);
   let header: unknown;
-  try { header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, n).toString('utf8')); }
-  catch { fail('the header is not valid JSON'); }
+  try {
+    header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, n).toString('utf8'));
+  } catch {
+    fail('the header is not valid JSON');
+  }
   if (!header || typeof header !== 'object' || Array.isArray(header)) fail('the header is not a JSON object');
-  const dataStart = 8 + n, dataLen = bytes.length - dataStart;
+  const dataStart = 8 + n,
+    dataLen = bytes.length - dataStart;
   const tensors = new Map<string, NamedArray>();
   let metadata: Record<string, string> = {};
   const spans: [number, number, string][] = [];
@@ -65,9 +76,11 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContent {
     }
     if (!entry || typeof entry !== 'object') fail(`entry "${name}" is not an object`);
     if (entry.dtype !== 'F32') fail(`tensor "${name}" has dtype ${JSON.stringify(entry.dtype)}; only F32 is supported`);
-    const shape = entry.shape, offs = entry.data_offsets;
+    const shape = entry.shape,
+      offs = entry.data_offsets;
     if (!Array.isArray(shape) || !shape.every((d: unknown) => Number.isSafeInteger(d) && (d as number) >= 0)) fail(`tensor "${name}" has an invalid shape`);
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o: unknown) => Number.isSafeInteger(o) && (o as number) >= 0)) fail(`tensor "${name}" has invalid data_offsets`);
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o: unknown) => Number.isSafeInteger(o) && (o as number) >= 0))
+      fail(`tensor "${name}" has invalid data_offsets`);
     const [begin, end] = offs as [number, number];
     const count = (shape as number[]).reduce((p, d) => p * d, 1);
     if (end < begin || end > dataLen) fail(`tensor "${name}" spans bytes ${begin}..${end} outside the ${dataLen}-byte data section (truncated?)`);

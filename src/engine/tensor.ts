@@ -5,7 +5,7 @@ import { assert } from './assert.js';
 /** A row-sparse gradient: the rows of a [rows, dim] parameter that a gather touched, and their gradients. */
 export interface RowSparseGrad {
   readonly kind: 'row-sparse';
-  readonly rows: Int32Array;     // unique, ascending
+  readonly rows: Int32Array; // unique, ascending
   readonly values: Float32Array; // rows.length × dim
   readonly dim: number;
 }
@@ -51,8 +51,12 @@ export class Tensor {
     return this._data;
   }
 
-  get disposed(): boolean { return this._data === null; }
-  get rank(): number { return this.shape.length; }
+  get disposed(): boolean {
+    return this._data === null;
+  }
+  get rank(): number {
+    return this.shape.length;
+  }
 
   /** Returns the storage to the pool now. Views only drop their reference. */
   dispose(): void {
@@ -84,7 +88,9 @@ export class Tensor {
     return this.data[0];
   }
 
-  toArray(): number[] { return Array.from(this.data); }
+  toArray(): number[] {
+    return Array.from(this.data);
+  }
 
   /** Runs reverse-mode autodiff from this tensor; a scalar by default, or with an explicit output gradient. */
   backward(grad?: Tensor): void {
@@ -98,7 +104,9 @@ export class Tensor {
     return out;
   }
 
-  toString(): string { return `Tensor([${this.shape}])`; }
+  toString(): string {
+    return `Tensor([${this.shape}])`;
+  }
 }
 
 // ---------- creation ----------
@@ -135,8 +143,12 @@ export function full(shape: readonly number[], value: number): Tensor {
   return t;
 }
 
-export function zeros(shape: readonly number[]): Tensor { return full(shape, 0); }
-export function ones(shape: readonly number[]): Tensor { return full(shape, 1); }
+export function zeros(shape: readonly number[]): Tensor {
+  return full(shape, 0);
+}
+export function ones(shape: readonly number[]): Tensor {
+  return full(shape, 1);
+}
 
 /** Copies values into a new tensor; the shape defaults to 1-D. */
 export function tensor(values: ArrayLike<number>, shape: readonly number[] = [values.length]): Tensor {
@@ -154,13 +166,19 @@ export function parameter(t: Tensor): Tensor {
 
 // ---------- op results and autograd ----------
 
-export function isGradEnabled(): boolean { return gradEnabled; }
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
 
 /** Runs fn without recording the graph: inference and optimizer updates. */
 export function noGrad<T>(fn: () => T): T {
   const prev = gradEnabled;
   gradEnabled = false;
-  try { return fn(); } finally { gradEnabled = prev; }
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
 }
 
 /** Attaches the autograd record to an op's output when any input needs a gradient. */
@@ -192,7 +210,10 @@ export function scope<T>(fn: () => T): T {
   const parent = scopes[scopes.length - 1];
   for (const t of created) {
     if (t.kept) continue;
-    if (survivors.has(t) || survivorsShare(t, survivors)) { if (parent) parent.push(t); continue; }
+    if (survivors.has(t) || survivorsShare(t, survivors)) {
+      if (parent) parent.push(t);
+      continue;
+    }
     t.dispose();
   }
   return result as T;
@@ -224,13 +245,17 @@ function runBackward(root: Tensor, seed?: Tensor): void {
       const g = grads.get(node);
       if (g === undefined) continue;
       grads.delete(node);
-      if (!node.backwardRule) { accumulateLeaf(node, g); continue; }
+      if (!node.backwardRule) {
+        accumulateLeaf(node, g);
+        continue;
+      }
       const dense = isSparse(g) ? sparseToDense(g, node.shape) : g;
       const inputGrads = node.backwardRule(dense);
       node.inputs!.forEach((input, k) => {
         const ig = inputGrads[k];
         if (!ig || !input.requiresGrad) return;
-        if (!isSparse(ig)) assert(ig.size === input.size, () => `backward of an op gave a gradient of shape [${ig.shape}] for an input of shape [${input.shape}]`);
+        if (!isSparse(ig))
+          assert(ig.size === input.size, () => `backward of an op gave a gradient of shape [${ig.shape}] for an input of shape [${input.shape}]`);
         const prev = grads.get(input);
         grads.set(input, prev === undefined ? ig : addGrads(prev, ig, input.shape));
       });
@@ -279,7 +304,8 @@ function accumulateLeaf(leaf: Tensor, g: Tensor | RowSparseGrad): void {
     leaf.sparseGrad = leaf.sparseGrad ? mergeRowSparse(leaf.sparseGrad, g) : g;
     return;
   }
-  if (leaf.sparseGrad) { // a dense gradient arrived too: fold the sparse one into it
+  if (leaf.sparseGrad) {
+    // a dense gradient arrived too: fold the sparse one into it
     const sparse = leaf.sparseGrad;
     leaf.sparseGrad = null;
     accumulateLeaf(leaf, sparseToDense(sparse, leaf.shape));
@@ -307,10 +333,15 @@ export function makeRowSparse(rows: ArrayLike<number>, values: Float32Array, dim
   const uniq: number[] = [];
   for (const i of order) if (uniq.length === 0 || uniq[uniq.length - 1] !== rows[i]) uniq.push(rows[i]);
   const out = new Float32Array(uniq.length * dim);
-  let u = -1, last = -1;
+  let u = -1,
+    last = -1;
   for (const i of order) {
-    if (rows[i] !== last) { u++; last = rows[i]; }
-    const src = i * dim, dst = u * dim;
+    if (rows[i] !== last) {
+      u++;
+      last = rows[i];
+    }
+    const src = i * dim,
+      dst = u * dim;
     for (let d = 0; d < dim; d++) out[dst + d] += values[src + d];
   }
   return { kind: 'row-sparse', rows: Int32Array.from(uniq), values: out, dim };
@@ -318,8 +349,10 @@ export function makeRowSparse(rows: ArrayLike<number>, values: Float32Array, dim
 
 function mergeRowSparse(a: RowSparseGrad, b: RowSparseGrad): RowSparseGrad {
   const rows = new Int32Array(a.rows.length + b.rows.length);
-  rows.set(a.rows); rows.set(b.rows, a.rows.length);
+  rows.set(a.rows);
+  rows.set(b.rows, a.rows.length);
   const values = new Float32Array(a.values.length + b.values.length);
-  values.set(a.values); values.set(b.values, a.values.length);
+  values.set(a.values);
+  values.set(b.values, a.values.length);
   return makeRowSparse(rows, values, a.dim);
 }

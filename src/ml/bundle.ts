@@ -13,7 +13,9 @@ export const WEIGHTS = 'weights.safetensors';
 export const ONNX = 'model.onnx';
 
 /** The manifest as stored: the model's manifest plus the checksum of every other file in the bundle. */
-export interface StoredManifest extends ModelManifest { files: Record<string, string> }
+export interface StoredManifest extends ModelManifest {
+  files: Record<string, string>;
+}
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -29,7 +31,12 @@ export function bundleFiles(fitted: FittedModel, onnx?: Uint8Array): Map<string,
 
 async function writeSynced(path: string, bytes: Uint8Array): Promise<void> {
   const fh = await open(path, 'w');
-  try { await fh.writeFile(bytes); await fh.sync(); } finally { await fh.close(); }
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
@@ -51,19 +58,31 @@ export async function writeBundle(dir: string, files: Map<string, Uint8Array>): 
   }
 }
 
-export interface LoadedBundle { manifest: StoredManifest; model: SpecModel; pipeline: Pipeline; onnx: Uint8Array | null }
+export interface LoadedBundle {
+  manifest: StoredManifest;
+  model: SpecModel;
+  pipeline: Pipeline;
+  onnx: Uint8Array | null;
+}
 
 /** Reads a bundle folder; see parseBundle. */
 export async function readBundle(dir: string): Promise<LoadedBundle> {
   const read = async (name: string, required: boolean): Promise<Uint8Array | null> => {
-    try { return await readFile(join(dir, name)); } catch (e) {
+    try {
+      return await readFile(join(dir, name));
+    } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !required) return null;
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new AndonError('not_found', `${join(dir, name)} not found: is ${dir} a model bundle?`, { path: dir });
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new AndonError('not_found', `${join(dir, name)} not found: is ${dir} a model bundle?`, { path: dir });
       throw e;
     }
   };
   const files = new Map<string, Uint8Array>();
-  for (const [name, required] of [[MANIFEST, true], [WEIGHTS, true], [ONNX, false]] as const) {
+  for (const [name, required] of [
+    [MANIFEST, true],
+    [WEIGHTS, true],
+    [ONNX, false],
+  ] as const) {
     const b = await read(name, required);
     if (b) files.set(name, b);
   }
@@ -78,14 +97,19 @@ export function parseBundle(files: Map<string, Uint8Array>): LoadedBundle {
   const raw = files.get(MANIFEST);
   if (!raw) throw new AndonError('integrity_error', 'the bundle has no manifest.json');
   let manifest: StoredManifest;
-  try { manifest = JSON.parse(Buffer.from(raw).toString('utf8')); } catch { throw new AndonError('integrity_error', 'manifest.json is not valid JSON'); }
+  try {
+    manifest = JSON.parse(Buffer.from(raw).toString('utf8'));
+  } catch {
+    throw new AndonError('integrity_error', 'manifest.json is not valid JSON');
+  }
   if (!manifest || manifest.format_version !== 1 || !manifest.files || typeof manifest.files !== 'object') {
     throw new AndonError('integrity_error', 'manifest.json is not an Andon model manifest (format_version 1)');
   }
   for (const [name, digest] of Object.entries(manifest.files)) {
     const b = files.get(name);
     if (!b) throw new AndonError('integrity_error', `the bundle is missing ${name}`);
-    if (sha256(b) !== digest) throw new AndonError('integrity_error', `${name} does not match its checksum in the manifest: the bundle was modified or damaged`);
+    if (sha256(b) !== digest)
+      throw new AndonError('integrity_error', `${name} does not match its checksum in the manifest: the bundle was modified or damaged`);
   }
   let model: SpecModel;
   try {

@@ -15,11 +15,13 @@ function aesCipher(): CheckpointCipher {
   const key = randomBytes(32);
   return {
     seal(plain) {
-      const iv = randomBytes(12), c = createCipheriv('aes-256-gcm', key, iv);
+      const iv = randomBytes(12),
+        c = createCipheriv('aes-256-gcm', key, iv);
       return Buffer.concat([iv, c.update(plain), c.final(), c.getAuthTag()]);
     },
     open(sealed) {
-      const b = Buffer.from(sealed), d = createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
+      const b = Buffer.from(sealed),
+        d = createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
       d.setAuthTag(b.subarray(b.length - 16));
       return Buffer.concat([d.update(b.subarray(12, b.length - 16)), d.final()]);
     },
@@ -28,13 +30,15 @@ function aesCipher(): CheckpointCipher {
 
 function twoBlobs(rows: number, seed: number): TrainingSet {
   const rng = new E.Rng(seed);
-  const x = new Float32Array(rows * 2), y = new Int32Array(rows);
+  const x = new Float32Array(rows * 2),
+    y = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
     y[i] = rng.int(2);
     for (let j = 0; j < 2; j++) x[2 * i + j] = rng.normal(j === y[i] ? 1 : 0, 0.7);
   }
   return {
-    rows, targets: y,
+    rows,
+    targets: y,
     input: (idx) => {
       const t = E.empty([idx.length, 2]);
       for (let i = 0; i < idx.length; i++) t.data.set(x.subarray(idx[i] * 2, idx[i] * 2 + 2), i * 2);
@@ -44,9 +48,15 @@ function twoBlobs(rows: number, seed: number): TrainingSet {
 }
 
 const spec: ModelSpec = { input: { kind: 'dense', features: 2 }, layers: [{ type: 'linear', units: 8 }, { type: 'relu' }], outputs: 2 };
-const data = twoBlobs(120, 1), validation = twoBlobs(40, 2);
+const data = twoBlobs(120, 1),
+  validation = twoBlobs(40, 2);
 const options = (o: Partial<TrainOptions> = {}): TrainOptions => ({
-  epochs: 5, batchSize: 20, seed: 3, optimizer: { type: 'adam', lr: 0.01 }, earlyStopping: { patience: 10 }, ...o,
+  epochs: 5,
+  batchSize: 20,
+  seed: 3,
+  optimizer: { type: 'adam', lr: 0.01 },
+  earlyStopping: { patience: 10 },
+  ...o,
 });
 const weights = (m: SpecModel) => [...m.stateDict().entries()].map(([k, t]) => [k, t.data.slice()] as const);
 const objective = { kind: 'classification', classes: 2 } as const;
@@ -58,12 +68,25 @@ test('a sealed checkpoint is unreadable on disk, private to the owner, and resum
   try {
     const straight = new SpecModel(spec, new E.Rng(1));
     const expected = await train(straight, data, validation, objective, options());
-    await assert.rejects(train(new SpecModel(spec, new E.Rng(1)), data, validation, objective, options({
-      checkpoint: { dir, cipher }, onProgress: (e) => { if (e.type === 'epoch' && e.epoch === 2) throw new Error('process died'); },
-    })), /process died/);
+    await assert.rejects(
+      train(
+        new SpecModel(spec, new E.Rng(1)),
+        data,
+        validation,
+        objective,
+        options({
+          checkpoint: { dir, cipher },
+          onProgress: (e) => {
+            if (e.type === 'epoch' && e.epoch === 2) throw new Error('process died');
+          },
+        }),
+      ),
+      /process died/,
+    );
     const bytes = await readFile(join(dir, CHECKPOINT_FILE));
     const text = bytes.toString('latin1');
-    for (const clear of ['andon-checkpoint', 'fingerprint', 'model/', 'optim/', '"dtype"']) assert.ok(!text.includes(clear), `"${clear}" is not in clear on disk`);
+    for (const clear of ['andon-checkpoint', 'fingerprint', 'model/', 'optim/', '"dtype"'])
+      assert.ok(!text.includes(clear), `"${clear}" is not in clear on disk`);
     if (process.platform !== 'win32') {
       assert.equal((await stat(join(dir, CHECKPOINT_FILE))).mode & 0o777, 0o600);
       for (const d of [join(root, 'tenant'), dir]) assert.equal((await stat(d)).mode & 0o777, 0o700, d);
@@ -93,7 +116,13 @@ test('a clear checkpoint planted where a sealed run checkpoints is ignored with 
     assert.ok(planted.toString('latin1').includes('andon-checkpoint'), 'without a cipher the checkpoint is plain safetensors');
     await writeFile(join(dir, CHECKPOINT_FILE), planted);
     const events: ProgressEvent[] = [];
-    await train(new SpecModel(spec, new E.Rng(1)), data, validation, objective, options({ epochs: 3, checkpoint: { dir, cipher }, onProgress: (e) => events.push(e) }));
+    await train(
+      new SpecModel(spec, new E.Rng(1)),
+      data,
+      validation,
+      objective,
+      options({ epochs: 3, checkpoint: { dir, cipher }, onProgress: (e) => events.push(e) }),
+    );
     assert.ok(events.some((e) => e.type === 'warning' && e.code === 'checkpoint_ignored'));
     const start = events.find((e) => e.type === 'start');
     assert.ok(start?.type === 'start' && start.resumedFromEpoch === undefined, 'training started over');

@@ -12,13 +12,15 @@ import { CHECKPOINT_FILE, loadCheckpoint } from './checkpoint.js';
 
 function blobs(rows: number, seed: number): TrainingSet {
   const rng = new E.Rng(seed);
-  const x = new Float32Array(rows * 3), y = new Int32Array(rows);
+  const x = new Float32Array(rows * 3),
+    y = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
     y[i] = rng.int(3);
     for (let j = 0; j < 3; j++) x[3 * i + j] = rng.normal(j === y[i] ? 1 : 0, 0.7);
   }
   return {
-    rows, targets: y,
+    rows,
+    targets: y,
     input: (idx) => {
       const t = E.empty([idx.length, 3]);
       for (let i = 0; i < idx.length; i++) t.data.set(x.subarray(idx[i] * 3, idx[i] * 3 + 3), i * 3);
@@ -34,10 +36,16 @@ const spec: ModelSpec = {
   outputs: 3,
 };
 const objective: Objective = { kind: 'classification', classes: 3, labelSmoothing: 0.05 };
-const data = blobs(160, 1), validation = blobs(60, 2);
+const data = blobs(160, 1),
+  validation = blobs(60, 2);
 const options = (o: Partial<TrainOptions> = {}): TrainOptions => ({
-  epochs: 6, batchSize: 24, seed: 9, optimizer: { type: 'adam', lr: 0.01 }, schedule: { type: 'cosine', warmupSteps: 4 },
-  earlyStopping: { patience: 10 }, ...o,
+  epochs: 6,
+  batchSize: 24,
+  seed: 9,
+  optimizer: { type: 'adam', lr: 0.01 },
+  schedule: { type: 'cosine', warmupSteps: 4 },
+  earlyStopping: { patience: 10 },
+  ...o,
 });
 const weights = (m: SpecModel) => [...m.stateDict().entries()].map(([k, t]) => [k, t.data.slice()] as const);
 const tempDir = () => mkdtemp(join(tmpdir(), 'andon-ckpt-test-'));
@@ -49,9 +57,21 @@ test('a run that crashes after epoch 3 and resumes ends with the same weights an
   const dir = await tempDir();
   try {
     const crashing = new SpecModel(spec, new E.Rng(1));
-    await assert.rejects(train(crashing, data, validation, objective, options({
-      checkpoint: { dir }, onProgress: (e) => { if (e.type === 'epoch' && e.epoch === 3) throw new Error('process died'); },
-    })), /process died/);
+    await assert.rejects(
+      train(
+        crashing,
+        data,
+        validation,
+        objective,
+        options({
+          checkpoint: { dir },
+          onProgress: (e) => {
+            if (e.type === 'epoch' && e.epoch === 3) throw new Error('process died');
+          },
+        }),
+      ),
+      /process died/,
+    );
     assert.deepEqual(await readdir(dir), [CHECKPOINT_FILE]); // no temporary files left behind
 
     // A fresh process: differently initialised weights, which the checkpoint replaces.
@@ -59,7 +79,10 @@ test('a run that crashes after epoch 3 and resumes ends with the same weights an
     const resumed = new SpecModel(spec, new E.Rng(99));
     const r = await train(resumed, data, validation, objective, options({ checkpoint: { dir }, onProgress: (e) => events.push(e) }));
     assert.deepEqual(events[0], { type: 'start', epochs: 6, stepsPerEpoch: 7, resumedFromEpoch: 3 });
-    assert.deepEqual(events.filter((e) => e.type === 'epoch').map((e) => e.type === 'epoch' && e.epoch), [4, 5, 6]);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'epoch').map((e) => e.type === 'epoch' && e.epoch),
+      [4, 5, 6],
+    );
     assert.deepEqual(r, expected);
     assert.deepEqual(weights(resumed), weights(straight));
 
@@ -79,12 +102,25 @@ test('checkpoints follow everyEpochs and always include the last epoch', async (
     // At each epoch event, which epoch does the file on disk hold?
     const onDisk: number[] = [];
     const savedEpoch = (): number => {
-      try { return JSON.parse(E.decodeSafetensors(readFileSync(join(dir, CHECKPOINT_FILE))).metadata.loop).epoch; } catch { return 0; }
+      try {
+        return JSON.parse(E.decodeSafetensors(readFileSync(join(dir, CHECKPOINT_FILE))).metadata.loop).epoch;
+      } catch {
+        return 0;
+      }
     };
-    await train(new SpecModel(spec, new E.Rng(1)), data, null, objective, options({
-      epochs: 5, checkpoint: { dir, everyEpochs: 2 },
-      onProgress: (e) => { if (e.type === 'epoch') onDisk.push(savedEpoch()); },
-    }));
+    await train(
+      new SpecModel(spec, new E.Rng(1)),
+      data,
+      null,
+      objective,
+      options({
+        epochs: 5,
+        checkpoint: { dir, everyEpochs: 2 },
+        onProgress: (e) => {
+          if (e.type === 'epoch') onDisk.push(savedEpoch());
+        },
+      }),
+    );
     const c = await loadCheckpoint(dir);
     assert.ok(c.status === 'ok');
     assert.equal(c.checkpoint.loop.epoch, 5);
@@ -107,7 +143,11 @@ test('a truncated, garbage or foreign checkpoint is ignored with a warning; trai
     const foreign = await readFile(join(foreignDir, CHECKPOINT_FILE));
     await rm(foreignDir, { recursive: true, force: true });
 
-    for (const [what, bytes] of [['truncated', good.subarray(0, good.length - 100)], ['garbage', Buffer.from('not a checkpoint')], ['foreign', foreign]] as const) {
+    for (const [what, bytes] of [
+      ['truncated', good.subarray(0, good.length - 100)],
+      ['garbage', Buffer.from('not a checkpoint')],
+      ['foreign', foreign],
+    ] as const) {
       await writeFile(join(dir, CHECKPOINT_FILE), bytes);
       const events: ProgressEvent[] = [];
       const model = new SpecModel(spec, new E.Rng(1));
@@ -143,15 +183,38 @@ test('with weight averaging, a resumed run ends with the same averaged weights a
   const expected = await train(straight, data, validation, objective, averaged());
   const dir = await tempDir();
   try {
-    await assert.rejects(train(new SpecModel(spec, new E.Rng(1)), data, validation, objective, averaged({
-      checkpoint: { dir }, onProgress: (e) => { if (e.type === 'epoch' && e.epoch === 4) throw new Error('process died'); },
-    })), /process died/);
+    await assert.rejects(
+      train(
+        new SpecModel(spec, new E.Rng(1)),
+        data,
+        validation,
+        objective,
+        averaged({
+          checkpoint: { dir },
+          onProgress: (e) => {
+            if (e.type === 'epoch' && e.epoch === 4) throw new Error('process died');
+          },
+        }),
+      ),
+      /process died/,
+    );
     const resumed = new SpecModel(spec, new E.Rng(99));
     assert.deepEqual(await train(resumed, data, validation, objective, averaged({ checkpoint: { dir } })), expected);
     assert.deepEqual(weights(resumed), weights(straight));
     // A checkpoint of a run without averaging is another run's: ignored, not resumed.
     const warnings: ProgressEvent[] = [];
-    await train(new SpecModel(spec, new E.Rng(1)), data, validation, objective, options({ checkpoint: { dir }, onProgress: (e) => { if (e.type === 'warning') warnings.push(e); } }));
+    await train(
+      new SpecModel(spec, new E.Rng(1)),
+      data,
+      validation,
+      objective,
+      options({
+        checkpoint: { dir },
+        onProgress: (e) => {
+          if (e.type === 'warning') warnings.push(e);
+        },
+      }),
+    );
     assert.equal(warnings.length, 1);
   } finally {
     await rm(dir, { recursive: true, force: true });

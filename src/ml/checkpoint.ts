@@ -9,7 +9,10 @@ import type { EpochRecord } from './trainer.js';
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 const FORMAT = 'andon-checkpoint/1';
 
-export interface NamedArray { shape: number[]; data: Float32Array }
+export interface NamedArray {
+  shape: number[];
+  data: Float32Array;
+}
 export type StateSnapshot = Map<string, NamedArray>;
 
 /** The training loop's own state at the end of an epoch: enough to continue as if never stopped. */
@@ -50,10 +53,7 @@ function targetOf(t: CheckpointTarget): { dir: string; cipher?: CheckpointCipher
   return typeof t === 'string' ? { dir: t } : t;
 }
 
-export type LoadResult =
-  | { status: 'missing' }
-  | { status: 'invalid'; reason: string }
-  | { status: 'ok'; checkpoint: Checkpoint };
+export type LoadResult = { status: 'missing' } | { status: 'invalid'; reason: string } | { status: 'ok'; checkpoint: Checkpoint };
 
 /**
  * The model's parameters and buffers: a detached copy, or (copy = false) views of the live storage for
@@ -104,7 +104,9 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-export function checkpointPath(dir: string): string { return join(dir, CHECKPOINT_FILE); }
+export function checkpointPath(dir: string): string {
+  return join(dir, CHECKPOINT_FILE);
+}
 
 /**
  * Writes the checkpoint so that a reader sees either the previous file or the new one, never a torn one:
@@ -148,8 +150,14 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   // The rename itself is durable only once the directory entry is flushed; not every platform allows it.
   try {
     const d = await open(dir, 'r');
-    try { await d.sync(); } finally { await d.close(); }
-  } catch { /* best effort (Windows cannot fsync a directory) */ }
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  } catch {
+    /* best effort (Windows cannot fsync a directory) */
+  }
 }
 
 /** Reads and validates the checkpoint in `dir`; never throws for a damaged (or foreign-sealed) file, it reports why instead. */
@@ -173,22 +181,33 @@ function parse(bytes: Uint8Array): Checkpoint {
   const { tensors, metadata } = E.decodeSafetensors(bytes);
   if (metadata.format !== FORMAT) throw new Error(`not an Andon checkpoint (format ${JSON.stringify(metadata.format)})`);
   const loop = JSON.parse(metadata.loop ?? 'null') as LoopState;
-  if (!loop || !Number.isInteger(loop.epoch) || loop.epoch < 0 || !Number.isInteger(loop.stepCount) || !Array.isArray(loop.history)
-    || loop.history.length !== loop.epoch || !Number.isInteger(loop.bestEpoch) || !Number.isInteger(loop.sinceBest)) {
+  if (
+    !loop ||
+    !Number.isInteger(loop.epoch) ||
+    loop.epoch < 0 ||
+    !Number.isInteger(loop.stepCount) ||
+    !Array.isArray(loop.history) ||
+    loop.history.length !== loop.epoch ||
+    !Number.isInteger(loop.bestEpoch) ||
+    !Number.isInteger(loop.sinceBest)
+  ) {
     throw new Error('the checkpoint loop state is malformed');
   }
   const slotCounts = JSON.parse(metadata.optimizer ?? 'null') as number[];
   if (!Array.isArray(slotCounts) || !slotCounts.every((n) => Number.isInteger(n) && n >= 0)) throw new Error('the checkpoint optimizer layout is malformed');
-  const model: StateSnapshot = new Map(), best: StateSnapshot = new Map();
+  const model: StateSnapshot = new Map(),
+    best: StateSnapshot = new Map();
   for (const [name, t] of tensors) {
     if (name.startsWith('model/')) model.set(name.slice(6), t);
     else if (name.startsWith('best/')) best.set(name.slice(5), t);
   }
-  const optimizer = slotCounts.map((n, i) => Array.from({ length: n }, (_, j) => {
-    const t = tensors.get(`optim/${i}/${j}`);
-    if (!t) throw new Error(`the checkpoint lacks optimizer slot ${i}.${j}`);
-    return t;
-  }));
+  const optimizer = slotCounts.map((n, i) =>
+    Array.from({ length: n }, (_, j) => {
+      const t = tensors.get(`optim/${i}/${j}`);
+      if (!t) throw new Error(`the checkpoint lacks optimizer slot ${i}.${j}`);
+      return t;
+    }),
+  );
   let average: Checkpoint['average'];
   if (metadata.average) {
     const a = JSON.parse(metadata.average) as { steps: number; count: number };
@@ -209,14 +228,22 @@ function parse(bytes: Uint8Array): Checkpoint {
  * Loads a checkpoint of this run into the model and optimizer. Everything is checked before anything is
  * written, so an ignored checkpoint leaves both untouched.
  */
-export async function resumeFrom(target: CheckpointTarget, fingerprint: string, model: E.Module, optimizer: E.Optimizer): Promise<
-  { status: 'fresh' } | { status: 'ignored'; reason: string } | { status: 'resumed'; loop: LoopState; best: StateSnapshot; average?: Checkpoint['average'] }> {
+export async function resumeFrom(
+  target: CheckpointTarget,
+  fingerprint: string,
+  model: E.Module,
+  optimizer: E.Optimizer,
+): Promise<
+  { status: 'fresh' } | { status: 'ignored'; reason: string } | { status: 'resumed'; loop: LoopState; best: StateSnapshot; average?: Checkpoint['average'] }
+> {
   const r = await loadCheckpoint(target);
   if (r.status === 'missing') return { status: 'fresh' };
   if (r.status === 'invalid') return { status: 'ignored', reason: r.reason };
   const c = r.checkpoint;
-  const why = c.fingerprint !== fingerprint ? 'it was written for a different model spec or training setup'
-    : snapshotMismatch(model, c.model) ?? snapshotMismatch(model, c.best) ?? optimizerMismatch(optimizer, c.optimizer);
+  const why =
+    c.fingerprint !== fingerprint
+      ? 'it was written for a different model spec or training setup'
+      : (snapshotMismatch(model, c.model) ?? snapshotMismatch(model, c.best) ?? optimizerMismatch(optimizer, c.optimizer));
   if (why) return { status: 'ignored', reason: why };
   model.loadStateDict(c.model);
   restoreOptimizer(optimizer, c.optimizer, c.loop.stepCount);
@@ -228,7 +255,11 @@ export function runFingerprint(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(runFingerprint).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${runFingerprint(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${runFingerprint(o[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }

@@ -22,7 +22,8 @@ export function featureInput(f: Features, idx: Int32Array): ModelInput {
     let at = 0;
     for (let i = 0; i < idx.length; i++) {
       offsets[i] = at;
-      const s = bags.offsets[idx[i]], e = bagEnd(bags, idx[i]);
+      const s = bags.offsets[idx[i]],
+        e = bagEnd(bags, idx[i]);
       ids.set(bags.ids.subarray(s, e), at);
       at += e - s;
     }
@@ -30,7 +31,8 @@ export function featureInput(f: Features, idx: Int32Array): ModelInput {
   }
   const seq = f.sequences[0];
   if (seq) {
-    const L = seq.length, ids = new Int32Array(idx.length * L);
+    const L = seq.length,
+      ids = new Int32Array(idx.length * L);
     for (let i = 0; i < idx.length; i++) ids.set(seq.ids.subarray(idx[i] * L, (idx[i] + 1) * L), i * L);
     input.sequence = { ids, length: L, padId: seq.padId };
   }
@@ -60,13 +62,20 @@ export function windowSet(data: Float32Array, count: number, length: number, fea
 }
 
 /** Runs the model over every row in batches (eval mode, no graph) and returns the raw outputs [rows × outputs]. */
-export function predictAll(model: { forward(x: ModelInput): E.Tensor; eval(): unknown; train(mode?: boolean): unknown }, set: Pick<TrainingSet, 'rows' | 'input'>, outputs: number, batch = 1024): Float32Array {
+export function predictAll(
+  model: { forward(x: ModelInput): E.Tensor; eval(): unknown; train(mode?: boolean): unknown },
+  set: Pick<TrainingSet, 'rows' | 'input'>,
+  outputs: number,
+  batch = 1024,
+): Float32Array {
   model.eval();
   const out = new Float32Array(set.rows * outputs);
   E.noGrad(() => {
     for (let s = 0; s < set.rows; s += batch) {
       const idx = Int32Array.from({ length: Math.min(batch, set.rows - s) }, (_, i) => s + i);
-      E.scope(() => { out.set(model.forward(set.input(idx)).data, s * outputs); });
+      E.scope(() => {
+        out.set(model.forward(set.input(idx)).data, s * outputs);
+      });
     }
   });
   return out;

@@ -22,7 +22,12 @@ export interface ScoreOptions {
   cap?: number;
 }
 
-export interface Scored { metrics: Metrics; threshold?: number; positiveLabel?: string; predictions: Float32Array }
+export interface Scored {
+  metrics: Metrics;
+  threshold?: number;
+  positiveLabel?: string;
+  predictions: Float32Array;
+}
 
 export function scoreOutputs(task: Pick<ResolvedTask, 'kind' | 'name'>, raw: Float32Array, targets: ArrayLike<number>, o: ScoreOptions): Scored {
   if (task.kind === 'classification') {
@@ -35,12 +40,19 @@ export function scoreOutputs(task: Pick<ResolvedTask, 'kind' | 'name'>, raw: Flo
       positiveLabel = o.labels[pos];
       if (o.tuneThreshold && threshold === undefined) {
         const pPos = Float32Array.from({ length: targets.length }, (_, r) => probs[r * 2 + pos]);
-        threshold = bestF1Threshold(Int32Array.from(targets, (t) => (t === pos ? 1 : 0)), pPos).threshold;
+        threshold = bestF1Threshold(
+          Int32Array.from(targets, (t) => (t === pos ? 1 : 0)),
+          pPos,
+        ).threshold;
       }
     }
     const metrics = computeMetrics({
-      task: 'classification', yTrue: targets, probabilities: probs, labels: o.labels,
-      ...(positiveLabel !== undefined ? { positiveLabel } : {}), ...(threshold !== undefined ? { threshold } : {}),
+      task: 'classification',
+      yTrue: targets,
+      probabilities: probs,
+      labels: o.labels,
+      ...(positiveLabel !== undefined ? { positiveLabel } : {}),
+      ...(threshold !== undefined ? { threshold } : {}),
     });
     return { metrics, predictions: probs, ...(threshold !== undefined ? { threshold } : {}), ...(positiveLabel !== undefined ? { positiveLabel } : {}) };
   }
@@ -48,9 +60,10 @@ export function scoreOutputs(task: Pick<ResolvedTask, 'kind' | 'name'>, raw: Flo
   const unscale = (v: number) => v * s.std + s.mean;
   const yPred = Float32Array.from(raw, (v) => (task.name === 'rul' ? rulValue(unscale(v), o.cap) : unscale(v)));
   const yTrue = Float64Array.from(targets, (v) => (o.targetsScaled ? unscale(v) : v));
-  const metrics = task.name === 'rul'
-    ? computeMetrics({ task: 'rul', yTrue, yPred, ...(o.units ? { units: o.units } : { lastRows: Int32Array.from(yTrue.keys()) }) })
-    : computeMetrics({ task: 'regression', yTrue, yPred });
+  const metrics =
+    task.name === 'rul'
+      ? computeMetrics({ task: 'rul', yTrue, yPred, ...(o.units ? { units: o.units } : { lastRows: Int32Array.from(yTrue.keys()) }) })
+      : computeMetrics({ task: 'regression', yTrue, yPred });
   return { metrics: { ...metrics, predicted_vs_actual: sampledPairs(yTrue, yPred, 500) }, predictions: yPred };
 }
 
@@ -64,7 +77,8 @@ export function rulValue(v: number, cap?: number): number {
 
 /** At most `max` evenly spaced pairs, rounded to 4 significant digits: enough for a scatter plot, small in a manifest. */
 function sampledPairs(actual: ArrayLike<number>, predicted: ArrayLike<number>, max: number): { actual: number[]; predicted: number[] } {
-  const n = actual.length, step = Math.max(1, n / max);
+  const n = actual.length,
+    step = Math.max(1, n / max);
   const out = { actual: [] as number[], predicted: [] as number[] };
   for (let i = 0; i < n && out.actual.length < max; i = Math.floor(out.actual.length * step)) {
     out.actual.push(Number(actual[i].toPrecision(4)));

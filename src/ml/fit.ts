@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import * as E from '../engine/index.js';
 import { AndonError } from '../errors.js';
 import { Table } from '../data/table.js';
-import { Pipeline, buildTabularPipeline, OneHotEncoder, OrdinalEncoder, TokenBagsEncoder, TokenSequenceEncoder, type Encoder, type Step, type Features } from '../data/pipeline/index.js';
+import {
+  Pipeline,
+  buildTabularPipeline,
+  OneHotEncoder,
+  OrdinalEncoder,
+  TokenBagsEncoder,
+  TokenSequenceEncoder,
+  type Encoder,
+  type Step,
+  type Features,
+} from '../data/pipeline/index.js';
 import { stratifiedSplit, randomSplit, groupSplit } from '../data/split.js';
 import { makeWindows, lastWindowPerGroup, type Windows } from '../data/windows.js';
 import { checkMembers, SpecModel, type ModelSpec, type LayerSpec, type InputSpec } from './spec.js';
@@ -54,14 +64,24 @@ export interface ModelManifest {
   metrics: Metrics;
   /** The first member's run, for an ensemble (whose members' runs are listed in `members`). */
   training: {
-    seed: number; epochs_run: number; best_epoch: number; stopped: string; rows_train: number; rows_validation: number; options: TrainingDefaults;
+    seed: number;
+    epochs_run: number;
+    best_epoch: number;
+    stopped: string;
+    rows_train: number;
+    rows_validation: number;
+    options: TrainingDefaults;
     members?: { seed: number; epochs_run: number; best_epoch: number; stopped: string }[];
   };
   /** What the bundle lacks and why (train-bundle.ts: an architecture the ONNX exporter does not cover). */
   warnings?: { code: string; message: string }[];
 }
 
-export interface FittedModel { manifest: ModelManifest; model: SpecModel; pipeline: Pipeline }
+export interface FittedModel {
+  manifest: ModelManifest;
+  model: SpecModel;
+  pipeline: Pipeline;
+}
 
 /** Trains on `table` following the template (or the task's default one) and the user's overrides. */
 export async function fitModel(table: Table, opts: FitOptions): Promise<FittedModel> {
@@ -71,7 +91,7 @@ export async function fitModel(table: Table, opts: FitOptions): Promise<FittedMo
   if (!template.tasks.includes(task.name)) {
     throw new AndonError('invalid_input', `template "${template.name}" trains ${template.tasks.join('/')}, but the task is ${task.name}`);
   }
-  const cap = task.name === 'rul' ? opts.rulCap ?? template.rul!.cap : undefined;
+  const cap = task.name === 'rul' ? (opts.rulCap ?? template.rul!.cap) : undefined;
   const training: TrainingDefaults = { ...template.training, ...(opts.training ?? {}) };
 
   // Rows without a target cannot teach anything.
@@ -84,9 +104,12 @@ export async function fitModel(table: Table, opts: FitOptions): Promise<FittedMo
   const vf = opts.validationFraction ?? 0.2;
   const fractions = { train: 1 - vf, validation: vf, test: 0 };
   const splitWith = (splitSeed: number) => {
-    const split = task.name === 'rul' ? groupSplit(data, task.groupColumn!, { fractions, seed: splitSeed })
-      : task.kind === 'classification' ? stratifiedSplit(data.withColumn(labelColumn(targets as Int32Array)), '__label', { fractions, seed: splitSeed })
-        : randomSplit(data, { fractions, seed: splitSeed });
+    const split =
+      task.name === 'rul'
+        ? groupSplit(data, task.groupColumn!, { fractions, seed: splitSeed })
+        : task.kind === 'classification'
+          ? stratifiedSplit(data.withColumn(labelColumn(targets as Int32Array)), '__label', { fractions, seed: splitSeed })
+          : randomSplit(data, { fractions, seed: splitSeed });
     if (split.train.length === 0 || split.validation.length === 0) throw new AndonError('empty_input', 'too few rows to hold out validation rows');
     return split;
   };
@@ -96,7 +119,8 @@ export async function fitModel(table: Table, opts: FitOptions): Promise<FittedMo
   // The pipeline, the columns it reads and the target's scaling are learnt from the training rows: a single model's,
   // or all rows for an ensemble, whose members must share them and whose training rows differ.
   const fitRows = members > 1 ? Int32Array.from({ length: data.rowCount }, (_, i) => i) : splits[0].train;
-  const fitTable = data.take(fitRows), fitTargets = pick(targets, fitRows);
+  const fitTable = data.take(fitRows),
+    fitTargets = pick(targets, fitRows);
 
   if (template.rul?.dropUnrelated && task.name === 'rul') {
     // A window model sees every reading of every step, so a column of pure noise lets it memorise the training
@@ -113,8 +137,10 @@ export async function fitModel(table: Table, opts: FitOptions): Promise<FittedMo
 
   /** The training and validation sets of one split, through the fitted pipeline (windows, for RUL). */
   const setsOf = (split: { train: Int32Array; validation: Int32Array }) => {
-    const trainTable = data.take(split.train), validTable = data.take(split.validation);
-    const trainTargets = pick(targets, split.train), validTargets = pick(targets, split.validation);
+    const trainTable = data.take(split.train),
+      validTable = data.take(split.validation);
+    const trainTargets = pick(targets, split.train),
+      validTargets = pick(targets, split.validation);
     if (task.name === 'rul') {
       const tw = windowsOf(trainTable, pipeline, task, template.rul!.window, false);
       const vw = windowsOf(validTable, pipeline, task, template.rul!.window, false);
@@ -125,33 +151,53 @@ export async function fitModel(table: Table, opts: FitOptions): Promise<FittedMo
         validUnits: vw.group as (string | number | null)[] | undefined,
       };
     }
-    const tf = pipeline.transform(trainTable), vfeat = pipeline.transform(validTable);
+    const tf = pipeline.transform(trainTable),
+      vfeat = pipeline.transform(validTable);
     const cast = (t: Float64Array | Int32Array) => (task.kind === 'classification' ? (t as Int32Array) : scaled(t, scaling!));
-    return { trainSet: featureSet(tf, cast(trainTargets)), validSet: featureSet(vfeat, cast(validTargets)), input: inputSpecOf(tf, template, opts), validUnits: undefined };
+    return {
+      trainSet: featureSet(tf, cast(trainTargets)),
+      validSet: featureSet(vfeat, cast(validTargets)),
+      input: inputSpecOf(tf, template, opts),
+      validUnits: undefined,
+    };
   };
 
   const runs: { model: SpecModel; result: TrainResult; sets: ReturnType<typeof setsOf>; raw: Float32Array }[] = [];
   for (let j = 0; j < members && !opts.signal?.aborted; j++) {
     const sets = setsOf(splits[j]);
     const model = new SpecModel({ input: sets.input, layers: layersFor(sets.input, template, opts), outputs }, new E.Rng(seed + j));
-    const objective: Objective = task.kind === 'classification'
-      ? { kind: 'classification', classes: outputs, ...(template.balanceClasses ? { classWeights: balancedWeights(sets.trainSet.targets as Int32Array, outputs) } : {}) }
-      : { kind: 'regression', loss: 'mse' };
+    const objective: Objective =
+      task.kind === 'classification'
+        ? {
+            kind: 'classification',
+            classes: outputs,
+            ...(template.balanceClasses ? { classWeights: balancedWeights(sets.trainSet.targets as Int32Array, outputs) } : {}),
+          }
+        : { kind: 'regression', loss: 'mse' };
     // Each member checkpoints in its own folder, so a resumed job replays finished members and goes on with the rest.
     const checkpointDir = opts.checkpointDir && members > 1 ? join(opts.checkpointDir, `member-${j}`) : opts.checkpointDir;
     const result = await train(model, sets.trainSet, sets.validSet, objective, {
-      ...trainOptions(training, seed + j, { ...opts, checkpointDir }), ...selection(template, task, sets.validSet, outputs, training.patience, opts.positiveLabel),
+      ...trainOptions(training, seed + j, { ...opts, checkpointDir }),
+      ...selection(template, task, sets.validSet, outputs, training.patience, opts.positiveLabel),
     });
     runs.push({ model, result, sets, raw: predictAll(model, sets.validSet, outputs) });
   }
   const model = runs.length > 1 ? SpecModel.ensemble(runs.map((r) => r.model)) : runs[0].model;
   const spec = model.spec;
-  const { result, sets: { trainSet, validSet } } = runs[0];
+  const {
+    result,
+    sets: { trainSet, validSet },
+  } = runs[0];
 
   // Validation metrics from each member's predictions on the rows it held out (an ensemble of members is usually a
   // little better than this; its own predictions on those rows would be leaked by the other members).
   const scored = scoreOutputs(task, concat(runs.map((r) => r.raw)), concat(runs.map((r) => r.sets.validSet.targets)), {
-    labels: task.labels, positiveLabel: opts.positiveLabel, tuneThreshold: template.tuneThreshold, scaling, targetsScaled: true, cap,
+    labels: task.labels,
+    positiveLabel: opts.positiveLabel,
+    tuneThreshold: template.tuneThreshold,
+    scaling,
+    targetsScaled: true,
+    cap,
     ...(task.name === 'rul' ? { units: runs.flatMap((r, j) => r.sets.validUnits!.map((u) => `${j}/${String(u)}`)) } : {}),
   });
   const manifest: ModelManifest = {
@@ -170,17 +216,23 @@ export async function fitModel(table: Table, opts: FitOptions): Promise<FittedMo
     metrics: scored.metrics,
     training: {
       // A cancelled member (or one never started) cancels the whole run: callers register nothing.
-      seed, epochs_run: result.epochsRun, best_epoch: result.bestEpoch,
+      seed,
+      epochs_run: result.epochsRun,
+      best_epoch: result.bestEpoch,
       stopped: runs.length < members || runs.some((r) => r.result.reason === 'cancelled') ? 'cancelled' : result.reason,
-      rows_train: trainSet.rows, rows_validation: validSet.rows, options: training,
-      ...(runs.length > 1 ? { members: runs.map((r, j) => ({ seed: seed + j, epochs_run: r.result.epochsRun, best_epoch: r.result.bestEpoch, stopped: r.result.reason })) } : {}),
+      rows_train: trainSet.rows,
+      rows_validation: validSet.rows,
+      options: training,
+      ...(runs.length > 1
+        ? { members: runs.map((r, j) => ({ seed: seed + j, epochs_run: r.result.epochsRun, best_epoch: r.result.bestEpoch, stopped: r.result.reason })) }
+        : {}),
     },
   };
   return { manifest, model, pipeline };
 }
 
 function pick<T extends Int32Array | Float64Array | Float32Array>(a: T, idx: ArrayLike<number>): T {
-  const out = new (a.constructor as { new(n: number): T })(idx.length);
+  const out = new (a.constructor as { new (n: number): T })(idx.length);
   for (let i = 0; i < idx.length; i++) out[i] = a[idx[i]];
   return out;
 }
@@ -188,9 +240,12 @@ function pick<T extends Int32Array | Float64Array | Float32Array>(a: T, idx: Arr
 /** The arrays one after another, in an array of the first one's type. */
 function concat<T extends Float32Array | Int32Array>(parts: T[]): T {
   if (parts.length === 1) return parts[0];
-  const out = new (parts[0].constructor as { new(n: number): T })(parts.reduce((n, p) => n + p.length, 0));
+  const out = new (parts[0].constructor as { new (n: number): T })(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
@@ -199,8 +254,12 @@ function labelColumn(ids: Int32Array) {
 }
 
 function meanStd(v: ArrayLike<number>): { mean: number; std: number } {
-  let s = 0, s2 = 0;
-  for (let i = 0; i < v.length; i++) { s += v[i]; s2 += v[i] * v[i]; }
+  let s = 0,
+    s2 = 0;
+  for (let i = 0; i < v.length; i++) {
+    s += v[i];
+    s2 += v[i] * v[i];
+  }
   const mean = s / v.length;
   const std = Math.sqrt(Math.max(0, s2 / v.length - mean * mean));
   return { mean, std: std > 1e-12 ? std : 1 };
@@ -228,7 +287,8 @@ function withCategories(inputs: ResolvedTask['inputs'], pipeline: Pipeline): Mod
 }
 
 export function buildPipeline(task: ResolvedTask, template: Template, opts: Pick<FitOptions, 'textModel'>): Pipeline {
-  let steps: Step[] = [], encoders: Encoder[] = [];
+  let steps: Step[] = [],
+    encoders: Encoder[] = [];
   if (task.numeric.length + task.categorical.length + task.datetime.length > 0) {
     const tab = buildTabularPipeline({ numeric: task.numeric, categorical: task.categorical, datetime: task.datetime });
     steps = [...tab.steps];
@@ -238,17 +298,26 @@ export function buildPipeline(task: ResolvedTask, template: Template, opts: Pick
     const t = template.text!;
     const model = opts.textModel ?? t.model;
     const column = task.text[0];
-    encoders.push(model === 'bag'
-      ? new TokenBagsEncoder({ column, index: { type: 'vocabulary', maxSize: t.vocabulary, minCount: 1 }, ngramBuckets: t.ngramBuckets, text: { tokenize: { wordNgrams: t.wordNgrams } } })
-      : new TokenSequenceEncoder({ column, index: { type: 'vocabulary', maxSize: t.vocabulary, minCount: 1 }, length: t.length }));
+    encoders.push(
+      model === 'bag'
+        ? new TokenBagsEncoder({
+            column,
+            index: { type: 'vocabulary', maxSize: t.vocabulary, minCount: 1 },
+            ngramBuckets: t.ngramBuckets,
+            text: { tokenize: { wordNgrams: t.wordNgrams } },
+          })
+        : new TokenSequenceEncoder({ column, index: { type: 'vocabulary', maxSize: t.vocabulary, minCount: 1 }, length: t.length }),
+    );
   }
   return new Pipeline(steps, encoders);
 }
 
 function inputSpecOf(f: Features, template: Template, opts: Pick<FitOptions, 'textModel'>): InputSpec {
   if (f.bags.length) return { kind: 'bags', vocab: f.bags[0].vocabSize, ...(f.dense.width ? { dense: f.dense.width } : {}) };
-  if (f.sequences.length) return { kind: 'sequence', vocab: f.sequences[0].vocabSize, length: f.sequences[0].length, ...(f.dense.width ? { dense: f.dense.width } : {}) };
-  void template; void opts;
+  if (f.sequences.length)
+    return { kind: 'sequence', vocab: f.sequences[0].vocabSize, length: f.sequences[0].length, ...(f.dense.width ? { dense: f.dense.width } : {}) };
+  void template;
+  void opts;
   return { kind: 'dense', features: f.dense.width };
 }
 
@@ -266,10 +335,18 @@ function layersFor(input: InputSpec, template: Template, opts: Pick<FitOptions, 
 }
 
 /** RUL windows over the pipeline's per-row features, grouped by unit and ordered by time. */
-export function windowsOf(table: Table, pipeline: Pipeline, task: Pick<ResolvedTask, 'groupColumn' | 'timeColumn'>, window: number, lastOnly: boolean): Windows {
+export function windowsOf(
+  table: Table,
+  pipeline: Pipeline,
+  task: Pick<ResolvedTask, 'groupColumn' | 'timeColumn'>,
+  window: number,
+  lastOnly: boolean,
+): Windows {
   const f = pipeline.transform(table);
   const cols = f.dense.names.map((name, j) => ({
-    type: 'number' as const, name: `f${j}`, values: Float64Array.from({ length: f.rows }, (_, r) => f.dense.data[r * f.dense.width + j]),
+    type: 'number' as const,
+    name: `f${j}`,
+    values: Float64Array.from({ length: f.rows }, (_, r) => f.dense.data[r * f.dense.width + j]),
   }));
   const t = new Table([...cols, table.column(task.groupColumn!), table.column(task.timeColumn!)]);
   const o = { groupColumn: task.groupColumn!, timeColumn: task.timeColumn!, featureColumns: cols.map((c) => c.name), window, pad: 'repeat-first' as const };
@@ -282,8 +359,14 @@ export function windowsOf(table: Table, pipeline: Pipeline, task: Pick<ResolvedT
  * negatives (average precision): log loss keeps rising on a few unforeseeable failures (random tool breaks) while
  * the ranking — all the tuned threshold needs — still improves, so stopping on the loss stops too early.
  */
-function selection(template: Template, task: ResolvedTask, valid: TrainingSet, outputs: number, patience: number, positiveLabel?: string):
-  Partial<TrainOptions> {
+function selection(
+  template: Template,
+  task: ResolvedTask,
+  valid: TrainingSet,
+  outputs: number,
+  patience: number,
+  positiveLabel?: string,
+): Partial<TrainOptions> {
   if (template.selectBy !== 'average_precision' || task.kind !== 'classification' || outputs !== 2) return {};
   const y = valid.targets as Int32Array;
   const score = averagePrecisionScore(y, positiveClass(task.labels, y, positiveLabel));

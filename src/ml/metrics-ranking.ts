@@ -19,14 +19,22 @@ export function sweep(isPositive: ArrayLike<number | boolean>, scores: ArrayLike
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   order.sort((a, b) => scores[b] - scores[a]);
-  const thresholds = new Float64Array(n), tps = new Float64Array(n), fps = new Float64Array(n);
-  let m = 0, tp = 0, fp = 0;
+  const thresholds = new Float64Array(n),
+    tps = new Float64Array(n),
+    fps = new Float64Array(n);
+  let m = 0,
+    tp = 0,
+    fp = 0;
   for (let i = 0; i < n; i++) {
     const r = order[i];
-    if (isPositive[r]) tp++; else fp++;
+    if (isPositive[r]) tp++;
+    else fp++;
     // `!==` treats 0 and -0 as one score, as numpy's diff does.
     if (i === n - 1 || scores[order[i + 1]] !== scores[r]) {
-      thresholds[m] = scores[r]; tps[m] = tp; fps[m] = fp; m++;
+      thresholds[m] = scores[r];
+      tps[m] = tp;
+      fps[m] = fp;
+      m++;
     }
   }
   return { thresholds: thresholds.slice(0, m), tps: tps.slice(0, m), fps: fps.slice(0, m), positives: tp, negatives: fp };
@@ -38,15 +46,20 @@ export function sweep(isPositive: ArrayLike<number | boolean>, scores: ArrayLike
  * (half-integer sums) up to ~10^7 rows. Undefined (null) without both classes.
  */
 export function rocAuc(s: Sweep): number | null {
-  const P = s.positives, N = s.negatives, n = P + N;
+  const P = s.positives,
+    N = s.negatives,
+    n = P + N;
   if (P === 0 || N === 0) return null;
-  let rankSum = 0, prevT = 0, prevF = 0;
+  let rankSum = 0,
+    prevT = 0,
+    prevF = 0;
   for (let i = 0; i < s.tps.length; i++) {
     const size = s.tps[i] + s.fps[i] - prevT - prevF;
     // This group holds ascending ranks n - (rows so far) + 1 … + size; each member gets their mean.
     const meanRank = n - (s.tps[i] + s.fps[i]) + (size + 1) / 2;
     rankSum += (s.tps[i] - prevT) * meanRank;
-    prevT = s.tps[i]; prevF = s.fps[i];
+    prevT = s.tps[i];
+    prevF = s.fps[i];
   }
   return (rankSum - (P * (P + 1)) / 2) / (P * N);
 }
@@ -54,7 +67,8 @@ export function rocAuc(s: Sweep): number | null {
 /** Average precision, scikit-learn's `average_precision_score`: Σ (R_i − R_{i−1}) · P_i over distinct thresholds, no interpolation. */
 export function averagePrecision(s: Sweep): number | null {
   if (s.positives === 0) return null;
-  let ap = 0, prevT = 0;
+  let ap = 0,
+    prevT = 0;
   for (let i = 0; i < s.tps.length; i++) {
     if (s.tps[i] !== prevT) ap += ((s.tps[i] - prevT) / s.positives) * (s.tps[i] / (s.tps[i] + s.fps[i]));
     prevT = s.tps[i];
@@ -63,8 +77,16 @@ export function averagePrecision(s: Sweep): number | null {
 }
 
 /** Curve points for plots; `threshold` is null for the artificial first point that predicts nothing positive. */
-export interface RocCurve { fpr: number[]; tpr: number[]; threshold: (number | null)[] }
-export interface PrCurve { recall: number[]; precision: number[]; threshold: (number | null)[] }
+export interface RocCurve {
+  fpr: number[];
+  tpr: number[];
+  threshold: (number | null)[];
+}
+export interface PrCurve {
+  recall: number[];
+  precision: number[];
+  threshold: (number | null)[];
+}
 
 /** Largest number of points a curve keeps for a plot. */
 export const MAX_CURVE_POINTS = 200;
@@ -76,12 +98,15 @@ export const MAX_CURVE_POINTS = 200;
 export function rocCurve(s: Sweep, maxPoints = MAX_CURVE_POINTS): RocCurve | null {
   if (s.positives === 0 || s.negatives === 0) return null;
   const m = s.tps.length;
-  const fpr = [0], tpr = [0], threshold: (number | null)[] = [null];
+  const fpr = [0],
+    tpr = [0],
+    threshold: (number | null)[] = [null];
   for (let i = 0; i < m; i++) {
-    const keep = m <= 2 || i === 0 || i === m - 1
-      || s.fps[i + 1] - 2 * s.fps[i] + s.fps[i - 1] !== 0 || s.tps[i + 1] - 2 * s.tps[i] + s.tps[i - 1] !== 0;
+    const keep = m <= 2 || i === 0 || i === m - 1 || s.fps[i + 1] - 2 * s.fps[i] + s.fps[i - 1] !== 0 || s.tps[i + 1] - 2 * s.tps[i] + s.tps[i - 1] !== 0;
     if (!keep) continue;
-    fpr.push(s.fps[i] / s.negatives); tpr.push(s.tps[i] / s.positives); threshold.push(s.thresholds[i]);
+    fpr.push(s.fps[i] / s.negatives);
+    tpr.push(s.tps[i] / s.positives);
+    threshold.push(s.thresholds[i]);
   }
   const idx = thinCurve(fpr, tpr, maxPoints);
   return { fpr: idx.map((i) => fpr[i]), tpr: idx.map((i) => tpr[i]), threshold: idx.map((i) => threshold[i]) };
@@ -94,7 +119,9 @@ export function rocCurve(s: Sweep, maxPoints = MAX_CURVE_POINTS): RocCurve | nul
  */
 export function prCurve(s: Sweep, maxPoints = MAX_CURVE_POINTS): PrCurve | null {
   if (s.positives === 0) return null;
-  const recall = [0], precision = [1], threshold: (number | null)[] = [null];
+  const recall = [0],
+    precision = [1],
+    threshold: (number | null)[] = [null];
   for (let i = 0; i < s.tps.length; i++) {
     recall.push(s.tps[i] / s.positives);
     precision.push(s.tps[i] / (s.tps[i] + s.fps[i]));
@@ -118,7 +145,9 @@ export function thinCurve(x: ArrayLike<number>, y: ArrayLike<number>, maxPoints 
   // `steps` evenly spaced marks, each taking the first vertex at or past it; marks on one long segment share a vertex.
   const pick = (steps: number): number[] => {
     const out: number[] = [];
-    const push = (i: number) => { if (out[out.length - 1] !== i) out.push(i); };
+    const push = (i: number) => {
+      if (out[out.length - 1] !== i) out.push(i);
+    };
     for (let k = 0, j = 0; k < steps - 1; k++) {
       if (total > 0) {
         while (j < n - 1 && along[j] < (total * k) / (steps - 1)) j++;
@@ -129,15 +158,26 @@ export function thinCurve(x: ArrayLike<number>, y: ArrayLike<number>, maxPoints 
     return out;
   };
   // Shared vertices leave fewer than maxPoints, so search for the densest marking that still fits.
-  let best = pick(maxPoints), lo = maxPoints, hi = n;
+  let best = pick(maxPoints),
+    lo = maxPoints,
+    hi = n;
   while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2), got = pick(mid);
-    if (got.length <= maxPoints) { best = got; lo = mid; } else hi = mid - 1;
+    const mid = Math.ceil((lo + hi) / 2),
+      got = pick(mid);
+    if (got.length <= maxPoints) {
+      best = got;
+      lo = mid;
+    } else hi = mid - 1;
   }
   return best;
 }
 
-export interface ThresholdChoice { threshold: number; f1: number; precision: number; recall: number }
+export interface ThresholdChoice {
+  threshold: number;
+  f1: number;
+  precision: number;
+  recall: number;
+}
 
 /**
  * The cut on P(positive) that maximises F1 on these (validation) rows; predict positive when p >= threshold.

@@ -30,10 +30,16 @@ export function regressionMetrics(input: Omit<RegressionInput, 'task'>): Metrics
   checkPair(yTrue, yPred);
   const n = yTrue.length;
   const notes: string[] = [];
-  let sq = 0, abs = 0, max = 0, mean = 0;
+  let sq = 0,
+    abs = 0,
+    max = 0,
+    mean = 0;
   for (let i = 0; i < n; i++) {
     const e = Math.abs(yPred[i] - yTrue[i]);
-    sq += e * e; abs += e; max = Math.max(max, e); mean += yTrue[i];
+    sq += e * e;
+    abs += e;
+    max = Math.max(max, e);
+    mean += yTrue[i];
   }
   mean /= n;
   let spread = 0;
@@ -62,7 +68,8 @@ export function regressionMetrics(input: Omit<RegressionInput, 'task'>): Metrics
  * which lets one zero target swamp the mean.)
  */
 export function mape(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, eps = MAPE_EPSILON): { value: number | null; skipped: number } {
-  let sum = 0, used = 0;
+  let sum = 0,
+    used = 0;
   for (let i = 0; i < yTrue.length; i++) {
     const y = Math.abs(yTrue[i]);
     if (y < eps) continue;

@@ -5,9 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Rng } from '../engine/rng.js';
 import { isAndonError } from '../errors.js';
-import {
-  bestF1Threshold, computeMetrics, lastRowIndices, logLoss, nasaScore, positiveClass, thinCurve, type Metrics,
-} from './metrics.js';
+import { bestF1Threshold, computeMetrics, lastRowIndices, logLoss, nasaScore, positiveClass, thinCurve, type Metrics } from './metrics.js';
 import { rocCurve, prCurve, sweep } from './metrics-ranking.js';
 
 const TOL = 1e-9;
@@ -28,9 +26,14 @@ function assertJsonSafe(v: unknown, path = 'metrics'): void {
 }
 const rejects = (f: () => unknown, pattern: RegExp) =>
   assert.throws(f, (e: unknown) => isAndonError(e) && e.code === 'invalid_input' && pattern.test(e.message));
-const binary = (yTrue: number[], p1: number[], extra: object = {}) => computeMetrics({
-  task: 'classification', yTrue, labels: ['0', '1'], probabilities: Float64Array.from(p1.flatMap((p) => [1 - p, p])), ...extra,
-});
+const binary = (yTrue: number[], p1: number[], extra: object = {}) =>
+  computeMetrics({
+    task: 'classification',
+    yTrue,
+    labels: ['0', '1'],
+    probabilities: Float64Array.from(p1.flatMap((p) => [1 - p, p])),
+    ...extra,
+  });
 
 // ---------------------------------------------------------------- hand-computed
 
@@ -49,17 +52,31 @@ test('labels metrics by hand: confusion matrix, per class, macro and weighted F1
   const probs = Float64Array.from([0.7, 0.2, 0.1, 0.1, 0.8, 0.1, 0.2, 0.5, 0.3, 0.3, 0.3, 0.4, 0.6, 0.3, 0.1]);
   const m = computeMetrics({ task: 'classification', yTrue: [0, 1, 2, 2, 2], probabilities: probs, labels: ['a', 'b', 'c'] });
   // Predictions: a, b, b, c, a (ties would take the first class).
-  assert.deepEqual(m.confusion_matrix, { labels: ['a', 'b', 'c'], matrix: [[1, 0, 0], [0, 1, 0], [1, 1, 1]] });
+  assert.deepEqual(m.confusion_matrix, {
+    labels: ['a', 'b', 'c'],
+    matrix: [
+      [1, 0, 0],
+      [0, 1, 0],
+      [1, 1, 1],
+    ],
+  });
   assert.equal(m.accuracy, 3 / 5);
   const f1 = [2 / 3, 2 / 3, 0.5];
-  assert.deepEqual(m.per_class?.map((c) => [c.precision, c.recall, c.support]), [[0.5, 1, 1], [0.5, 1, 1], [1, 1 / 3, 3]]);
+  assert.deepEqual(
+    m.per_class?.map((c) => [c.precision, c.recall, c.support]),
+    [
+      [0.5, 1, 1],
+      [0.5, 1, 1],
+      [1, 1 / 3, 3],
+    ],
+  );
   m.per_class?.forEach((c, i) => close(c.f1, f1[i], `f1 ${c.label}`));
   close(m.macro_f1, (f1[0] + f1[1] + f1[2]) / 3, 'macro');
   close(m.weighted_f1, (f1[0] + f1[1] + 3 * f1[2]) / 5, 'weighted');
   assert.equal(m.f1, undefined, 'no positive-class view for three classes');
 });
 
-test('log loss: mean −ln p(true class), clipped at the precision\'s epsilon and renormalised', () => {
+test("log loss: mean −ln p(true class), clipped at the precision's epsilon and renormalised", () => {
   close(logLoss([0, 1], Float64Array.from([0.8, 0.2, 0.4, 0.6]), 2), -(Math.log(0.8) + Math.log(0.6)) / 2, 'plain');
   // A confident mistake in float32 costs −ln(2^-23), not Infinity.
   close(logLoss([0], Float32Array.from([0, 1]), 2), 23 * Math.LN2, 'clipped');
@@ -97,7 +114,13 @@ test('bestF1Threshold by hand: the F1 peak, cut halfway to the next lower score'
 test('regression by hand: MSE, RMSE, MAE, R², MAPE as a fraction, max error', () => {
   const m = computeMetrics({ task: 'regression', yTrue: [1, 2, 3, 4], yPred: Float32Array.from([1.5, 2, 2, 5]) });
   assert.deepEqual(m, {
-    mse: 0.5625, rmse: 0.75, mae: 0.625, r2: 1 - 2.25 / 5, mape: (0.5 + 1 / 3 + 0.25) / 4, max_error: 1, notes: [],
+    mse: 0.5625,
+    rmse: 0.75,
+    mae: 0.625,
+    r2: 1 - 2.25 / 5,
+    mape: (0.5 + 1 / 3 + 0.25) / 4,
+    max_error: 1,
+    notes: [],
   });
   const z = computeMetrics({ task: 'regression', yTrue: [0, 0], yPred: [1, 2] });
   assert.equal(z.mape, null);
@@ -113,7 +136,7 @@ test('NASA score: d = predicted − true, early predictions cost less than equal
   assert.equal(nasaScore([5, 5], [5, 5]), 0);
 });
 
-test('RUL: each unit\'s last row by time (the later row on a tie) or by order', () => {
+test("RUL: each unit's last row by time (the later row on a tie) or by order", () => {
   assert.deepEqual([...lastRowIndices(['a', 'b', 'a', 'b'], [2, 9, 1, 9])], [0, 3]);
   assert.deepEqual([...lastRowIndices([7, 7, 8])], [1, 2]);
   const m = computeMetrics({ task: 'rul', yTrue: [3, 2, 1, 5, 4], yPred: [3, 2, 4, 5, 2], lastRows: [2, 4] });
@@ -167,11 +190,19 @@ test('bad input is rejected as invalid_input', () => {
 
 test('curves are thinned to at most 200 points along their length, keeping both ends and the shape', () => {
   const rng = new Rng(7);
-  const n = 5000, y = new Uint8Array(n), p = new Float64Array(n);
-  for (let i = 0; i < n; i++) { y[i] = rng.uniform() < 0.3 ? 1 : 0; p[i] = 1 / (1 + Math.exp(-(y[i] ? 0.5 : -0.5) - 4 * (rng.uniform() - 0.5))); }
+  const n = 5000,
+    y = new Uint8Array(n),
+    p = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = rng.uniform() < 0.3 ? 1 : 0;
+    p[i] = 1 / (1 + Math.exp(-(y[i] ? 0.5 : -0.5) - 4 * (rng.uniform() - 0.5)));
+  }
   const s = sweep(y, p);
   const [roc, rocFull, pr, prFull] = [rocCurve(s)!, rocCurve(s, Infinity)!, prCurve(s)!, prCurve(s, Infinity)!];
-  const pairs = [[roc, rocFull, roc.fpr, rocFull.fpr], [pr, prFull, pr.recall, prFull.recall]] as const;
+  const pairs = [
+    [roc, rocFull, roc.fpr, rocFull.fpr],
+    [pr, prFull, pr.recall, prFull.recall],
+  ] as const;
   for (const [thin, full, tx, fx] of pairs) {
     assert.ok(fx.length > 1000 && tx.length <= 200 && tx.length >= 190, `${fx.length} → ${tx.length}`);
     // Every kept point is a point of the full curve, in order, from the first to the last.
@@ -187,8 +218,17 @@ test('curves are thinned to at most 200 points along their length, keeping both 
 // ---------------------------------------------------------------- scikit-learn agreement
 
 interface Expected {
-  accuracy: number; macro_f1: number; weighted_f1: number; f1?: number; precision?: number; recall?: number;
-  roc_auc: number | null; pr_auc: number | null; log_loss: number; positive_label?: string; absent?: string[];
+  accuracy: number;
+  macro_f1: number;
+  weighted_f1: number;
+  f1?: number;
+  precision?: number;
+  recall?: number;
+  roc_auc: number | null;
+  pr_auc: number | null;
+  log_loss: number;
+  positive_label?: string;
+  absent?: string[];
   per_class: { label: string; precision: number; recall: number; f1: number; support: number; roc_auc: number | null; pr_auc: number | null }[];
   confusion_matrix: number[][];
   roc_curve?: { fpr: number[]; tpr: number[]; threshold: (number | null)[] };
@@ -200,7 +240,14 @@ interface Fixture {
   sklearn: string;
   classification: { name: string; labels: string[]; y_true: number[]; probabilities: number[]; expected: Expected }[];
   regression: { name: string; y_true: number[]; y_pred: number[]; expected: Record<string, number | null> }[];
-  rul: { name: string; units: (string | number)[]; time: number[] | null; y_true: number[]; y_pred: number[]; expected: Record<string, number | number[] | null> }[];
+  rul: {
+    name: string;
+    units: (string | number)[];
+    time: number[] | null;
+    y_true: number[];
+    y_pred: number[];
+    expected: Record<string, number | number[] | null>;
+  }[];
 }
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/metrics.json', import.meta.url), 'utf8')) as Fixture;
 const SCALARS = ['accuracy', 'macro_f1', 'weighted_f1', 'f1', 'precision', 'recall', 'roc_auc', 'pr_auc', 'log_loss'] as const;
@@ -238,8 +285,11 @@ for (const c of fixture.classification) {
     const pos = c.labels.indexOf(e.positive_label!);
     const isPos = c.y_true.map((y) => (y === pos ? 1 : 0));
     const pPos = Float32Array.from(c.y_true.map((_, i) => Math.fround(c.probabilities[i * 2 + pos])));
-    const best = bestF1Threshold(isPos, pPos), b = e.best_threshold;
-    close(best.f1, b.f1, 'best f1'); close(best.precision, b.precision, 'best precision'); close(best.recall, b.recall, 'best recall');
+    const best = bestF1Threshold(isPos, pPos),
+      b = e.best_threshold;
+    close(best.f1, b.f1, 'best f1');
+    close(best.precision, b.precision, 'best precision');
+    close(best.recall, b.recall, 'best recall');
     assert.ok(best.threshold <= b.score && (b.next_lower === null || best.threshold > b.next_lower), `threshold ${best.threshold}`);
     const tuned = computeMetrics({ ...input, tuneThreshold: true });
     assert.equal(tuned.threshold, best.threshold);
@@ -256,7 +306,8 @@ for (const c of fixture.classification) {
 function checkCurve(x: number[], y: number[], t: (number | null)[], ex: number[], ey: number[], et: (number | null)[], what: string): void {
   const want = f32(et);
   if (ex.length <= 200) {
-    closeAll(x, ex, `${what} x`); closeAll(y, ey, `${what} y`);
+    closeAll(x, ex, `${what} x`);
+    closeAll(y, ey, `${what} y`);
     assert.deepEqual(t, want, `${what} thresholds`);
     return;
   }
@@ -265,7 +316,8 @@ function checkCurve(x: number[], y: number[], t: (number | null)[], ex: number[]
   for (let i = 0; i < x.length; i++) {
     while (j < want.length && want[j] !== t[i]) j++;
     assert.ok(j < want.length, `${what} point ${i} (threshold ${t[i]}) is on scikit-learn's curve, in order`);
-    close(x[i], ex[j], `${what} x[${i}]`); close(y[i], ey[j], `${what} y[${i}]`);
+    close(x[i], ex[j], `${what} x[${i}]`);
+    close(y[i], ey[j], `${what} y[${i}]`);
   }
   assert.equal(t[0], null);
   assert.equal(t[t.length - 1], want[want.length - 1]);
@@ -284,7 +336,8 @@ for (const c of fixture.regression) {
 
 for (const c of fixture.rul) {
   test(`${c.name}: RUL metrics match scikit-learn and the PHM08 score`, () => {
-    const e = c.expected, yPred = Float32Array.from(c.y_pred);
+    const e = c.expected,
+      yPred = Float32Array.from(c.y_pred);
     assert.deepEqual([...lastRowIndices(c.units, c.time ?? undefined)], e.last_rows);
     const byUnits = computeMetrics({ task: 'rul', yTrue: c.y_true, yPred, units: c.units, time: c.time ?? undefined });
     const byRows = computeMetrics({ task: 'rul', yTrue: c.y_true, yPred, lastRows: e.last_rows as number[] });

@@ -1,7 +1,5 @@
 // Evaluation metrics of a classifier, a regressor or a remaining-useful-life model, under the names `andon eval --json` prints.
-import {
-  averagePrecision, bestF1Threshold, checkFinite, invalid, prCurve, rocAuc, rocCurve, sweep, type PrCurve, type RocCurve,
-} from './metrics-ranking.js';
+import { averagePrecision, bestF1Threshold, checkFinite, invalid, prCurve, rocAuc, rocCurve, sweep, type PrCurve, type RocCurve } from './metrics-ranking.js';
 import { regressionMetrics, rulMetrics, type RegressionInput, type RulInput } from './metrics-regression.js';
 
 export { bestF1Threshold, thinCurve, MAX_CURVE_POINTS, type ThresholdChoice, type RocCurve, type PrCurve } from './metrics-ranking.js';
@@ -72,17 +70,22 @@ export type MetricsInput = ClassificationInput | RegressionInput | RulInput;
 
 /** The one entry point: the metrics object of a task's predictions. Pure; throws AndonError('invalid_input') on bad input. */
 export function computeMetrics(input: MetricsInput): Metrics {
-  const m = input.task === 'classification' ? classificationMetrics(input)
-    : input.task === 'regression' ? regressionMetrics(input)
-    : input.task === 'rul' ? rulMetrics(input)
-    : invalid(`unknown task ${JSON.stringify((input as { task: unknown }).task)}`, {});
+  const m =
+    input.task === 'classification'
+      ? classificationMetrics(input)
+      : input.task === 'regression'
+        ? regressionMetrics(input)
+        : input.task === 'rul'
+          ? rulMetrics(input)
+          : invalid(`unknown task ${JSON.stringify((input as { task: unknown }).task)}`, {});
   return jsonSafe(m);
 }
 
 /** Accuracy, per-class and averaged F1, confusion matrix, ROC-AUC, PR-AUC and log loss; binary tasks add the positive class's view. */
 export function classificationMetrics(input: ClassificationInput): Metrics {
   const { yTrue, probabilities: probs, labels } = input;
-  const k = labels.length, n = yTrue.length;
+  const k = labels.length,
+    n = yTrue.length;
   if (k < 2) invalid(`a classification needs at least 2 labels, got ${k}`, { labels: k });
   if (new Set(labels).size !== k) invalid('labels must be distinct', { labels });
   if (n === 0) invalid('no rows to evaluate', { rows: 0 });
@@ -113,7 +116,10 @@ export function classificationMetrics(input: ClassificationInput): Metrics {
   }
   const pred = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    if (binary && threshold !== undefined) { pred[i] = probs[i * k + pos] >= threshold ? pos : 1 - pos; continue; }
+    if (binary && threshold !== undefined) {
+      pred[i] = probs[i * k + pos] >= threshold ? pos : 1 - pos;
+      continue;
+    }
     let best = 0; // the first of equal maxima, as numpy's argmax
     for (let c = 1; c < k; c++) if (probs[i * k + c] > probs[i * k + best]) best = c;
     pred[i] = best;
@@ -123,20 +129,28 @@ export function classificationMetrics(input: ClassificationInput): Metrics {
   for (let i = 0; i < n; i++) matrix[yTrue[i]][pred[i]]++;
   const perClass: ClassMetrics[] = [];
   const sweeps = Array.from({ length: k }, (_, c) => sweep(isClass(c), score(c)));
-  let correct = 0, macro = 0, seen = 0, weighted = 0;
+  let correct = 0,
+    macro = 0,
+    seen = 0,
+    weighted = 0;
   const unseen: string[] = [];
   for (let c = 0; c < k; c++) {
     const tp = matrix[c][c];
     const support = matrix[c].reduce((a, b) => a + b, 0);
     const predicted = matrix.reduce((a, row) => a + row[c], 0);
     // Zero divisions count as 0, scikit-learn's zero_division default.
-    const precision = predicted ? tp / predicted : 0, recall = support ? tp / support : 0;
+    const precision = predicted ? tp / predicted : 0,
+      recall = support ? tp / support : 0;
     const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
     const s = sweeps[c];
     perClass.push({ label: labels[c], precision, recall, f1, support, roc_auc: rocAuc(s), pr_auc: averagePrecision(s) });
-    correct += tp; weighted += f1 * support;
+    correct += tp;
+    weighted += f1 * support;
     // As scikit-learn: the macro mean runs over the classes that occur in y_true or in the predictions.
-    if (support || predicted) { macro += f1; seen++; } else unseen.push(labels[c]);
+    if (support || predicted) {
+      macro += f1;
+      seen++;
+    } else unseen.push(labels[c]);
   }
   out.accuracy = correct / n;
   out.macro_f1 = macro / seen;
@@ -151,7 +165,8 @@ export function classificationMetrics(input: ClassificationInput): Metrics {
     out.pr_auc = p.pr_auc;
     if (p.roc_auc === null) notes.push('roc_auc: y_true holds a single class, so ROC-AUC (and its curve) is undefined');
     if (p.pr_auc === null) notes.push('pr_auc: y_true has no positive row, so average precision (and its curve) is undefined');
-    const roc = rocCurve(sweeps[pos]), pr = prCurve(sweeps[pos]);
+    const roc = rocCurve(sweeps[pos]),
+      pr = prCurve(sweeps[pos]);
     if (roc) out.roc_curve = roc;
     if (pr) out.pr_curve = pr;
   } else {
@@ -169,7 +184,9 @@ function macroOver(perClass: ClassMetrics[], key: 'roc_auc' | 'pr_auc', notes: s
   const defined = perClass.filter((c) => c[key] !== null);
   const skipped = perClass.filter((c) => c[key] === null).map((c) => c.label);
   if (skipped.length) {
-    notes.push(`${key}: undefined for ${skipped.join(', ')} (absent from y_true, or the only class in it); the macro average skips ${skipped.length === 1 ? 'it' : 'them'}`);
+    notes.push(
+      `${key}: undefined for ${skipped.join(', ')} (absent from y_true, or the only class in it); the macro average skips ${skipped.length === 1 ? 'it' : 'them'}`,
+    );
   }
   return defined.length ? defined.reduce((a, c) => a + (c[key] as number), 0) / defined.length : null;
 }

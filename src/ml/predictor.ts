@@ -7,9 +7,7 @@ import { featureSet, predictAll, windowSet } from './dataset.js';
 import { windowsOf } from './fit.js';
 import { rulValue } from './evaluate.js';
 
-export type Prediction =
-  | { label: string; probabilities: Record<string, number> }
-  | { value: number; group?: string | number | null };
+export type Prediction = { label: string; probabilities: Record<string, number> } | { value: number; group?: string | number | null };
 
 /** The columns a request must carry: the model's inputs, plus unit and time for RUL. */
 export function requiredColumns(m: LoadedBundle['manifest']): string[] {
@@ -21,7 +19,8 @@ export function requiredColumns(m: LoadedBundle['manifest']): string[] {
 /** Raw network outputs for the rows of a table (or, for RUL, for each unit's last window). */
 export function rawOutputs(b: LoadedBundle, table: Table): { outputs: Float32Array; groups?: (string | number | null)[] } {
   const missing = requiredColumns(b.manifest).filter((c) => !table.has(c));
-  if (missing.length) throw new AndonError('unknown_column', `missing column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}`, { missing });
+  if (missing.length)
+    throw new AndonError('unknown_column', `missing column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}`, { missing });
   const outputs = b.manifest.spec.outputs;
   if (b.manifest.rul) {
     const r = b.manifest.rul;
@@ -31,7 +30,6 @@ export function rawOutputs(b: LoadedBundle, table: Table): { outputs: Float32Arr
   const f = b.pipeline.transform(table);
   return { outputs: predictAll(b.model, featureSet(f, new Int32Array(f.rows)), outputs) };
 }
-
 
 export function predictTable(b: LoadedBundle, table: Table): Prediction[] {
   const { outputs, groups } = rawOutputs(b, table);
@@ -48,7 +46,11 @@ function checkFinite(outputs: Float32Array, width: number, groups?: (string | nu
     if (Number.isFinite(outputs[i])) continue;
     const r = Math.floor(i / width);
     const where = groups ? `unit ${JSON.stringify(groups[r])}` : `row ${r}`;
-    throw new AndonError('invalid_input', `${where}: the model's output overflowed (the inputs lie far outside the range it was trained on)`, groups ? { unit: groups[r] ?? null } : { row: r });
+    throw new AndonError(
+      'invalid_input',
+      `${where}: the model's output overflowed (the inputs lie far outside the range it was trained on)`,
+      groups ? { unit: groups[r] ?? null } : { row: r },
+    );
   }
 }
 

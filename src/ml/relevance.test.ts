@@ -15,11 +15,17 @@ function sensors(rows: number, seed: number): { table: Table; target: Float64Arr
   const rng = new E.Rng(seed);
   const target = new Float64Array(rows);
   const data = Array.from({ length: rows }, (_, r) => {
-    const wear = rng.range(0, 1), shift = rng.range(-1, 1);
+    const wear = rng.range(0, 1),
+      shift = rng.range(-1, 1);
     target[r] = 100 * (1 - wear) + rng.normal(0, 5);
     return {
-      wear, twin: wear + rng.normal(0, 0.01), shift, reading: wear + 3 * shift + rng.normal(0, 0.05),
-      noise: rng.normal(0, 1), jitter: 1000 + rng.normal(0, 0.001), flat: 7,
+      wear,
+      twin: wear + rng.normal(0, 0.01),
+      shift,
+      reading: wear + 3 * shift + rng.normal(0, 0.05),
+      noise: rng.normal(0, 1),
+      jitter: 1000 + rng.normal(0, 0.001),
+      flat: 7,
     };
   });
   return { table: Table.fromRows(data), target };
@@ -39,7 +45,12 @@ test('pure noise and constant columns are unrelated; collinear signal and a sett
 test('rows without a finite target are skipped and missing readings do not break the test', () => {
   const { table, target } = sensors(2000, 2);
   for (let r = 0; r < 2000; r += 7) target[r] = NaN;
-  const withGaps = Table.fromRows(Array.from({ length: 2000 }, (_, r) => ({ wear: r % 11 === 0 ? null : (table.column('wear') as { values: Float64Array }).values[r], noise: (table.column('noise') as { values: Float64Array }).values[r] })));
+  const withGaps = Table.fromRows(
+    Array.from({ length: 2000 }, (_, r) => ({
+      wear: r % 11 === 0 ? null : (table.column('wear') as { values: Float64Array }).values[r],
+      noise: (table.column('noise') as { values: Float64Array }).values[r],
+    })),
+  );
   assert.deepEqual(unrelatedColumns(withGaps, ['wear', 'noise'], target), ['noise']);
 });
 
@@ -51,9 +62,18 @@ test('the remaining-useful-life template reads no noise column, yet keeps it in 
     for (let cycle = 1; cycle <= life; cycle++) rows.push({ unit, cycle, wear: cycle / life + rng.normal(0, 0.02), noise: rng.normal(0, 1) });
   }
   const fitted = await fitModel(Table.fromRows(rows), {
-    target: 'RUL', task: 'rul', groupColumn: 'unit', timeColumn: 'cycle', seed: 1, training: { epochs: 2 },
+    target: 'RUL',
+    task: 'rul',
+    groupColumn: 'unit',
+    timeColumn: 'cycle',
+    seed: 1,
+    training: { epochs: 2 },
   });
   assert.deepEqual(fitted.manifest.input_schema.map((c) => c.name).sort(), ['noise', 'wear']);
   const encoders = (fitted.manifest.pipeline as unknown as { encoders: { options: { columns: string[] } }[] }).encoders;
-  assert.deepEqual(encoders.flatMap((e) => e.options.columns), ['wear'], 'the features the model reads');
+  assert.deepEqual(
+    encoders.flatMap((e) => e.options.columns),
+    ['wear'],
+    'the features the model reads',
+  );
 });

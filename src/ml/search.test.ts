@@ -8,13 +8,16 @@ import { search, sampleConfig, halvingBudgets, type SearchOptions, type SearchSp
 
 function circles(rows: number, seed: number): TrainingSet {
   const rng = new E.Rng(seed);
-  const x = new Float32Array(rows * 2), y = new Int32Array(rows);
+  const x = new Float32Array(rows * 2),
+    y = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
-    x[2 * i] = rng.range(-1, 1); x[2 * i + 1] = rng.range(-1, 1);
+    x[2 * i] = rng.range(-1, 1);
+    x[2 * i + 1] = rng.range(-1, 1);
     y[i] = x[2 * i] ** 2 + x[2 * i + 1] ** 2 < 0.5 ? 1 : 0;
   }
   return {
-    rows, targets: y,
+    rows,
+    targets: y,
     input: (idx) => {
       const t = E.empty([idx.length, 2]);
       for (let i = 0; i < idx.length; i++) t.data.set(x.subarray(idx[i] * 2, idx[i] * 2 + 2), i * 2);
@@ -32,14 +35,22 @@ const space: SearchSpace = {
 };
 
 const options = (o: Partial<SearchOptions> = {}): SearchOptions => ({
-  space, seed: 3, trials: 9, maxEpochs: 9,
-  data: circles(120, 1), validation: circles(60, 2), objective: { kind: 'classification', classes: 2 },
+  space,
+  seed: 3,
+  trials: 9,
+  maxEpochs: 9,
+  data: circles(120, 1),
+  validation: circles(60, 2),
+  objective: { kind: 'classification', classes: 2 },
   build: (c, trial) => ({
-    model: new SpecModel({
-      input: { kind: 'dense', features: 2 },
-      layers: [{ type: 'linear', units: c.hidden as number }, { type: 'relu' }, { type: 'dropout', rate: c.dropout as number }],
-      outputs: 2,
-    }, new E.Rng(trial.seed)),
+    model: new SpecModel(
+      {
+        input: { kind: 'dense', features: 2 },
+        layers: [{ type: 'linear', units: c.hidden as number }, { type: 'relu' }, { type: 'dropout', rate: c.dropout as number }],
+        outputs: 2,
+      },
+      new E.Rng(trial.seed),
+    ),
     trainOptions: { batchSize: c.batchSize as number, optimizer: { type: 'adamw', lr: c.lr as number, weightDecay: c.weightDecay as number } },
   }),
   ...o,
@@ -47,14 +58,22 @@ const options = (o: Partial<SearchOptions> = {}): SearchOptions => ({
 
 function assertSorted(board: LeaderboardEntry[], maximize = false): void {
   for (let i = 1; i < board.length; i++) {
-    const a = board[i - 1], b = board[i];
+    const a = board[i - 1],
+      b = board[i];
     const ok = a.rung > b.rung || (a.rung === b.rung && (maximize ? a.score >= b.score : a.score <= b.score));
     assert.ok(ok || b.error, `entries ${i - 1} and ${i} are out of order: ${JSON.stringify([a, b])}`);
   }
 }
 
 test('sampled configurations stay in their domains and repeat for a seed', () => {
-  const draw = (seed: number) => Array.from({ length: 50 }, ((rng) => () => sampleConfig(space, rng))(new E.Rng(seed)));
+  const draw = (seed: number) =>
+    Array.from(
+      { length: 50 },
+      (
+        (rng) => () =>
+          sampleConfig(space, rng)
+      )(new E.Rng(seed)),
+    );
   const a = draw(1);
   for (const c of a) {
     assert.ok((c.lr as number) >= 1e-3 && (c.lr as number) < 0.1);
@@ -89,8 +108,19 @@ test('successive halving returns a sorted leaderboard, trains the winner fully, 
   assert.equal(r.epochsSpent, 9 + 3 * 2 + 6);
   assert.equal(seen.length, 9 + 3 + 1);
   // Survivors were the best of their rung.
-  const rung0 = seen.slice(0, 9).sort((a, b) => a.score - b.score).slice(0, 3).map((e) => e.trial).sort();
-  assert.deepEqual(seen.slice(9, 12).map((e) => e.trial).sort(), rung0);
+  const rung0 = seen
+    .slice(0, 9)
+    .sort((a, b) => a.score - b.score)
+    .slice(0, 3)
+    .map((e) => e.trial)
+    .sort();
+  assert.deepEqual(
+    seen
+      .slice(9, 12)
+      .map((e) => e.trial)
+      .sort(),
+    rung0,
+  );
 });
 
 test('a search is reproducible from its seed', async () => {
@@ -129,7 +159,14 @@ test('random search trains every configuration fully; a diverging one ranks last
 
 test('a cancelled search returns what it finished', async () => {
   const ac = new AbortController();
-  const r = await search(options({ signal: ac.signal, onTrial: (e) => { if (e.trial === 2) ac.abort(); } }));
+  const r = await search(
+    options({
+      signal: ac.signal,
+      onTrial: (e) => {
+        if (e.trial === 2) ac.abort();
+      },
+    }),
+  );
   assert.equal(r.stopped, 'cancelled');
   assert.deepEqual(r.leaderboard.map((e) => e.trial).sort(), [0, 1, 2]);
 });

@@ -76,13 +76,22 @@ export interface SearchResult {
 
 export function sampleConfig(space: SearchSpace, rng: E.Rng): Config {
   const out: Config = {};
-  for (const name of Object.keys(space).sort()) { // sorted, so declaration order does not change the draws
+  for (const name of Object.keys(space).sort()) {
+    // sorted, so declaration order does not change the draws
     const d = space[name];
     switch (d.type) {
-      case 'log_uniform': out[name] = Math.exp(rng.range(Math.log(d.min), Math.log(d.max))); break;
-      case 'uniform': out[name] = rng.range(d.min, d.max); break;
-      case 'int': out[name] = d.min + rng.int(d.max - d.min + 1); break;
-      case 'choice': out[name] = d.values[rng.int(d.values.length)]; break;
+      case 'log_uniform':
+        out[name] = Math.exp(rng.range(Math.log(d.min), Math.log(d.max)));
+        break;
+      case 'uniform':
+        out[name] = rng.range(d.min, d.max);
+        break;
+      case 'int':
+        out[name] = d.min + rng.int(d.max - d.min + 1);
+        break;
+      case 'choice':
+        out[name] = d.values[rng.int(d.values.length)];
+        break;
     }
   }
   return out;
@@ -98,7 +107,11 @@ export function halvingBudgets(trials: number, maxEpochs: number, eta: number, m
   return out;
 }
 
-interface TrialState { entry: LeaderboardEntry | null; history: EpochRecord[]; done: boolean }
+interface TrialState {
+  entry: LeaderboardEntry | null;
+  history: EpochRecord[];
+  done: boolean;
+}
 
 /**
  * Samples `trials` configurations and trains them rung by rung: each rung trains the survivors up to its
@@ -117,11 +130,19 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
 
   const stop = new AbortController();
   let stopped: SearchResult['stopped'] = 'completed';
-  const onAbort = (): void => { stopped = 'cancelled'; stop.abort(); };
+  const onAbort = (): void => {
+    stopped = 'cancelled';
+    stop.abort();
+  };
   if (o.signal?.aborted) onAbort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = o.timeBudgetSeconds === undefined ? null
-    : setTimeout(() => { stopped = 'time_budget'; stop.abort(); }, o.timeBudgetSeconds * 1000);
+  const timer =
+    o.timeBudgetSeconds === undefined
+      ? null
+      : setTimeout(() => {
+          stopped = 'time_budget';
+          stop.abort();
+        }, o.timeBudgetSeconds * 1000);
   timer?.unref();
   const ownDir = budgets.length > 1 && !o.workDir ? await mkdtemp(join(tmpdir(), 'andon-search-')) : null;
   const workDir = o.workDir ?? ownDir;
@@ -134,12 +155,18 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
       for (const i of alive) {
         if (stop.signal.aborted) break;
         const s = states[i];
-        if (s.done && s.entry) { s.entry.rung = rung; continue; } // early-stopped: nothing left to train
+        if (s.done && s.entry) {
+          s.entry.rung = rung;
+          continue;
+        } // early-stopped: nothing left to train
         const seed = deriveSeed(o.seed, i, 0x7a1a1);
         try {
           const built = o.build(configs[i], { index: i, seed });
           const r = await train(built.model, o.data, o.validation, o.objective, {
-            ...built.trainOptions, seed: built.trainOptions.seed ?? seed, epochs: budget, signal: stop.signal,
+            ...built.trainOptions,
+            seed: built.trainOptions.seed ?? seed,
+            epochs: budget,
+            signal: stop.signal,
             ...(workDir && budgets.length > 1 ? { checkpoint: { dir: join(workDir, `trial-${i}`), everyEpochs: budget } } : {}),
           });
           epochsSpent += r.epochsRun - s.history.length;
@@ -158,8 +185,7 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
         o.onTrial?.(s.entry);
       }
       if (stop.signal.aborted || budget >= o.maxEpochs) break;
-      const ranked = alive.filter((i) => states[i].entry && !states[i].entry!.error)
-        .sort((a, b) => compare(states[a].entry!, states[b].entry!, maximize));
+      const ranked = alive.filter((i) => states[i].entry && !states[i].entry!.error).sort((a, b) => compare(states[a].entry!, states[b].entry!, maximize));
       alive = ranked.slice(0, Math.max(1, Math.floor(alive.length / eta)));
     }
   } finally {
@@ -192,20 +218,29 @@ function bestScore(history: EpochRecord[], metric: string, maximize: boolean): n
 }
 
 function checkOptions(o: SearchOptions): void {
-  const bad = (m: string): never => { throw new AndonError('invalid_input', `search: ${m}`); };
+  const bad = (m: string): never => {
+    throw new AndonError('invalid_input', `search: ${m}`);
+  };
   if (!Number.isInteger(o.trials) || o.trials < 1) bad('trials must be a positive integer');
   if (!Number.isInteger(o.maxEpochs) || o.maxEpochs < 1) bad('maxEpochs must be a positive integer');
   if (!Number.isInteger(o.seed)) bad('seed must be an integer');
   if (o.eta !== undefined && !(o.eta > 1)) bad('eta must be greater than 1');
-  if (o.minEpochs !== undefined && !(Number.isInteger(o.minEpochs) && o.minEpochs >= 1 && o.minEpochs <= o.maxEpochs)) bad('minEpochs must be an integer in [1, maxEpochs]');
+  if (o.minEpochs !== undefined && !(Number.isInteger(o.minEpochs) && o.minEpochs >= 1 && o.minEpochs <= o.maxEpochs))
+    bad('minEpochs must be an integer in [1, maxEpochs]');
   if (o.timeBudgetSeconds !== undefined && !(o.timeBudgetSeconds > 0)) bad('timeBudgetSeconds must be positive');
   if (o.strategy !== undefined && o.strategy !== 'halving' && o.strategy !== 'random') bad(`unknown strategy ${JSON.stringify(o.strategy)}`);
   for (const [name, d] of Object.entries(o.space ?? bad('space is required'))) {
     const range = (min: number, max: number): boolean => Number.isFinite(min) && Number.isFinite(max) && min <= max;
-    const ok = d?.type === 'log_uniform' ? range(d.min, d.max) && d.min > 0
-      : d?.type === 'uniform' ? range(d.min, d.max)
-        : d?.type === 'int' ? range(d.min, d.max) && Number.isInteger(d.min) && Number.isInteger(d.max)
-          : d?.type === 'choice' ? Array.isArray(d.values) && d.values.length > 0 : false;
+    const ok =
+      d?.type === 'log_uniform'
+        ? range(d.min, d.max) && d.min > 0
+        : d?.type === 'uniform'
+          ? range(d.min, d.max)
+          : d?.type === 'int'
+            ? range(d.min, d.max) && Number.isInteger(d.min) && Number.isInteger(d.max)
+            : d?.type === 'choice'
+              ? Array.isArray(d.values) && d.values.length > 0
+              : false;
     if (!ok) bad(`the domain of "${name}" is invalid: ${JSON.stringify(d)}`);
   }
 }

@@ -12,7 +12,8 @@ import type { ProgressEvent, TrainingSet } from './trainer.js';
 
 function denseSet(x: Float32Array, features: number, targets: Int32Array): TrainingSet {
   return {
-    rows: targets.length, targets,
+    rows: targets.length,
+    targets,
     input: (idx) => {
       const t = E.empty([idx.length, features]);
       for (let i = 0; i < idx.length; i++) t.data.set(x.subarray(idx[i] * features, (idx[i] + 1) * features), i * features);
@@ -30,7 +31,12 @@ test('average precision of the logit margin is that of P(positive), for either c
   const raw = predictAll(model, set, 2);
   for (const positive of [1, 0]) {
     const p = Float64Array.from({ length: 300 }, (_, r) => 1 / (1 + Math.exp(raw[r * 2 + 1 - positive] - raw[r * 2 + positive])));
-    const expected = averagePrecision(sweep(Uint8Array.from(y, (c) => (c === positive ? 1 : 0)), p))!;
+    const expected = averagePrecision(
+      sweep(
+        Uint8Array.from(y, (c) => (c === positive ? 1 : 0)),
+        p,
+      ),
+    )!;
     assert.ok(Math.abs(averagePrecisionScore(y, positive)!(model, set) - expected) < 1e-12);
   }
   assert.equal(averagePrecisionScore(new Int32Array(10), 1), null, 'one class: nothing to rank');
@@ -39,17 +45,26 @@ test('average precision of the logit margin is that of P(positive), for either c
 /** Rare failures when load × speed is high, with noise, so the ranking keeps changing from epoch to epoch. */
 function machines(rows: number, seed: number): Table {
   const rng = new E.Rng(seed);
-  return Table.fromRows(Array.from({ length: rows }, () => {
-    const load = rng.range(0, 1), speed = rng.range(0, 1), temp = rng.normal(300, 2);
-    return { load, speed, temp, failure: load * speed + rng.normal(0, 0.15) > 0.62 ? 1 : 0 };
-  }));
+  return Table.fromRows(
+    Array.from({ length: rows }, () => {
+      const load = rng.range(0, 1),
+        speed = rng.range(0, 1),
+        temp = rng.normal(300, 2);
+      return { load, speed, temp, failure: load * speed + rng.normal(0, 0.15) > 0.62 ? 1 : 0 };
+    }),
+  );
 }
 
 test('the predictive-maintenance template keeps the epoch whose validation average precision is highest', async () => {
   const epochs: Extract<ProgressEvent, { type: 'epoch' }>[] = [];
   const fitted = await fitModel(machines(400, 3), {
-    target: 'failure', template: 'predictive-maintenance', seed: 4, training: { epochs: 25, patience: 4 },
-    onProgress: (e) => { if (e.type === 'epoch') epochs.push(e); },
+    target: 'failure',
+    template: 'predictive-maintenance',
+    seed: 4,
+    training: { epochs: 25, patience: 4 },
+    onProgress: (e) => {
+      if (e.type === 'epoch') epochs.push(e);
+    },
   });
   const ap = epochs.map((e) => e.metrics!.average_precision);
   const best = ap.indexOf(Math.max(...ap)) + 1;

@@ -33,7 +33,12 @@ export type LayerSpec =
  * `members` (2-16), an ensemble: that many copies of the model with their own weights (state names `m0.`, `m1.` …),
  * answering the mean of their outputs.
  */
-export interface ModelSpec { input: InputSpec; layers: LayerSpec[]; outputs: number; members?: number }
+export interface ModelSpec {
+  input: InputSpec;
+  layers: LayerSpec[];
+  outputs: number;
+  members?: number;
+}
 
 /** Most members an ensemble spec may have. */
 export const MAX_MEMBERS = 16;
@@ -56,7 +61,10 @@ export interface ModelInput {
 }
 
 /** The representation between layers: [N, D] features, or [N, T, D] steps (channels last). */
-interface Shape { steps: number | null; width: number }
+interface Shape {
+  steps: number | null;
+  width: number;
+}
 
 function bad(message: string, details: Record<string, unknown> = {}): never {
   throw new AndonError('invalid_input', `model spec: ${message}`, details);
@@ -68,7 +76,10 @@ function positiveInt(v: unknown, what: string): number {
 }
 
 /** A built layer: its module (for parameters) and how it maps the running tensor. */
-interface Built { module: E.Module | null; apply: (h: E.Tensor, input: ModelInput) => E.Tensor }
+interface Built {
+  module: E.Module | null;
+  apply: (h: E.Tensor, input: ModelInput) => E.Tensor;
+}
 
 export class SpecModel extends E.Module {
   private readonly built: Built[] = [];
@@ -77,7 +88,10 @@ export class SpecModel extends E.Module {
   /** An ensemble's members, each a whole model; empty for a single model. */
   private readonly members: SpecModel[] = [];
 
-  constructor(readonly spec: ModelSpec, rng: E.Rng) {
+  constructor(
+    readonly spec: ModelSpec,
+    rng: E.Rng,
+  ) {
     super();
     if (spec?.members !== undefined && spec.members !== 1) {
       const k = positiveInt(spec.members, 'members');
@@ -92,11 +106,26 @@ export class SpecModel extends E.Module {
     positiveInt(spec.outputs, 'outputs');
     let shape: Shape;
     switch (input.kind) {
-      case 'dense': shape = { steps: null, width: positiveInt(input.features, 'input.features') }; this.firstReads = 'dense'; break;
-      case 'window': shape = { steps: positiveInt(input.length, 'input.length'), width: positiveInt(input.features, 'input.features') }; this.firstReads = 'window'; break;
-      case 'bags': positiveInt(input.vocab, 'input.vocab'); shape = { steps: null, width: 0 }; this.firstReads = 'bags'; break;
-      case 'sequence': positiveInt(input.vocab, 'input.vocab'); shape = { steps: positiveInt(input.length, 'input.length'), width: 0 }; this.firstReads = 'sequence'; break;
-      default: bad(`unknown input kind ${JSON.stringify((input as { kind: unknown }).kind)}`);
+      case 'dense':
+        shape = { steps: null, width: positiveInt(input.features, 'input.features') };
+        this.firstReads = 'dense';
+        break;
+      case 'window':
+        shape = { steps: positiveInt(input.length, 'input.length'), width: positiveInt(input.features, 'input.features') };
+        this.firstReads = 'window';
+        break;
+      case 'bags':
+        positiveInt(input.vocab, 'input.vocab');
+        shape = { steps: null, width: 0 };
+        this.firstReads = 'bags';
+        break;
+      case 'sequence':
+        positiveInt(input.vocab, 'input.vocab');
+        shape = { steps: positiveInt(input.length, 'input.length'), width: 0 };
+        this.firstReads = 'sequence';
+        break;
+      default:
+        bad(`unknown input kind ${JSON.stringify((input as { kind: unknown }).kind)}`);
     }
     if ((this.firstReads === 'bags' || this.firstReads === 'sequence') && !['embedding_bag', 'embedding'].includes(spec.layers[0]?.type)) {
       bad(`a ${this.firstReads} input must start with an ${this.firstReads === 'bags' ? 'embedding_bag' : 'embedding'} layer`);
@@ -116,7 +145,9 @@ export class SpecModel extends E.Module {
     if (models.length < 2 || models.some((m) => m.spec.members !== undefined && m.spec.members !== 1)) bad('an ensemble needs at least two single models');
     const e = new SpecModel({ ...models[0].spec, members: models.length }, new E.Rng(0));
     const state = new Map<string, E.Tensor>();
-    models.forEach((m, j) => { for (const [k, t] of m.stateDict()) state.set(`m${j}.${k}`, t); });
+    models.forEach((m, j) => {
+      for (const [k, t] of m.stateDict()) state.set(`m${j}.${k}`, t);
+    });
     e.loadStateDict(state); // names and shapes checked: members of another spec are refused
     return e.eval();
   }
@@ -146,8 +177,13 @@ function need<T>(v: T | undefined, what: string): T {
 /** Builds one layer and advances the tracked shape; `shape` is updated in place. */
 function buildLayer(layer: LayerSpec, i: number, shape: Shape, input: InputSpec, rng: E.Rng): Built {
   const at = `layers[${i}] (${layer?.type})`;
-  const seq = (): number => { if (shape.steps === null) bad(`${at} needs a sequence input`); return shape.steps; };
-  const flat = (): void => { if (shape.steps !== null) bad(`${at} needs features, not a sequence: add mean_pool, last_step or flatten first`); };
+  const seq = (): number => {
+    if (shape.steps === null) bad(`${at} needs a sequence input`);
+    return shape.steps;
+  };
+  const flat = (): void => {
+    if (shape.steps !== null) bad(`${at} needs features, not a sequence: add mean_pool, last_step or flatten first`);
+  };
   const fn = (apply: Built['apply']): Built => ({ module: null, apply });
   switch (layer?.type) {
     case 'linear': {
@@ -155,11 +191,16 @@ function buildLayer(layer: LayerSpec, i: number, shape: Shape, input: InputSpec,
       shape.width = layer.units;
       return { module: m, apply: (h) => m.forward(h) };
     }
-    case 'relu': return fn(E.relu);
-    case 'gelu': return fn(E.gelu);
-    case 'tanh': return fn(E.tanh);
-    case 'sigmoid': return fn(E.sigmoid);
-    case 'leaky_relu': return fn((h) => E.leakyRelu(h, 0.01));
+    case 'relu':
+      return fn(E.relu);
+    case 'gelu':
+      return fn(E.gelu);
+    case 'tanh':
+      return fn(E.tanh);
+    case 'sigmoid':
+      return fn(E.sigmoid);
+    case 'leaky_relu':
+      return fn((h) => E.leakyRelu(h, 0.01));
     case 'dropout': {
       if (typeof layer.rate !== 'number' || !(layer.rate >= 0 && layer.rate < 1)) bad(`${at}.rate must be in [0, 1)`);
       const m = new E.Dropout(layer.rate, rng.fork());
@@ -178,7 +219,13 @@ function buildLayer(layer: LayerSpec, i: number, shape: Shape, input: InputSpec,
       if (input.kind !== 'bags' || i !== 0) bad(`${at} must be the first layer of a bags input`);
       const m = new E.EmbeddingBag(input.vocab, positiveInt(layer.dim, `${at}.dim`), { rng, paddingIdx: 0 });
       shape.width = layer.dim;
-      return { module: m, apply: (_h, x) => { const b = need(x.bags, 'bags'); return m.bags(b.ids, b.offsets); } };
+      return {
+        module: m,
+        apply: (_h, x) => {
+          const b = need(x.bags, 'bags');
+          return m.bags(b.ids, b.offsets);
+        },
+      };
     }
     case 'embedding': {
       if (input.kind !== 'sequence' || i !== 0) bad(`${at} must be the first layer of a sequence input`);
@@ -190,7 +237,10 @@ function buildLayer(layer: LayerSpec, i: number, shape: Shape, input: InputSpec,
     case 'transformer_encoder': {
       seq();
       const m = new E.TransformerEncoderLayer(shape.width, positiveInt(layer.heads, `${at}.heads`), positiveInt(layer.ff, `${at}.ff`), {
-        dropout: layer.dropout ?? 0.1, activation: layer.activation ?? 'gelu', normFirst: layer.normFirst ?? true, rng,
+        dropout: layer.dropout ?? 0.1,
+        activation: layer.activation ?? 'gelu',
+        normFirst: layer.normFirst ?? true,
+        rng,
       });
       return { module: m, apply: (h, x) => m.forward(h, x.sequence ? paddingMask(x.sequence) : undefined) };
     }
@@ -207,17 +257,22 @@ function buildLayer(layer: LayerSpec, i: number, shape: Shape, input: InputSpec,
     case 'flatten': {
       // Every step's features side by side, oldest first: a dense layer after it weighs each step on its own.
       const steps = seq();
-      shape.steps = null; shape.width *= steps;
+      shape.steps = null;
+      shape.width *= steps;
       const width = shape.width;
       return fn((h) => E.reshape(h, [h.shape[0], width]));
     }
     case 'conv1d': {
       const steps = seq();
-      const k = positiveInt(layer.kernel, `${at}.kernel`), stride = layer.stride ?? 1, padding = layer.padding ?? 0, dilation = layer.dilation ?? 1;
+      const k = positiveInt(layer.kernel, `${at}.kernel`),
+        stride = layer.stride ?? 1,
+        padding = layer.padding ?? 0,
+        dilation = layer.dilation ?? 1;
       const out = Math.floor((steps + 2 * padding - dilation * (k - 1) - 1) / stride) + 1;
       if (out <= 0) bad(`${at}: ${steps} steps are too few for kernel ${k}`);
       const m = new E.Conv1d(shape.width, positiveInt(layer.filters, `${at}.filters`), k, { stride, padding, dilation, rng });
-      shape.steps = out; shape.width = layer.filters;
+      shape.steps = out;
+      shape.width = layer.filters;
       return { module: m, apply: (h) => channelsLast(m.forward(channelsFirst(h))) };
     }
     case 'max_pool':
@@ -239,7 +294,7 @@ function buildLayer(layer: LayerSpec, i: number, shape: Shape, input: InputSpec,
     }
     case 'concat_dense': {
       flat();
-      const extra = input.kind === 'bags' || input.kind === 'sequence' ? input.dense ?? 0 : 0;
+      const extra = input.kind === 'bags' || input.kind === 'sequence' ? (input.dense ?? 0) : 0;
       if (extra <= 0) bad(`${at}: the input has no dense features to concatenate`);
       shape.width += extra;
       return fn((h, x) => E.concat([h, need(x.dense, 'dense')], 1));
@@ -249,8 +304,29 @@ function buildLayer(layer: LayerSpec, i: number, shape: Shape, input: InputSpec,
   }
 }
 
-export const LAYER_TYPES = ['linear', 'relu', 'gelu', 'tanh', 'sigmoid', 'leaky_relu', 'dropout', 'batchnorm', 'layernorm',
-  'embedding_bag', 'embedding', 'transformer_encoder', 'mean_pool', 'conv1d', 'max_pool', 'avg_pool', 'gru', 'lstm', 'last_step', 'flatten', 'concat_dense'];
+export const LAYER_TYPES = [
+  'linear',
+  'relu',
+  'gelu',
+  'tanh',
+  'sigmoid',
+  'leaky_relu',
+  'dropout',
+  'batchnorm',
+  'layernorm',
+  'embedding_bag',
+  'embedding',
+  'transformer_encoder',
+  'mean_pool',
+  'conv1d',
+  'max_pool',
+  'avg_pool',
+  'gru',
+  'lstm',
+  'last_step',
+  'flatten',
+  'concat_dense',
+];
 
 const channelsFirst = (h: E.Tensor) => E.transpose(h, [0, 2, 1]);
 const channelsLast = (h: E.Tensor) => E.transpose(h, [0, 2, 1]);
@@ -276,13 +352,23 @@ function meanOverSteps(h: E.Tensor, seq: ModelInput['sequence']): E.Tensor {
 class TokenEmbedding extends E.Module {
   private readonly tokens: E.Embedding;
   private readonly positions: E.Embedding | null;
-  constructor(vocab: number, private readonly length: number, dim: number, positional: boolean, rng: E.Rng) {
+  constructor(
+    vocab: number,
+    private readonly length: number,
+    dim: number,
+    positional: boolean,
+    rng: E.Rng,
+  ) {
     super();
     this.tokens = this.registerModule('tokens', new E.Embedding(vocab, dim, { rng, paddingIdx: 0 }));
     this.positions = positional ? this.registerModule('positions', new E.Embedding(length, dim, { rng })) : null;
     // N(0, 1) embeddings dwarf the residual stream of a small encoder; scale them down like BERT's 0.02 init.
     E.noGrad(() => {
-      for (const e of [this.tokens, this.positions]) if (e) { const d = e.weight.data; for (let i = 0; i < d.length; i++) d[i] *= 0.1; }
+      for (const e of [this.tokens, this.positions])
+        if (e) {
+          const d = e.weight.data;
+          for (let i = 0; i < d.length; i++) d[i] *= 0.1;
+        }
     });
   }
   forward(seq: NonNullable<ModelInput['sequence']>): E.Tensor {
@@ -290,7 +376,10 @@ class TokenEmbedding extends E.Module {
     if (seq.length !== this.length) throw new AndonError('invalid_input', `sequences must have length ${this.length}, got ${seq.length}`);
     const tok = this.tokens.lookup(seq.ids, [n, seq.length]);
     if (!this.positions) return tok;
-    const pos = this.positions.lookup(Int32Array.from({ length: seq.length }, (_, i) => i), [seq.length]);
+    const pos = this.positions.lookup(
+      Int32Array.from({ length: seq.length }, (_, i) => i),
+      [seq.length],
+    );
     return E.add(tok, pos);
   }
 }

@@ -35,7 +35,11 @@ export interface ResolvedTask {
 }
 
 /** The target per row: a class id (−1 when missing) or a value (NaN when missing). */
-export function targetValues(table: Table, task: Pick<ResolvedTask, 'kind' | 'target' | 'labels' | 'name' | 'groupColumn' | 'timeColumn'>, rulCap?: number): Int32Array | Float64Array {
+export function targetValues(
+  table: Table,
+  task: Pick<ResolvedTask, 'kind' | 'target' | 'labels' | 'name' | 'groupColumn' | 'timeColumn'>,
+  rulCap?: number,
+): Int32Array | Float64Array {
   if (task.name === 'rul' && !table.has(task.target)) {
     return rulTargets(table, { groupColumn: task.groupColumn!, timeColumn: task.timeColumn!, cap: rulCap });
   }
@@ -50,7 +54,7 @@ export function targetValues(table: Table, task: Pick<ResolvedTask, 'kind' | 'ta
   const out = new Int32Array(table.rowCount);
   for (let r = 0; r < table.rowCount; r++) {
     const v = cellOf(col, r);
-    out[r] = v === null ? -1 : index.get(String(v)) ?? -1;
+    out[r] = v === null ? -1 : (index.get(String(v)) ?? -1);
   }
   return out;
 }
@@ -74,7 +78,8 @@ export function resolveTask(table: Table, req: TaskRequest): ResolvedTask {
   const datetime = byType('datetime');
   const text = byType('text');
 
-  let name: TaskName, labels: string[] = [];
+  let name: TaskName,
+    labels: string[] = [];
   if (isRul) name = 'rul';
   else if (wanted === 'regression') name = 'regression';
   else {
@@ -100,7 +105,9 @@ export function resolveTask(table: Table, req: TaskRequest): ResolvedTask {
     target: req.target,
     labels,
     inputs: used.map((n) => ({ name: n, type: typeOf.get(n)! })),
-    numeric, categorical, datetime,
+    numeric,
+    categorical,
+    datetime,
     text: name === 'text' ? text.slice(0, 1) : [],
     groupColumn: req.groupColumn,
     timeColumn: req.timeColumn,

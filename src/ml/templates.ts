@@ -35,7 +35,16 @@ export interface Template {
   /** Binary: choose the decision threshold that maximises F1 on validation rows. */
   tuneThreshold: boolean;
   /** Text: 'bag' is a fastText-style embedding bag, 'transformer' a small encoder. */
-  text?: { model: 'bag' | 'transformer'; dim: number; vocabulary: number; ngramBuckets: number; length: number; layers: number; heads: number; wordNgrams: number };
+  text?: {
+    model: 'bag' | 'transformer';
+    dim: number;
+    vocabulary: number;
+    ngramBuckets: number;
+    length: number;
+    layers: number;
+    heads: number;
+    wordNgrams: number;
+  };
   /**
    * Remaining useful life: window length, RUL cap, the layers over each window, and whether numeric columns with
    * no linear relation to the remaining life (alone or beside the others) are left out of the inputs.
@@ -44,14 +53,19 @@ export interface Template {
 }
 
 const mlp = (units: number[], dropout: number): LayerSpec[] =>
-  units.flatMap((u): LayerSpec[] => [{ type: 'linear', units: u }, { type: 'relu' }, ...(dropout > 0 ? [{ type: 'dropout', rate: dropout } as LayerSpec] : [])]);
+  units.flatMap((u): LayerSpec[] => [
+    { type: 'linear', units: u },
+    { type: 'relu' },
+    ...(dropout > 0 ? [{ type: 'dropout', rate: dropout } as LayerSpec] : []),
+  ]);
 
 const tabularTraining: TrainingDefaults = { epochs: 200, batchSize: 128, optimizer: 'adamw', lr: 2e-3, weightDecay: 1e-4, patience: 15, schedule: 'constant' };
 
 export const TEMPLATES: Record<string, Template> = {
   'predictive-maintenance': {
     name: 'predictive-maintenance',
-    description: 'Predict whether a machine will fail from its sensor readings. Failures are rare, so the model keeps the training epoch that ranks failures best, and the alarm threshold is tuned to catch as many as possible without too many false alarms (best F1).',
+    description:
+      'Predict whether a machine will fail from its sensor readings. Failures are rare, so the model keeps the training epoch that ranks failures best, and the alarm threshold is tuned to catch as many as possible without too many false alarms (best F1).',
     tasks: ['binary'],
     hidden: mlp([128, 64], 0.1),
     // Patience is longer than for the loss: average precision over a few dozen validation failures moves in steps.
@@ -85,7 +99,8 @@ export const TEMPLATES: Record<string, Template> = {
   },
   'text-sentiment': {
     name: 'text-sentiment',
-    description: 'Sort customer feedback or maintenance notes into positive, negative and neutral (or any labels) from the text, in English or Chinese. A fast bag-of-words model; choose the transformer option for word order.',
+    description:
+      'Sort customer feedback or maintenance notes into positive, negative and neutral (or any labels) from the text, in English or Chinese. A fast bag-of-words model; choose the transformer option for word order.',
     tasks: ['text'],
     hidden: [],
     training: { epochs: 30, batchSize: 64, optimizer: 'adam', lr: 5e-3, weightDecay: 0, patience: 3, schedule: 'constant' },
@@ -98,7 +113,8 @@ export const TEMPLATES: Record<string, Template> = {
   },
   'remaining-useful-life': {
     name: 'remaining-useful-life',
-    description: 'Estimate how many cycles (or hours) a machine has left before it fails, from the recent history of its sensors. Trained on run-to-failure histories; scored at each machine\'s latest observation.',
+    description:
+      "Estimate how many cycles (or hours) a machine has left before it fails, from the recent history of its sensors. Trained on run-to-failure histories; scored at each machine's latest observation.",
     tasks: ['rul'],
     // The deep 1-D CNN of Li, Ding and Sun (2018) for run-to-failure sensor windows: long kernels smooth the sensor
     // noise, one filter at the end keeps a reading per step, and the dense layer weighs every step on its own
@@ -125,11 +141,16 @@ export const TEMPLATES: Record<string, Template> = {
       dropUnrelated: true,
       layers: [
         // An even kernel with padding 5 then 4 keeps the window's length across each pair of layers.
-        { type: 'conv1d', filters: 10, kernel: 10, padding: 5 }, { type: 'tanh' },
-        { type: 'conv1d', filters: 10, kernel: 10, padding: 4 }, { type: 'tanh' },
-        { type: 'conv1d', filters: 10, kernel: 10, padding: 5 }, { type: 'tanh' },
-        { type: 'conv1d', filters: 10, kernel: 10, padding: 4 }, { type: 'tanh' },
-        { type: 'conv1d', filters: 1, kernel: 3, padding: 1 }, { type: 'tanh' },
+        { type: 'conv1d', filters: 10, kernel: 10, padding: 5 },
+        { type: 'tanh' },
+        { type: 'conv1d', filters: 10, kernel: 10, padding: 4 },
+        { type: 'tanh' },
+        { type: 'conv1d', filters: 10, kernel: 10, padding: 5 },
+        { type: 'tanh' },
+        { type: 'conv1d', filters: 10, kernel: 10, padding: 4 },
+        { type: 'tanh' },
+        { type: 'conv1d', filters: 1, kernel: 3, padding: 1 },
+        { type: 'tanh' },
         { type: 'flatten' },
       ],
     },

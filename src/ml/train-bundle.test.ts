@@ -13,7 +13,9 @@ const csv = Buffer.from([Object.keys(rows[0]!).join(','), ...rows.map((r) => Obj
 const spec = { target: 'machine_failure', epochs: 2, seed: 1 };
 
 /** What an exporter says about an architecture it does not cover (see src/ml/onnx/export.ts). */
-const uncovered = () => { throw new AndonError('invalid_input', 'ONNX export: layers[0]: layer type "capsule" has no ONNX export'); };
+const uncovered = () => {
+  throw new AndonError('invalid_input', 'ONNX export: layers[0]: layer type "capsule" has no ONNX export');
+};
 
 test('an exporter failure leaves out model.onnx, warns in the result and the manifest, and the bundle serves through the engine', async () => {
   const { table } = await readTable(csv, { format: 'csv' });

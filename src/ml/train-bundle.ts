@@ -10,7 +10,10 @@ import { exportOnnx } from './onnx/index.js';
 import type { SpecModel } from './spec.js';
 import { fitOptionsOf, type SpecFitOptions, type TrainingSpec } from './training-spec.js';
 
-export interface TrainingWarning { code: 'onnx_export_failed'; message: string }
+export interface TrainingWarning {
+  code: 'onnx_export_failed';
+  message: string;
+}
 
 /** What the caller adds to the spec: cancel signal, progress, checkpoints (FitOptions the spec does not set), and the exporter. */
 export type TrainHooks = Omit<FitOptions, keyof SpecFitOptions> & { exportOnnx?: (model: SpecModel) => Uint8Array };
@@ -29,9 +32,14 @@ export async function trainBundle(table: Table, spec: TrainingSpec, hooks: Train
   const fitted = await fitModel(table, { ...fitHooks, ...fitOptionsOf(spec) });
   const warnings: TrainingWarning[] = [];
   let onnx: Uint8Array | undefined;
-  try { onnx = exporter(fitted.model); } catch (e) {
+  try {
+    onnx = exporter(fitted.model);
+  } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    warnings.push({ code: 'onnx_export_failed', message: `the model could not be exported to ONNX, so its bundle has no model.onnx and serves through the engine only (${why})` });
+    warnings.push({
+      code: 'onnx_export_failed',
+      message: `the model could not be exported to ONNX, so its bundle has no model.onnx and serves through the engine only (${why})`,
+    });
   }
   const manifest: ModelManifest = warnings.length ? { ...fitted.manifest, warnings } : fitted.manifest;
   const withWarnings = { ...fitted, manifest };

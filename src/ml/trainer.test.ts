@@ -10,7 +10,8 @@ import { train, trainEvents, evaluationLoss, type ProgressEvent, type TrainingSe
 function denseSet(x: Float32Array, features: number, targets: Int32Array | Float32Array): TrainingSet {
   const rows = x.length / features;
   return {
-    rows, targets,
+    rows,
+    targets,
     input: (idx) => {
       const t = E.empty([idx.length, features]);
       for (let i = 0; i < idx.length; i++) t.data.set(x.subarray(idx[i] * features, (idx[i] + 1) * features), i * features);
@@ -22,10 +23,12 @@ function denseSet(x: Float32Array, features: number, targets: Int32Array | Float
 /** Two noisy classes split by the sign of x0·x1 (needs a hidden layer); `flip` inverts the labels. */
 function quadrants(rows: number, seed: number, flip = false): TrainingSet {
   const rng = new E.Rng(seed);
-  const x = new Float32Array(rows * 2), y = new Int32Array(rows);
+  const x = new Float32Array(rows * 2),
+    y = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
-    x[2 * i] = rng.range(-1, 1); x[2 * i + 1] = rng.range(-1, 1);
-    y[i] = (x[2 * i] * x[2 * i + 1] > 0) !== flip ? 1 : 0;
+    x[2 * i] = rng.range(-1, 1);
+    x[2 * i + 1] = rng.range(-1, 1);
+    y[i] = x[2 * i] * x[2 * i + 1] > 0 !== flip ? 1 : 0;
   }
   return denseSet(x, 2, y);
 }
@@ -33,21 +36,29 @@ function quadrants(rows: number, seed: number, flip = false): TrainingSet {
 /** y = 2·x0 − x1 + 0.5 with a little noise. */
 function line(rows: number, seed: number): TrainingSet {
   const rng = new E.Rng(seed);
-  const x = new Float32Array(rows * 2), y = new Float32Array(rows);
+  const x = new Float32Array(rows * 2),
+    y = new Float32Array(rows);
   for (let i = 0; i < rows; i++) {
-    x[2 * i] = rng.range(-1, 1); x[2 * i + 1] = rng.range(-1, 1);
+    x[2 * i] = rng.range(-1, 1);
+    x[2 * i + 1] = rng.range(-1, 1);
     y[i] = 2 * x[2 * i] - x[2 * i + 1] + 0.5 + rng.normal(0, 0.05);
   }
   return denseSet(x, 2, y);
 }
 
 const classify: Objective = { kind: 'classification', classes: 2 };
-const mlp = (dropout = 0): LayerSpec[] => [{ type: 'linear', units: 16 }, { type: 'relu' }, ...(dropout ? [{ type: 'dropout', rate: dropout } as LayerSpec] : [])];
+const mlp = (dropout = 0): LayerSpec[] => [
+  { type: 'linear', units: 16 },
+  { type: 'relu' },
+  ...(dropout ? [{ type: 'dropout', rate: dropout } as LayerSpec] : []),
+];
 const classifier = (seed: number, dropout = 0) => new SpecModel({ input: { kind: 'dense', features: 2 }, layers: mlp(dropout), outputs: 2 }, new E.Rng(seed));
 const regressor = (seed: number) => new SpecModel({ input: { kind: 'dense', features: 2 }, layers: mlp(), outputs: 1 }, new E.Rng(seed));
 const base = (o: Partial<TrainOptions> = {}): TrainOptions => ({ epochs: 8, batchSize: 32, optimizer: { type: 'adam', lr: 0.02 }, seed: 1, ...o });
 
-function weights(m: SpecModel): Float32Array[] { return [...m.stateDict().values()].map((t) => t.data.slice()); }
+function weights(m: SpecModel): Float32Array[] {
+  return [...m.stateDict().values()].map((t) => t.data.slice());
+}
 
 test('classification loss falls with Adam minibatches, regression with Nesterov momentum and a cosine schedule', async () => {
   const c = await train(classifier(1), quadrants(240, 1), quadrants(80, 2), classify, base({ epochs: 20 }));
@@ -56,16 +67,26 @@ test('classification loss falls with Adam minibatches, regression with Nesterov 
   assert.ok(c.history[19].trainLoss < c.history[0].trainLoss * 0.6, `train loss ${c.history[0].trainLoss} → ${c.history[19].trainLoss}`);
   assert.ok(c.history[19].validationLoss! < c.history[0].validationLoss!);
 
-  const r = await train(regressor(1), line(200, 3), null, { kind: 'regression', loss: 'huber' },
-    base({ epochs: 15, optimizer: { type: 'nesterov', lr: 0.05 }, schedule: { type: 'cosine', warmupSteps: 5 }, clipNorm: 5 }));
+  const r = await train(
+    regressor(1),
+    line(200, 3),
+    null,
+    { kind: 'regression', loss: 'huber' },
+    base({ epochs: 15, optimizer: { type: 'nesterov', lr: 0.05 }, schedule: { type: 'cosine', warmupSteps: 5 }, clipNorm: 5 }),
+  );
   assert.ok(r.history[14].trainLoss < r.history[0].trainLoss / 5, `huber ${r.history[0].trainLoss} → ${r.history[14].trainLoss}`);
   assert.equal(r.history[14].validationLoss, undefined);
 });
 
 test('full-batch gradient descent: one step per epoch and a falling loss', async () => {
   const events: ProgressEvent[] = [];
-  const r = await train(regressor(2), line(100, 4), null, { kind: 'regression' },
-    base({ epochs: 60, batchSize: 1000, optimizer: { type: 'gd', lr: 0.1 }, stepEventEveryMs: 0, onProgress: (e) => events.push(e) }));
+  const r = await train(
+    regressor(2),
+    line(100, 4),
+    null,
+    { kind: 'regression' },
+    base({ epochs: 60, batchSize: 1000, optimizer: { type: 'gd', lr: 0.1 }, stepEventEveryMs: 0, onProgress: (e) => events.push(e) }),
+  );
   const start = events[0];
   assert.ok(start.type === 'start' && start.stepsPerEpoch === 1);
   assert.equal(events.filter((e) => e.type === 'step').length, 60);
@@ -78,7 +99,9 @@ test('the same seed gives bit-identical weights (dropout included); another seed
     await train(m, quadrants(150, 5), quadrants(50, 6), classify, base({ epochs: 4, seed, optimizer: { type: 'adamw', lr: 0.01 } }));
     return weights(m);
   };
-  const a = await run(1), b = await run(1), c = await run(2);
+  const a = await run(1),
+    b = await run(1),
+    c = await run(2);
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
 });
@@ -103,20 +126,43 @@ test('early stopping on a validation metric keeps the epoch with the highest val
   const validation = quadrants(100, 8, true);
   const m = classifier(3);
   const seen: Float32Array[][] = [];
-  const r = await train(m, quadrants(200, 8), validation, classify, base({
-    epochs: 7, earlyStopping: { patience: 3, metric: 'score' },
-    validationMetric: (model) => { seen.push(weights(model)); return { score: scripted[seen.length - 1] }; },
-  }));
+  const r = await train(
+    m,
+    quadrants(200, 8),
+    validation,
+    classify,
+    base({
+      epochs: 7,
+      earlyStopping: { patience: 3, metric: 'score' },
+      validationMetric: (model) => {
+        seen.push(weights(model));
+        return { score: scripted[seen.length - 1] };
+      },
+    }),
+  );
   assert.deepEqual([r.reason, r.bestEpoch, r.epochsRun], ['early_stopped', 2, 5]);
   const losses = r.history.map((h) => h.validationLoss!);
   assert.notEqual(losses.indexOf(Math.min(...losses)) + 1, 2, 'the loss would have kept another epoch');
   assert.deepEqual(weights(m), seen[1]);
 
-  await assert.rejects(train(classifier(3), quadrants(50, 8), validation, classify, base({ epochs: 2, earlyStopping: { patience: 1, metric: 'score' } })),
-    /earlyStopping\.metric needs a validation set and a validationMetric/);
-  await assert.rejects(train(classifier(3), quadrants(50, 8), validation, classify, base({
-    epochs: 2, earlyStopping: { patience: 1, metric: 'missing' }, validationMetric: () => ({ score: 1 }),
-  })), /"missing" is missing/);
+  await assert.rejects(
+    train(classifier(3), quadrants(50, 8), validation, classify, base({ epochs: 2, earlyStopping: { patience: 1, metric: 'score' } })),
+    /earlyStopping\.metric needs a validation set and a validationMetric/,
+  );
+  await assert.rejects(
+    train(
+      classifier(3),
+      quadrants(50, 8),
+      validation,
+      classify,
+      base({
+        epochs: 2,
+        earlyStopping: { patience: 1, metric: 'missing' },
+        validationMetric: () => ({ score: 1 }),
+      }),
+    ),
+    /"missing" is missing/,
+  );
 });
 
 test('cancellation: from a listener, from outside while running, and before the start', async () => {
@@ -124,9 +170,20 @@ test('cancellation: from a listener, from outside while running, and before the 
   const events: ProgressEvent[] = [];
   const m = classifier(4);
   const validation = quadrants(60, 10);
-  const r = await train(m, quadrants(200, 9), validation, classify, base({
-    epochs: 30, signal: ac.signal, onProgress: (e) => { events.push(e); if (e.type === 'epoch' && e.epoch === 2) ac.abort(); },
-  }));
+  const r = await train(
+    m,
+    quadrants(200, 9),
+    validation,
+    classify,
+    base({
+      epochs: 30,
+      signal: ac.signal,
+      onProgress: (e) => {
+        events.push(e);
+        if (e.type === 'epoch' && e.epoch === 2) ac.abort();
+      },
+    }),
+  );
   assert.equal(r.reason, 'cancelled');
   assert.equal(r.epochsRun, 2);
   assert.deepEqual(events.at(-1), { type: 'end', reason: 'cancelled', bestEpoch: r.bestEpoch, epochs: 2 });
@@ -146,9 +203,19 @@ test('cancellation: from a listener, from outside while running, and before the 
 
 test('progress events: start, steps, epochs with best flags, end', async () => {
   const events: ProgressEvent[] = [];
-  const r = await train(classifier(5), quadrants(100, 11), quadrants(40, 12), classify, base({
-    epochs: 6, batchSize: 30, stepEventEveryMs: 0, validationMetric: () => ({ answer: 42 }), onProgress: (e) => events.push(e),
-  }));
+  const r = await train(
+    classifier(5),
+    quadrants(100, 11),
+    quadrants(40, 12),
+    classify,
+    base({
+      epochs: 6,
+      batchSize: 30,
+      stepEventEveryMs: 0,
+      validationMetric: () => ({ answer: 42 }),
+      onProgress: (e) => events.push(e),
+    }),
+  );
   assert.deepEqual(events[0], { type: 'start', epochs: 6, stepsPerEpoch: 4 });
   const steps = events.filter((e) => e.type === 'step');
   assert.equal(steps.length, 24);
@@ -157,29 +224,47 @@ test('progress events: start, steps, epochs with best flags, end', async () => {
     assert.ok(Number.isFinite(e.loss) && e.etaSeconds >= 0);
   });
   const epochs = events.filter((e) => e.type === 'epoch');
-  assert.deepEqual(epochs.map((e) => e.type === 'epoch' && e.epoch), [1, 2, 3, 4, 5, 6]);
-  let min = Infinity, lastBest = 0;
+  assert.deepEqual(
+    epochs.map((e) => e.type === 'epoch' && e.epoch),
+    [1, 2, 3, 4, 5, 6],
+  );
+  let min = Infinity,
+    lastBest = 0;
   for (const e of epochs) {
     if (e.type !== 'epoch') continue;
     assert.deepEqual(e.metrics, { answer: 42 });
     assert.equal(e.best, e.validationLoss! < min, `best flag of epoch ${e.epoch}`);
-    if (e.best) { min = e.validationLoss!; lastBest = e.epoch; }
+    if (e.best) {
+      min = e.validationLoss!;
+      lastBest = e.epoch;
+    }
   }
   assert.equal(r.bestEpoch, lastBest);
   assert.deepEqual(events.at(-1), { type: 'end', reason: 'completed', bestEpoch: lastBest, epochs: 6 });
-  assert.deepEqual(r.history.map((h) => h.epoch), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    r.history.map((h) => h.epoch),
+    [1, 2, 3, 4, 5, 6],
+  );
 });
 
 test('trainEvents iterates the same events and leaving the loop early cancels', async () => {
   const run = trainEvents(classifier(6), quadrants(100, 13), null, classify, base({ epochs: 3 }));
   const types: string[] = [];
   for await (const e of run) types.push(e.type);
-  assert.deepEqual(types.filter((t) => t !== 'step'), ['start', 'epoch', 'epoch', 'epoch', 'end']);
+  assert.deepEqual(
+    types.filter((t) => t !== 'step'),
+    ['start', 'epoch', 'epoch', 'epoch', 'end'],
+  );
   assert.equal((await run.result).reason, 'completed');
 
   // A failure reaches the iterating consumer (and the result) instead of an unhandled rejection.
   const failing = trainEvents(classifier(6), quadrants(100, 13), null, classify, base({ epochs: 0 }));
-  await assert.rejects((async () => { for await (const e of failing) void e; })(), AndonError);
+  await assert.rejects(
+    (async () => {
+      for await (const e of failing) void e;
+    })(),
+    AndonError,
+  );
   await assert.rejects(failing.result, AndonError);
 
   const early = trainEvents(classifier(6), quadrants(100, 13), null, classify, base({ epochs: 500 }));
@@ -191,16 +276,22 @@ test('trainEvents iterates the same events and leaving the loop early cancels', 
 
 test('a huge learning rate stops with a clear divergence error and finite weights', async () => {
   const m = regressor(7);
-  await assert.rejects(train(m, line(100, 14), null, { kind: 'regression' }, base({ epochs: 50, optimizer: { type: 'sgd', lr: 1e6 } })),
-    (e: unknown) => e instanceof AndonError && e.code === 'invalid_input'
-      && /^training diverged: loss became (NaN|Infinity) at epoch \d+; lower the learning rate$/.test(e.message));
+  await assert.rejects(
+    train(m, line(100, 14), null, { kind: 'regression' }, base({ epochs: 50, optimizer: { type: 'sgd', lr: 1e6 } })),
+    (e: unknown) =>
+      e instanceof AndonError &&
+      e.code === 'invalid_input' &&
+      /^training diverged: loss became (NaN|Infinity) at epoch \d+; lower the learning rate$/.test(e.message),
+  );
   for (const w of weights(m)) assert.ok(w.every(Number.isFinite));
 
   // A NaN in the data is reported as such, not blamed on the learning rate.
   const dirty = line(100, 14);
   (dirty.targets as Float32Array)[37] = NaN;
-  await assert.rejects(train(regressor(7), dirty, null, { kind: 'regression' }, base({ epochs: 3, batchSize: 10 })),
-    /loss is NaN at epoch 1: the batch's inputs or targets contain NaN or infinite values/);
+  await assert.rejects(
+    train(regressor(7), dirty, null, { kind: 'regression' }, base({ epochs: 3, batchSize: 10 })),
+    /loss is NaN at epoch 1: the batch's inputs or targets contain NaN or infinite values/,
+  );
 });
 
 test('inputs are validated before training', async () => {
@@ -215,19 +306,34 @@ test('inputs are validated before training', async () => {
 });
 
 test('weight averaging validates and returns the moving average of the weights after each step', async () => {
-  const model = regressor(3), data = line(50, 4), decay = 0.5;
+  const model = regressor(3),
+    data = line(50, 4),
+    decay = 0.5;
   const params = () => model.parameters().map((p) => Float64Array.from(p.data));
   const live: Float64Array[][] = [];
   const initial = params();
   // Full batches: one optimizer step per epoch, and the epoch event sees the weights as trained (not averaged).
-  const r = await train(model, data, data, { kind: 'regression' }, base({
-    epochs: 5, batchSize: 50, optimizer: { type: 'gd', lr: 0.1 }, averageWeights: { decay },
-    onProgress: (e) => { if (e.type === 'epoch') live.push(params()); },
-  }));
+  const r = await train(
+    model,
+    data,
+    data,
+    { kind: 'regression' },
+    base({
+      epochs: 5,
+      batchSize: 50,
+      optimizer: { type: 'gd', lr: 0.1 },
+      averageWeights: { decay },
+      onProgress: (e) => {
+        if (e.type === 'epoch') live.push(params());
+      },
+    }),
+  );
   const expected = initial.map((a) => Float64Array.from(a));
   live.forEach((w, step) => {
     const d = Math.min(decay, (2 + step) / (11 + step)); // the warm-up: early steps weigh more than the initial weights
-    expected.forEach((a, i) => { for (let j = 0; j < a.length; j++) a[j] = d * a[j] + (1 - d) * w[i][j]; });
+    expected.forEach((a, i) => {
+      for (let j = 0; j < a.length; j++) a[j] = d * a[j] + (1 - d) * w[i][j];
+    });
   });
   params().forEach((a, i) => a.forEach((v, j) => assert.ok(Math.abs(v - expected[i][j]) < 1e-5, `parameter ${i}[${j}]: ${v} vs ${expected[i][j]}`)));
   assert.notDeepEqual(params(), live[4], 'the model ends with the average, not the last step');

@@ -2,7 +2,16 @@
 import * as E from '../engine/index.js';
 import { AndonError } from '../errors.js';
 import type { ModelInput, SpecModel } from './spec.js';
-import { resumeFrom, runFingerprint, saveCheckpoint, snapshotState, optimizerSlots, type CheckpointCipher, type LoopState, type StateSnapshot } from './checkpoint.js';
+import {
+  resumeFrom,
+  runFingerprint,
+  saveCheckpoint,
+  snapshotState,
+  optimizerSlots,
+  type CheckpointCipher,
+  type LoopState,
+  type StateSnapshot,
+} from './checkpoint.js';
 
 /** Rows to learn from. input() is called inside a scope per batch: return fresh tensors (or kept ones). */
 export interface TrainingSet {
@@ -13,8 +22,7 @@ export interface TrainingSet {
 }
 
 export type Objective =
-  | { kind: 'classification'; classes: number; classWeights?: number[]; labelSmoothing?: number }
-  | { kind: 'regression'; loss?: 'mse' | 'huber' | 'mae' };
+  { kind: 'classification'; classes: number; classWeights?: number[]; labelSmoothing?: number } | { kind: 'regression'; loss?: 'mse' | 'huber' | 'mae' };
 
 export interface TrainOptions {
   epochs: number;
@@ -56,7 +64,12 @@ export type ProgressEvent =
   /** A checkpoint that is damaged or belongs to another run is ignored: training starts over and overwrites it. */
   | { type: 'warning'; code: 'checkpoint_ignored'; message: string };
 
-export interface EpochRecord { epoch: number; trainLoss: number; validationLoss?: number; metrics?: Record<string, number> }
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  validationLoss?: number;
+  metrics?: Record<string, number>;
+}
 
 export interface TrainResult {
   /** Every completed epoch, including those before a resume. */
@@ -68,7 +81,8 @@ export interface TrainResult {
 }
 
 const YIELD_EVERY_MS = 50;
-const SHUFFLE = 1, DROPOUT = 2; // stream tags for deriveSeed
+const SHUFFLE = 1,
+  DROPOUT = 2; // stream tags for deriveSeed
 
 /**
  * Trains in place. The same seed (and the same initial weights) gives the same weights bit for bit, and
@@ -77,11 +91,17 @@ const SHUFFLE = 1, DROPOUT = 2; // stream tags for deriveSeed
  * The model is left in eval mode, with its final weights, or the best ones if training stopped early or
  * was cancelled. A NaN or infinite loss throws an AndonError('invalid_input') after restoring the best weights.
  */
-export async function train(model: SpecModel, data: TrainingSet, validation: TrainingSet | null, objective: Objective,
-  opts: TrainOptions): Promise<TrainResult> {
+export async function train(
+  model: SpecModel,
+  data: TrainingSet,
+  validation: TrainingSet | null,
+  objective: Objective,
+  opts: TrainOptions,
+): Promise<TrainResult> {
   checkInputs(model, data, validation, objective, opts);
   const emit = (e: ProgressEvent): void => opts.onProgress?.(e);
-  const rows = data.rows, outputs = model.spec.outputs;
+  const rows = data.rows,
+    outputs = model.spec.outputs;
   const batchSize = Math.min(opts.batchSize, rows);
   const stepsPerEpoch = Math.ceil(rows / batchSize);
   const params = model.parameters();
@@ -91,7 +111,13 @@ export async function train(model: SpecModel, data: TrainingSet, validation: Tra
   const every = opts.checkpoint?.everyEpochs ?? 1;
   const stepEveryMs = opts.stepEventEveryMs ?? 200;
   const fingerprint = runFingerprint({
-    spec: model.spec, seed: opts.seed, batchSize, optimizer: opts.optimizer.type, rows, objective: objective.kind, average: opts.averageWeights?.decay,
+    spec: model.spec,
+    seed: opts.seed,
+    batchSize,
+    optimizer: opts.optimizer.type,
+    rows,
+    objective: objective.kind,
+    average: opts.averageWeights?.decay,
   });
   const average = opts.averageWeights ? new WeightAverage(params, opts.averageWeights.decay) : null;
 
@@ -100,9 +126,18 @@ export async function train(model: SpecModel, data: TrainingSet, validation: Tra
   let resumed = false;
   if (opts.checkpoint) {
     const r = await resumeFrom(opts.checkpoint, fingerprint, model, optimizer);
-    if (r.status === 'resumed') { loop = r.loop; best = r.best; resumed = true; if (average && r.average) average.restore(r.average); }
+    if (r.status === 'resumed') {
+      loop = r.loop;
+      best = r.best;
+      resumed = true;
+      if (average && r.average) average.restore(r.average);
+    }
     if (r.status === 'ignored') {
-      emit({ type: 'warning', code: 'checkpoint_ignored', message: `ignoring the checkpoint in ${opts.checkpoint.dir}: ${r.reason}; training starts from the first epoch` });
+      emit({
+        type: 'warning',
+        code: 'checkpoint_ignored',
+        message: `ignoring the checkpoint in ${opts.checkpoint.dir}: ${r.reason}; training starts from the first epoch`,
+      });
     }
   }
   emit({ type: 'start', epochs: opts.epochs, stepsPerEpoch, ...(resumed ? { resumedFromEpoch: loop.epoch } : {}) });
@@ -111,15 +146,23 @@ export async function train(model: SpecModel, data: TrainingSet, validation: Tra
     model.loadStateDict(best); // never leave the caller holding a NaN model
     const what = Number.isNaN(value) ? 'NaN' : 'infinite';
     // A bad value in the data is not the learning rate's fault: say which it is.
-    if (batch && !batchFinite(data, batch)) throw new AndonError('invalid_input', `loss is ${what} at epoch ${epoch}: the batch's inputs or targets contain NaN or infinite values`, { epoch });
-    if (batch && optimizer.stepCount === 0) throw new AndonError('invalid_input', `loss is ${what} on the first batch, before any update: check the inputs for extreme values`);
-    throw new AndonError('invalid_input', `training diverged: loss became ${Number.isNaN(value) ? 'NaN' : 'Infinity'} at epoch ${epoch}; lower the learning rate`,
-      { epoch, lr: opts.optimizer.lr });
+    if (batch && !batchFinite(data, batch))
+      throw new AndonError('invalid_input', `loss is ${what} at epoch ${epoch}: the batch's inputs or targets contain NaN or infinite values`, { epoch });
+    if (batch && optimizer.stepCount === 0)
+      throw new AndonError('invalid_input', `loss is ${what} on the first batch, before any update: check the inputs for extreme values`);
+    throw new AndonError(
+      'invalid_input',
+      `training diverged: loss became ${Number.isNaN(value) ? 'NaN' : 'Infinity'} at epoch ${epoch}; lower the learning rate`,
+      { epoch, lr: opts.optimizer.lr },
+    );
   };
   const patienceSpent = (): boolean => es !== undefined && loop.sinceBest >= es.patience;
   const rngs = modelRngs(model);
-  const started = performance.now(), startEpoch = loop.epoch;
-  let lastYield = started, lastStepEvent = -Infinity, stepsRun = 0;
+  const started = performance.now(),
+    startEpoch = loop.epoch;
+  let lastYield = started,
+    lastStepEvent = -Infinity,
+    stepsRun = 0;
   let reason: TrainResult['reason'] = patienceSpent() ? 'early_stopped' : 'completed';
 
   try {
@@ -127,9 +170,13 @@ export async function train(model: SpecModel, data: TrainingSet, validation: Tra
       rngs.forEach((r, i) => Object.assign(r, new E.Rng(deriveSeed(opts.seed, epoch, DROPOUT, i))));
       const order = stepsPerEpoch === 1 ? identity(rows) : new E.Rng(deriveSeed(opts.seed, epoch, SHUFFLE)).permutation(rows);
       model.train();
-      let lossSum = 0, weightSum = 0;
+      let lossSum = 0,
+        weightSum = 0;
       for (let s = 0; s < stepsPerEpoch; s++) {
-        if (opts.signal?.aborted) { reason = 'cancelled'; break epochs; }
+        if (opts.signal?.aborted) {
+          reason = 'cancelled';
+          break epochs;
+        }
         const idx = order.subarray(s * batchSize, Math.min(rows, (s + 1) * batchSize));
         optimizer.lr = opts.optimizer.lr * schedule(optimizer.stepCount);
         const loss = E.scope(() => {
@@ -145,14 +192,19 @@ export async function train(model: SpecModel, data: TrainingSet, validation: Tra
         });
         if (!Number.isFinite(loss)) fail(loss, epoch, idx);
         const w = batchWeight(data.targets, idx, objective);
-        lossSum += loss * w; weightSum += w; stepsRun++;
+        lossSum += loss * w;
+        weightSum += w;
+        stepsRun++;
         const now = performance.now();
         if (now - lastStepEvent >= stepEveryMs) {
           lastStepEvent = now;
           const left = (opts.epochs - epoch) * stepsPerEpoch + stepsPerEpoch - s - 1;
-          emit({ type: 'step', epoch, step: s + 1, loss, etaSeconds: ((now - started) / stepsRun) * left / 1000 });
+          emit({ type: 'step', epoch, step: s + 1, loss, etaSeconds: (((now - started) / stepsRun) * left) / 1000 });
         }
-        if (now - lastYield >= YIELD_EVERY_MS) { await yieldToEventLoop(); lastYield = performance.now(); }
+        if (now - lastYield >= YIELD_EVERY_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
       }
       const trainLoss = lossSum / weightSum;
       if (!paramsFinite(params)) fail(NaN, epoch, null);
@@ -164,22 +216,34 @@ export async function train(model: SpecModel, data: TrainingSet, validation: Tra
         if (opts.validationMetric) record.metrics = E.scope(() => E.noGrad(() => opts.validationMetric!(model, validation)));
       }
       // Lower is better: a metric to maximise is negated, so the checkpointed bestScore keeps one meaning.
-      const score = es?.metric !== undefined ? -selectionMetric(record, es.metric) : record.validationLoss ?? trainLoss;
+      const score = es?.metric !== undefined ? -selectionMetric(record, es.metric) : (record.validationLoss ?? trainLoss);
       const improved = loop.bestScore === null || score < loop.bestScore - (es?.minDelta ?? 0);
-      if (improved) { loop.bestScore = score; loop.bestEpoch = epoch; loop.sinceBest = 0; best = snapshotState(model); }
-      else loop.sinceBest++;
+      if (improved) {
+        loop.bestScore = score;
+        loop.bestEpoch = epoch;
+        loop.sinceBest = 0;
+        best = snapshotState(model);
+      } else loop.sinceBest++;
       average?.swapOut();
       loop.history.push(record);
       loop.epoch = epoch;
       loop.stepCount = optimizer.stepCount;
       // Written before the epoch event, so a listener that sees epoch N can rely on checkpoint N existing.
       if (opts.checkpoint && (epoch % every === 0 || epoch === opts.epochs || patienceSpent())) {
-        await saveCheckpoint(opts.checkpoint, { fingerprint, loop, model: snapshotState(model, false), optimizer: optimizerSlots(optimizer), best, ...(average ? { average: average.state() } : {}) });
+        await saveCheckpoint(opts.checkpoint, {
+          fingerprint,
+          loop,
+          model: snapshotState(model, false),
+          optimizer: optimizerSlots(optimizer),
+          best,
+          ...(average ? { average: average.state() } : {}),
+        });
       }
       const now = performance.now();
-      emit({ type: 'epoch', ...record, etaSeconds: ((now - started) / (epoch - startEpoch)) * (opts.epochs - epoch) / 1000, best: improved });
+      emit({ type: 'epoch', ...record, etaSeconds: (((now - started) / (epoch - startEpoch)) * (opts.epochs - epoch)) / 1000, best: improved });
       if (patienceSpent()) reason = 'early_stopped';
-      await yieldToEventLoop(); lastYield = performance.now();
+      await yieldToEventLoop();
+      lastYield = performance.now();
     }
   } finally {
     optimizer.zeroGrad();
@@ -195,30 +259,61 @@ export async function train(model: SpecModel, data: TrainingSet, validation: Tra
  * The same run as an async iterator of its events, with the result alongside. Leaving the loop early
  * (break / return) cancels the training.
  */
-export function trainEvents(model: SpecModel, data: TrainingSet, validation: TrainingSet | null, objective: Objective,
-  opts: TrainOptions): AsyncIterable<ProgressEvent> & { result: Promise<TrainResult> } {
+export function trainEvents(
+  model: SpecModel,
+  data: TrainingSet,
+  validation: TrainingSet | null,
+  objective: Objective,
+  opts: TrainOptions,
+): AsyncIterable<ProgressEvent> & { result: Promise<TrainResult> } {
   const queue: ProgressEvent[] = [];
-  let wake: (() => void) | null = null, finished = false, failure: { error: unknown } | null = null;
+  let wake: (() => void) | null = null,
+    finished = false,
+    failure: { error: unknown } | null = null;
   const stop = new AbortController();
   if (opts.signal?.aborted) stop.abort();
   const forward = (): void => stop.abort();
   opts.signal?.addEventListener('abort', forward, { once: true });
-  const notify = (): void => { const w = wake; wake = null; w?.(); };
+  const notify = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
   const result = train(model, data, validation, objective, {
-    ...opts, signal: stop.signal, onProgress: (e) => { opts.onProgress?.(e); queue.push(e); notify(); },
+    ...opts,
+    signal: stop.signal,
+    onProgress: (e) => {
+      opts.onProgress?.(e);
+      queue.push(e);
+      notify();
+    },
   });
   // Handling the rejection here keeps a consumer that only iterates from an unhandled-rejection crash.
-  const settle = (f: typeof failure): void => { finished = true; failure = f; opts.signal?.removeEventListener('abort', forward); notify(); };
-  result.then(() => settle(null), (error) => settle({ error }));
+  const settle = (f: typeof failure): void => {
+    finished = true;
+    failure = f;
+    opts.signal?.removeEventListener('abort', forward);
+    notify();
+  };
+  result.then(
+    () => settle(null),
+    (error) => settle({ error }),
+  );
   const iterator: AsyncIterator<ProgressEvent> = {
     async next() {
       for (;;) {
         if (queue.length) return { value: queue.shift()!, done: false };
         if (finished) {
-          if (failure) { const f = failure; failure = null; throw f.error; }
+          if (failure) {
+            const f = failure;
+            failure = null;
+            throw f.error;
+          }
           return { value: undefined, done: true };
         }
-        await new Promise<void>((r) => { wake = r; });
+        await new Promise<void>((r) => {
+          wake = r;
+        });
       }
     },
     async return() {
@@ -235,7 +330,10 @@ class WeightAverage {
   private readonly avg: Float32Array[];
   private readonly live: Float32Array[];
   private steps = 0;
-  constructor(private readonly params: E.Tensor[], private readonly decay: number) {
+  constructor(
+    private readonly params: E.Tensor[],
+    private readonly decay: number,
+  ) {
     this.avg = params.map((p) => Float32Array.from(p.data));
     this.live = params.map((p) => new Float32Array(p.data.length));
   }
@@ -243,7 +341,11 @@ class WeightAverage {
   update(): void {
     // The usual warm-up: early on the average leans on recent steps instead of the random initial weights.
     const d = Math.min(this.decay, (1 + ++this.steps) / (10 + this.steps));
-    this.params.forEach((p, i) => { const a = this.avg[i], w = p.data; for (let j = 0; j < a.length; j++) a[j] = d * a[j] + (1 - d) * w[j]; });
+    this.params.forEach((p, i) => {
+      const a = this.avg[i],
+        w = p.data;
+      for (let j = 0; j < a.length; j++) a[j] = d * a[j] + (1 - d) * w[j];
+    });
   }
 
   state(): { steps: number; arrays: { shape: number[]; data: Float32Array }[] } {
@@ -256,8 +358,15 @@ class WeightAverage {
     s.arrays.forEach((a, i) => this.avg[i].set(a.data));
   }
 
-  swapIn(): void { this.params.forEach((p, i) => { this.live[i].set(p.data); p.data.set(this.avg[i]); }); }
-  swapOut(): void { this.params.forEach((p, i) => p.data.set(this.live[i])); }
+  swapIn(): void {
+    this.params.forEach((p, i) => {
+      this.live[i].set(p.data);
+      p.data.set(this.avg[i]);
+    });
+  }
+  swapOut(): void {
+    this.params.forEach((p, i) => p.data.set(this.live[i]));
+  }
 }
 
 /** Mixes integers into one 32-bit seed, so (seed, epoch, stream) pairs give unrelated Rng streams. */
@@ -276,11 +385,15 @@ export function deriveSeed(...parts: number[]): number {
  * they are found by walking the object graph; reseeding one copies a fresh generator's state into it.
  */
 function modelRngs(model: object): E.Rng[] {
-  const out: E.Rng[] = [], seen = new Set<object>();
+  const out: E.Rng[] = [],
+    seen = new Set<object>();
   const visit = (v: unknown): void => {
     if (!v || typeof v !== 'object' || seen.has(v)) return;
     seen.add(v);
-    if (v instanceof E.Rng) { out.push(v); return; }
+    if (v instanceof E.Rng) {
+      out.push(v);
+      return;
+    }
     if (v instanceof E.Tensor || ArrayBuffer.isView(v)) return;
     for (const x of v instanceof Map ? v.values() : Object.values(v)) visit(x);
   };
@@ -289,16 +402,25 @@ function modelRngs(model: object): E.Rng[] {
 }
 
 function makeOptimizer(params: E.Tensor[], o: TrainOptions['optimizer']): E.Optimizer {
-  const { lr } = o, weightDecay = o.weightDecay ?? 0;
+  const { lr } = o,
+    weightDecay = o.weightDecay ?? 0;
   switch (o.type) {
-    case 'gd': return new E.GradientDescent(params, { lr, weightDecay });
-    case 'sgd': return new E.SGD(params, { lr, momentum: o.momentum ?? 0, weightDecay });
-    case 'momentum': return new E.SGD(params, { lr, momentum: o.momentum ?? 0.9, weightDecay });
-    case 'nesterov': return new E.SGD(params, { lr, momentum: o.momentum ?? 0.9, nesterov: true, weightDecay });
-    case 'adam': return new E.Adam(params, { lr, weightDecay });
-    case 'adamw': return new E.AdamW(params, { lr, weightDecay: o.weightDecay ?? 0.01 });
-    default: throw new AndonError('invalid_input', `unknown optimizer ${JSON.stringify((o as { type: unknown }).type)}`,
-      { known: ['gd', 'sgd', 'momentum', 'nesterov', 'adam', 'adamw'] });
+    case 'gd':
+      return new E.GradientDescent(params, { lr, weightDecay });
+    case 'sgd':
+      return new E.SGD(params, { lr, momentum: o.momentum ?? 0, weightDecay });
+    case 'momentum':
+      return new E.SGD(params, { lr, momentum: o.momentum ?? 0.9, weightDecay });
+    case 'nesterov':
+      return new E.SGD(params, { lr, momentum: o.momentum ?? 0.9, nesterov: true, weightDecay });
+    case 'adam':
+      return new E.Adam(params, { lr, weightDecay });
+    case 'adamw':
+      return new E.AdamW(params, { lr, weightDecay: o.weightDecay ?? 0.01 });
+    default:
+      throw new AndonError('invalid_input', `unknown optimizer ${JSON.stringify((o as { type: unknown }).type)}`, {
+        known: ['gd', 'sgd', 'momentum', 'nesterov', 'adam', 'adamw'],
+      });
   }
 }
 
@@ -308,10 +430,17 @@ function makeSchedule(s: TrainOptions['schedule'], epochs: number, stepsPerEpoch
   const warm = s.warmupSteps ?? 0;
   let after: E.Schedule;
   switch (s.type) {
-    case 'constant': after = E.constant(); break;
-    case 'cosine': after = E.cosine(Math.max(1, epochs * stepsPerEpoch - warm), s.minFactor ?? 0); break;
-    case 'step': after = E.stepDecay((s.every ?? Math.max(1, Math.floor(epochs / 3))) * stepsPerEpoch, s.gamma ?? 0.1); break;
-    default: throw new AndonError('invalid_input', `unknown schedule ${JSON.stringify((s as { type: unknown }).type)}`, { known: ['constant', 'cosine', 'step'] });
+    case 'constant':
+      after = E.constant();
+      break;
+    case 'cosine':
+      after = E.cosine(Math.max(1, epochs * stepsPerEpoch - warm), s.minFactor ?? 0);
+      break;
+    case 'step':
+      after = E.stepDecay((s.every ?? Math.max(1, Math.floor(epochs / 3))) * stepsPerEpoch, s.gamma ?? 0.1);
+      break;
+    default:
+      throw new AndonError('invalid_input', `unknown schedule ${JSON.stringify((s as { type: unknown }).type)}`, { known: ['constant', 'cosine', 'step'] });
   }
   return warm > 0 ? E.linearWarmup(warm, after) : after;
 }
@@ -322,12 +451,16 @@ function batchLoss(out: E.Tensor, targets: TrainingSet['targets'], idx: Int32Arr
     for (let i = 0; i < idx.length; i++) t[i] = targets[idx[i]];
     return E.crossEntropyLoss(out, t, { classWeights: objective.classWeights, labelSmoothing: objective.labelSmoothing });
   }
-  const y = E.empty([idx.length, outputs]), v = y.data;
+  const y = E.empty([idx.length, outputs]),
+    v = y.data;
   for (let i = 0; i < idx.length; i++) for (let j = 0; j < outputs; j++) v[i * outputs + j] = targets[idx[i] * outputs + j];
   switch (objective.loss ?? 'mse') {
-    case 'huber': return E.huberLoss(out, y);
-    case 'mae': return E.maeLoss(out, y);
-    default: return E.mseLoss(out, y);
+    case 'huber':
+      return E.huberLoss(out, y);
+    case 'mae':
+      return E.maeLoss(out, y);
+    default:
+      return E.mseLoss(out, y);
   }
 }
 
@@ -343,7 +476,8 @@ function batchWeight(targets: TrainingSet['targets'], idx: Int32Array, objective
 /** Mean loss over a whole set in eval mode without a graph. */
 export function evaluationLoss(model: SpecModel, set: TrainingSet, objective: Objective, batch = 1024): number {
   model.eval();
-  let sum = 0, weights = 0;
+  let sum = 0,
+    weights = 0;
   E.noGrad(() => {
     for (let s = 0; s < set.rows; s += batch) {
       const idx = identity(Math.min(batch, set.rows - s), s);
@@ -367,7 +501,10 @@ function batchFinite(data: TrainingSet, idx: Int32Array): boolean {
 }
 
 function paramsFinite(params: E.Tensor[]): boolean {
-  for (const p of params) { const d = p.data; for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return false; }
+  for (const p of params) {
+    const d = p.data;
+    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return false;
+  }
   return true;
 }
 
@@ -379,7 +516,9 @@ function identity(n: number, from = 0): Int32Array {
 
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-function bad(message: string): never { throw new AndonError('invalid_input', message); }
+function bad(message: string): never {
+  throw new AndonError('invalid_input', message);
+}
 
 /** The early-stopping metric of an epoch; a non-finite value (nothing to rank yet) counts as the worst. */
 function selectionMetric(record: EpochRecord, metric: string): number {
@@ -395,7 +534,8 @@ function checkSet(set: TrainingSet, name: string, objective: Objective, outputs:
   if (objective.kind === 'classification') {
     if (!(t instanceof Int32Array)) bad(`${name} targets must be class ids in an Int32Array`);
     if (t.length !== set.rows) bad(`${name} set has ${set.rows} rows but ${t.length} targets`);
-    for (let i = 0; i < t.length; i++) if (t[i] < 0 || t[i] >= objective.classes) bad(`${name} target ${t[i]} at row ${i} is not a class id in [0, ${objective.classes})`);
+    for (let i = 0; i < t.length; i++)
+      if (t[i] < 0 || t[i] >= objective.classes) bad(`${name} target ${t[i]} at row ${i} is not a class id in [0, ${objective.classes})`);
   } else if (t.length !== set.rows * outputs) bad(`${name} set has ${set.rows} rows × ${outputs} outputs but ${t.length} targets`);
 }
 
@@ -411,10 +551,12 @@ function checkInputs(model: SpecModel, data: TrainingSet, validation: TrainingSe
   if (o.averageWeights && !(o.averageWeights.decay > 0 && o.averageWeights.decay < 1)) bad('averageWeights.decay must be between 0 and 1');
   if (o.earlyStopping && !posInt(o.earlyStopping.patience)) bad('earlyStopping.patience must be a positive integer');
   if (o.earlyStopping?.metric !== undefined && (!validation || !o.validationMetric)) bad('earlyStopping.metric needs a validation set and a validationMetric');
-  if (o.checkpoint && (!o.checkpoint.dir || (o.checkpoint.everyEpochs !== undefined && !posInt(o.checkpoint.everyEpochs)))) bad('checkpoint needs a dir and a positive everyEpochs');
+  if (o.checkpoint && (!o.checkpoint.dir || (o.checkpoint.everyEpochs !== undefined && !posInt(o.checkpoint.everyEpochs))))
+    bad('checkpoint needs a dir and a positive everyEpochs');
   if (objective.kind === 'classification') {
     if (objective.classes !== outputs) bad(`the objective has ${objective.classes} classes but the model ${outputs} outputs`);
-    if (objective.classWeights && objective.classWeights.length !== objective.classes) bad(`${objective.classWeights.length} class weights for ${objective.classes} classes`);
+    if (objective.classWeights && objective.classWeights.length !== objective.classes)
+      bad(`${objective.classWeights.length} class weights for ${objective.classes} classes`);
   } else if (objective.kind !== 'regression') bad(`unknown objective ${JSON.stringify((objective as { kind: unknown }).kind)}`);
   checkSet(data, 'training', objective, outputs);
   if (validation) checkSet(validation, 'validation', objective, outputs);

@@ -6,7 +6,9 @@ import { checkTrainingSpec, fitOptionsOf, MAX_EPOCHS, TASKS, TRAINING_SPEC_SCHEM
 
 /** The one error checkTrainingSpec throws for `input`: code, message and the field it names. */
 function refusal(input: unknown, options?: Parameters<typeof checkTrainingSpec>[1]): { message: string; field: unknown } {
-  try { checkTrainingSpec(input, options); } catch (e) {
+  try {
+    checkTrainingSpec(input, options);
+  } catch (e) {
     assert.ok(e instanceof AndonError, String(e));
     assert.equal(e.code, 'invalid_input', e.message);
     return { message: e.message, field: e.details.field };
@@ -16,13 +18,37 @@ function refusal(input: unknown, options?: Parameters<typeof checkTrainingSpec>[
 
 test('a valid spec comes back with only its training fields, in their types', () => {
   const stored = {
-    dataset: 'machines', datasetVersion: 2, modelName: 'pm', actor: 'key_1', target: 'machine_failure', task: 'binary', template: 'predictive-maintenance',
-    seed: 3, epochs: 40, members: 2, exclude: ['serial'], types: { line: 'category' }, textModel: 'bag',
+    dataset: 'machines',
+    datasetVersion: 2,
+    modelName: 'pm',
+    actor: 'key_1',
+    target: 'machine_failure',
+    task: 'binary',
+    template: 'predictive-maintenance',
+    seed: 3,
+    epochs: 40,
+    members: 2,
+    exclude: ['serial'],
+    types: { line: 'category' },
+    textModel: 'bag',
   };
   assert.deepEqual(checkTrainingSpec(stored), {
-    target: 'machine_failure', task: 'binary', template: 'predictive-maintenance', seed: 3, epochs: 40, members: 2, exclude: ['serial'], types: { line: 'category' }, textModel: 'bag',
+    target: 'machine_failure',
+    task: 'binary',
+    template: 'predictive-maintenance',
+    seed: 3,
+    epochs: 40,
+    members: 2,
+    exclude: ['serial'],
+    types: { line: 'category' },
+    textModel: 'bag',
   });
-  assert.deepEqual(checkTrainingSpec({ target: 'rul', task: 'rul', groupColumn: 'unit', timeColumn: 'cycle' }), { target: 'rul', task: 'rul', groupColumn: 'unit', timeColumn: 'cycle' });
+  assert.deepEqual(checkTrainingSpec({ target: 'rul', task: 'rul', groupColumn: 'unit', timeColumn: 'cycle' }), {
+    target: 'rul',
+    task: 'rul',
+    groupColumn: 'unit',
+    timeColumn: 'cycle',
+  });
   // The fit options: epochs become the training override; everything else is passed as it is.
   assert.deepEqual(fitOptionsOf({ target: 'y', epochs: 5, seed: 1 }), { target: 'y', seed: 1, training: { epochs: 5 } });
   assert.deepEqual(fitOptionsOf({ target: 'y' }), { target: 'y' });
@@ -51,7 +77,11 @@ test('wrong types are one error each, naming the field and what it takes', () =>
     [{ target: 'y', seed: 1.5 }, 'seed', /^seed must be an integer, got 1.5$/],
     [{ target: 'y', exclude: 'serial' }, 'exclude', /^exclude must be a list of at most 1000 column names, got "serial"$/],
     [{ target: 'y', exclude: ['a', 7] }, 'exclude', /^exclude must be a list/],
-    [{ target: 'y', types: { line: 'colour' } }, 'types', /^types must be an object of at most 1000 columns, each to one of number, integer, .*, got \{"line":"colour"\}$/],
+    [
+      { target: 'y', types: { line: 'colour' } },
+      'types',
+      /^types must be an object of at most 1000 columns, each to one of number, integer, .*, got \{"line":"colour"\}$/,
+    ],
     [{ target: 'y', types: ['line'] }, 'types', /^types must be an object/],
     [{ target: 'y', textModel: 'lstm' }, 'textModel', /^textModel must be one of bag, transformer, got "lstm"$/],
     [{ target: 'y', groupColumn: null, timeColumn: 't' }, 'groupColumn', /^groupColumn must be a column name/],
@@ -79,16 +109,32 @@ test('a caller names the fields as its users know them', () => {
   assert.equal(refusal({ target: 'y', groupColumn: 'unit' }, { label }).message, '--group-column and --time-column go together');
 });
 
-test('the JSON schema is written from the same fields: its enums and ranges are the validator\'s', () => {
+test("the JSON schema is written from the same fields: its enums and ranges are the validator's", () => {
   const p = TRAINING_SPEC_SCHEMA.properties;
   assert.deepEqual(TRAINING_SPEC_SCHEMA.required, ['target']);
-  assert.deepEqual(Object.keys(p).sort(), ['epochs', 'exclude', 'groupColumn', 'members', 'seed', 'target', 'task', 'template', 'textModel', 'timeColumn', 'types']);
+  assert.deepEqual(Object.keys(p).sort(), [
+    'epochs',
+    'exclude',
+    'groupColumn',
+    'members',
+    'seed',
+    'target',
+    'task',
+    'template',
+    'textModel',
+    'timeColumn',
+    'types',
+  ]);
   assert.deepEqual(p.task.enum, [...TASKS]);
   // Every enum value the schema offers passes the validator, and the bounds it states are the validator's bounds.
   for (const task of p.task.enum as string[]) checkTrainingSpec({ target: 'y', task, ...(task === 'rul' ? { groupColumn: 'u', timeColumn: 't' } : {}) });
   for (const template of p.template.enum as string[]) checkTrainingSpec({ target: 'y', template });
-  for (const [field, range] of [['epochs', p.epochs], ['members', p.members]] as const) {
-    checkTrainingSpec({ target: 'y', [field]: range.minimum }); checkTrainingSpec({ target: 'y', [field]: range.maximum });
+  for (const [field, range] of [
+    ['epochs', p.epochs],
+    ['members', p.members],
+  ] as const) {
+    checkTrainingSpec({ target: 'y', [field]: range.minimum });
+    checkTrainingSpec({ target: 'y', [field]: range.maximum });
     refusal({ target: 'y', [field]: (range.maximum as number) + 1 });
   }
 });

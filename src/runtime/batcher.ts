@@ -34,13 +34,20 @@ export interface Batcher {
   close(): Promise<void>;
 }
 
-interface Pending { table: Table; queuedAt: number; resolve: (p: Prediction[]) => void; reject: (e: unknown) => void }
+interface Pending {
+  table: Table;
+  queuedAt: number;
+  resolve: (p: Prediction[]) => void;
+  reject: (e: unknown) => void;
+}
 
 export function createBatcher(model: LoadedModel, opts: BatcherOptions): Batcher {
   if (!Number.isInteger(opts.maxBatch) || opts.maxBatch < 1) throw new AndonError('invalid_input', `maxBatch must be a whole number ≥ 1, got ${opts.maxBatch}`);
   if (!Number.isFinite(opts.maxDelayMs) || opts.maxDelayMs < 0) throw new AndonError('invalid_input', `maxDelayMs must be ≥ 0, got ${opts.maxDelayMs}`);
   const queue: Pending[] = [];
-  let queuedRows = 0, timer: NodeJS.Timeout | null = null, closed = false;
+  let queuedRows = 0,
+    timer: NodeJS.Timeout | null = null,
+    closed = false;
   const totals = { batches: 0, requests: 0, rows: 0, largestBatch: 0 };
   const inFlight = new Set<Promise<void>>();
 
@@ -58,7 +65,10 @@ export function createBatcher(model: LoadedModel, opts: BatcherOptions): Batcher
   };
 
   const flush = (reason: BatchInfo['reason']): void => {
-    if (timer) { clearTimeout(timer); timer = null; }
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
     while (queue.length) {
       const batch = take();
       start(batch, reason);
@@ -69,7 +79,9 @@ export function createBatcher(model: LoadedModel, opts: BatcherOptions): Batcher
 
   const start = (batch: Pending[], reason: BatchInfo['reason']): void => {
     const rows = batch.reduce((n, p) => n + p.table.rowCount, 0);
-    totals.batches++; totals.requests += batch.length; totals.rows += rows;
+    totals.batches++;
+    totals.requests += batch.length;
+    totals.rows += rows;
     totals.largestBatch = Math.max(totals.largestBatch, rows);
     const now = performance.now();
     safely(() => opts.onBatch?.({ rows, requests: batch.length, reason }));
@@ -90,7 +102,9 @@ export function createBatcher(model: LoadedModel, opts: BatcherOptions): Batcher
         else if (!timer) timer = setTimeout(() => flush('delay'), opts.maxDelayMs);
       });
     },
-    get queueDepth() { return queue.length; },
+    get queueDepth() {
+      return queue.length;
+    },
     stats: () => ({ ...totals }),
     async close() {
       closed = true;
@@ -109,14 +123,27 @@ async function runBatch(model: LoadedModel, batch: Pending[]): Promise<void> {
     const results = await model.predictTables(batch.map((p) => p.table));
     batch.forEach((p, i) => p.resolve(results[i]));
   } catch (e) {
-    if (batch.length === 1) { batch[0].reject(e); return; }
-    await Promise.all(batch.map(async (p) => {
-      try { p.resolve((await model.predictTables([p.table]))[0]); } catch (err) { p.reject(err); }
-    }));
+    if (batch.length === 1) {
+      batch[0].reject(e);
+      return;
+    }
+    await Promise.all(
+      batch.map(async (p) => {
+        try {
+          p.resolve((await model.predictTables([p.table]))[0]);
+        } catch (err) {
+          p.reject(err);
+        }
+      }),
+    );
   }
 }
 
 /** A metrics hook must never break serving. */
 function safely(fn: () => void): void {
-  try { fn(); } catch { /* ignored on purpose */ }
+  try {
+    fn();
+  } catch {
+    /* ignored on purpose */
+  }
 }

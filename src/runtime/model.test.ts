@@ -10,14 +10,17 @@ import { trainedFixture, type FixtureTask } from './testing.js';
 function assertClose(actual: Prediction[], expected: Prediction[], tol: number): void {
   assert.equal(actual.length, expected.length);
   for (let i = 0; i < expected.length; i++) {
-    const a = actual[i] as Record<string, unknown>, e = expected[i] as Record<string, unknown>;
+    const a = actual[i] as Record<string, unknown>,
+      e = expected[i] as Record<string, unknown>;
     if ('probabilities' in e) {
-      const ap = a.probabilities as Record<string, number>, ep = e.probabilities as Record<string, number>;
+      const ap = a.probabilities as Record<string, number>,
+        ep = e.probabilities as Record<string, number>;
       assert.deepEqual(Object.keys(ap), Object.keys(ep));
       for (const k of Object.keys(ep)) assert.ok(Math.abs(ap[k] - ep[k]) <= tol, `row ${i} P(${k}): ${ap[k]} vs ${ep[k]}`);
       assert.equal(a.label, e.label, `row ${i} label`);
     } else {
-      const av = a.value as number, ev = e.value as number;
+      const av = a.value as number,
+        ev = e.value as number;
       assert.ok(Math.abs(av - ev) <= tol * Math.max(1, Math.abs(ev)), `row ${i} value: ${av} vs ${ev}`);
       assert.equal(a.group, e.group, `row ${i} group`);
     }
@@ -35,13 +38,13 @@ for (const task of ['binary', 'regression', 'text', 'rul'] as FixtureTask[]) {
     if (task === 'rul') {
       assert.ok(got.length > 1 && got.length < rows.length, 'one prediction per unit');
       // Requests batched together keep their units apart: the same as asking one by one.
-      const a = rows.filter((r) => r.unit === 1), b = rows.filter((r) => r.unit !== 1);
+      const a = rows.filter((r) => r.unit === 1),
+        b = rows.filter((r) => r.unit !== 1);
       const both = await onnx.predictTables([onnx.validate(a), onnx.validate(b)]);
       assertClose(both[0], await onnx.predict(a), 1e-6);
       assertClose(both[1], await onnx.predict(b), 1e-6);
       assert.equal(both[0].length + both[1].length, got.length);
-    }
-    else assert.equal(got.length, rows.length);
+    } else assert.equal(got.length, rows.length);
 
     const native = await loadModel(files, { engine: 'native' });
     assert.equal(native.engine, 'native');

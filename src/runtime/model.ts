@@ -70,7 +70,11 @@ class Model implements LoadedModel {
   closed = false;
   private running = new Set<Promise<unknown>>();
 
-  constructor(private readonly bundle: LoadedBundle, private session: ort.InferenceSession | null, readonly maxRows: number) {
+  constructor(
+    private readonly bundle: LoadedBundle,
+    private session: ort.InferenceSession | null,
+    readonly maxRows: number,
+  ) {
     this.manifest = bundle.manifest;
     this.engine = session ? 'onnx' : 'native';
     this.inputSchema = inputColumns(bundle.manifest);
@@ -88,20 +92,25 @@ class Model implements LoadedModel {
 
   async predictTables(tables: Table[]): Promise<Prediction[][]> {
     this.open();
-    return this.track((async () => {
-      if (tables.length === 0) return [];
-      if (tables.length === 1) return [await this.run(tables[0])];
-      if (this.manifest.rul) {
+    return this.track(
+      (async () => {
+        if (tables.length === 0) return [];
+        if (tables.length === 1) return [await this.run(tables[0])];
+        if (this.manifest.rul) {
+          const out: Prediction[][] = [];
+          for (const t of tables) out.push(await this.run(t));
+          return out;
+        }
+        const all = await this.run(concat(tables));
         const out: Prediction[][] = [];
-        for (const t of tables) out.push(await this.run(t));
+        let at = 0;
+        for (const t of tables) {
+          out.push(all.slice(at, at + t.rowCount));
+          at += t.rowCount;
+        }
         return out;
-      }
-      const all = await this.run(concat(tables));
-      const out: Prediction[][] = [];
-      let at = 0;
-      for (const t of tables) { out.push(all.slice(at, at + t.rowCount)); at += t.rowCount; }
-      return out;
-    })());
+      })(),
+    );
   }
 
   async close(): Promise<void> {
@@ -119,7 +128,9 @@ class Model implements LoadedModel {
 
   private track<T>(p: Promise<T>): Promise<T> {
     this.running.add(p);
-    const done = () => { this.running.delete(p); };
+    const done = () => {
+      this.running.delete(p);
+    };
     p.then(done, done);
     return p;
   }
@@ -133,7 +144,8 @@ class Model implements LoadedModel {
 
   /** The network's input for a table (for RUL, each unit's last window), as plain feeds. */
   private modelInput(table: Table): { input: Record<string, ort.Tensor>; groups?: (string | number | null)[] } {
-    const b = this.bundle, spec = b.manifest.spec;
+    const b = this.bundle,
+      spec = b.manifest.spec;
     // Engine tensors made for the feeds are scratch: the scope frees them once copied into plain arrays.
     return E.scope(() => {
       let input: ModelInput, groups: (string | number | null)[] | undefined;
@@ -144,7 +156,10 @@ class Model implements LoadedModel {
         groups = w.group;
       } else {
         const f = b.pipeline.transform(table);
-        input = featureInput(f, Int32Array.from({ length: f.rows }, (_, i) => i));
+        input = featureInput(
+          f,
+          Int32Array.from({ length: f.rows }, (_, i) => i),
+        );
       }
       const feeds = onnxFeeds(spec, input);
       const tensors: Record<string, ort.Tensor> = {};
@@ -171,16 +186,25 @@ function concat(tables: Table[]): Table {
     if (parts.every((p) => p.type === 'number')) {
       const values = new Float64Array(parts.reduce((n, p) => n + (p as NumberColumn).values.length, 0));
       let at = 0;
-      for (const p of parts as NumberColumn[]) { values.set(p.values, at); at += p.values.length; }
+      for (const p of parts as NumberColumn[]) {
+        values.set(p.values, at);
+        at += p.values.length;
+      }
       return { type: 'number', name: c0.name, values };
     }
-    const dictionary: string[] = [], index = new Map<string, number>(), codes: number[] = [];
+    const dictionary: string[] = [],
+      index = new Map<string, number>(),
+      codes: number[] = [];
     // A datetime column may come as epoch numbers in one request and text in another: numbers join as text.
     for (const p of parts.map(asText)) {
       // Each part has its own dictionary: re-key its codes into the merged one.
       const remap = p.dictionary.map((s) => {
         let code = index.get(s);
-        if (code === undefined) { code = dictionary.length; dictionary.push(s); index.set(s, code); }
+        if (code === undefined) {
+          code = dictionary.length;
+          dictionary.push(s);
+          index.set(s, code);
+        }
         return code;
       });
       for (const c of p.codes) codes.push(c < 0 ? -1 : remap[c]);
@@ -192,14 +216,18 @@ function concat(tables: Table[]): Table {
 
 function asText(c: Column): StringColumn {
   if (c.type === 'string') return c;
-  const dictionary: string[] = [], index = new Map<string, number>();
+  const dictionary: string[] = [],
+    index = new Map<string, number>();
   const codes = Int32Array.from(c.values, (v) => {
     if (!Number.isFinite(v)) return -1;
     const s = String(v);
     let code = index.get(s);
-    if (code === undefined) { code = dictionary.length; dictionary.push(s); index.set(s, code); }
+    if (code === undefined) {
+      code = dictionary.length;
+      dictionary.push(s);
+      index.set(s, code);
+    }
     return code;
   });
   return { type: 'string', name: c.name, codes, dictionary };
 }
-

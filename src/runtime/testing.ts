@@ -6,7 +6,10 @@ import { bundleFiles } from '../ml/bundle.js';
 import { exportOnnx } from '../ml/onnx/index.js';
 
 export type FixtureTask = 'binary' | 'regression' | 'text' | 'rul';
-export interface Fixture { files: Map<string, Uint8Array>; rows: Record<string, unknown>[] }
+export interface Fixture {
+  files: Map<string, Uint8Array>;
+  rows: Record<string, unknown>[];
+}
 
 const WORDS_GOOD = ['smooth', 'quiet', 'fine', 'stable', 'clean', 'good'];
 const WORDS_BAD = ['noisy', 'leak', 'vibration', 'overheat', 'jam', 'broken'];
@@ -27,14 +30,18 @@ export function fixtureRows(task: FixtureTask, n: number, seed = 1): Record<stri
     return rows;
   }
   for (let i = 0; i < n; i++) {
-    const x1 = rng.normal(0, 1), x2 = rng.normal(5, 2), line = ['A', 'B', 'C'][rng.int(3)], flag = rng.int(2) === 1;
+    const x1 = rng.normal(0, 1),
+      x2 = rng.normal(5, 2),
+      line = ['A', 'B', 'C'][rng.int(3)],
+      flag = rng.int(2) === 1;
     if (task === 'binary') {
       const z = 1.5 * x1 - 0.4 * (x2 - 5) + (line === 'C' ? 1 : 0) + (flag ? 0.5 : 0) + rng.normal(0, 0.5);
       rows.push({ temp: x1, speed: x2, line, flag: flag ? 'yes' : 'no', failure: z > 1 ? 'fail' : 'ok' });
     } else if (task === 'regression') {
       rows.push({ temp: x1, speed: x2, line, energy: 3 * x1 + x2 + (line === 'B' ? 2 : 0) + rng.normal(0, 0.3) });
     } else {
-      const good = rng.int(2) === 1, words: string[] = [];
+      const good = rng.int(2) === 1,
+        words: string[] = [];
       const len = 4 + rng.int(6);
       for (let w = 0; w < len; w++) {
         const pool = rng.int(3) === 0 ? (good ? WORDS_GOOD : WORDS_BAD) : FILLER;

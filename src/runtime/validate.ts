@@ -12,7 +12,11 @@ export const FLOAT32_MAX = 3.4028234663852886e38;
 /** How one request column is read: numbers, category keys, free text, dates, or the RUL unit and time. */
 export type ColumnKind = 'number' | 'boolean' | 'category' | 'text' | 'datetime' | 'group' | 'time';
 
-export interface InputColumn { name: string; type: string; kind: ColumnKind }
+export interface InputColumn {
+  name: string;
+  type: string;
+  kind: ColumnKind;
+}
 
 /** The columns a request may carry, with how each is checked (RUL adds its unit and time columns). */
 export function inputColumns(m: StoredManifest): InputColumn[] {
@@ -26,11 +30,17 @@ export function inputColumns(m: StoredManifest): InputColumn[] {
 
 function kindOf(type: string): ColumnKind {
   switch (type) {
-    case 'number': case 'integer': return 'number';
-    case 'boolean': return 'boolean';
-    case 'text': return 'text';
-    case 'datetime': return 'datetime';
-    default: return 'category';
+    case 'number':
+    case 'integer':
+      return 'number';
+    case 'boolean':
+      return 'boolean';
+    case 'text':
+      return 'text';
+    case 'datetime':
+      return 'datetime';
+    default:
+      return 'category';
   }
 }
 
@@ -38,7 +48,8 @@ function invalid(message: string, details: Record<string, unknown>): never {
   throw new AndonError('invalid_input', message, details);
 }
 
-const describe = (v: unknown): string => (Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`);
+const describe = (v: unknown): string =>
+  Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
 
 /**
  * The category keys a boolean column was trained with ("true"/"false", "yes"/"no", "0"/"1", …), so a request
@@ -87,8 +98,11 @@ export function validateRows(m: StoredManifest, rows: unknown, opts: { maxRows?:
     if (row === null || typeof row !== 'object' || Array.isArray(row)) invalid(`row ${r} must be an object of column values, got ${describe(row)}`, { row: r });
     const unknown = Object.keys(row).filter((k) => !byName.has(k));
     if (unknown.length) {
-      invalid(`row ${r}: unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => `"${c}"`).join(', ')}`,
-        { row: r, unknown, expected: columns.map((c) => c.name) });
+      invalid(`row ${r}: unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => `"${c}"`).join(', ')}`, {
+        row: r,
+        unknown,
+        expected: columns.map((c) => c.name),
+      });
     }
     for (const k of Object.keys(row)) if ((row as Record<string, unknown>)[k] !== undefined) seen.add(k);
   }
@@ -107,7 +121,10 @@ function buildColumn(m: StoredManifest, c: InputColumn, rows: Record<string, unk
     const values = new Float64Array(rows.length);
     for (let r = 0; r < rows.length; r++) {
       const v = rows[r][c.name];
-      if (v === null || v === undefined) { values[r] = NaN; continue; }
+      if (v === null || v === undefined) {
+        values[r] = NaN;
+        continue;
+      }
       if (typeof v === 'number') {
         if (!Number.isFinite(v)) bad(r, v, 'a finite number (send null for a missing value)');
         if (Math.abs(v) > FLOAT32_MAX) bad(r, v, 'a number within ±3.4e38 (the float32 range the model computes in)');
@@ -124,11 +141,15 @@ function buildColumn(m: StoredManifest, c: InputColumn, rows: Record<string, unk
   // Category, boolean and text keys stay text even when they look like numbers (the pipeline reads both);
   // unit, time and dates are read as training read them, so numbers stay numbers.
   const b = c.kind === 'group' || c.kind === 'time' || c.kind === 'datetime' ? new ColumnBuilder(c.name) : new TextBuilder(c.name);
-  const keys = c.kind === 'boolean' ? booleanKeys(m, c.name) ?? { t: 'true', f: 'false' } : null;
+  const keys = c.kind === 'boolean' ? (booleanKeys(m, c.name) ?? { t: 'true', f: 'false' }) : null;
   for (let r = 0; r < rows.length; r++) {
     const v = rows[r][c.name];
-    if ((v === null || v === undefined) && (c.kind === 'group' || c.kind === 'time')) bad(r, v, c.kind === 'group' ? 'the unit id (required in every row)' : 'the time or cycle (required in every row)');
-    if (v === null || v === undefined) { b.append(null); continue; }
+    if ((v === null || v === undefined) && (c.kind === 'group' || c.kind === 'time'))
+      bad(r, v, c.kind === 'group' ? 'the unit id (required in every row)' : 'the time or cycle (required in every row)');
+    if (v === null || v === undefined) {
+      b.append(null);
+      continue;
+    }
     switch (c.kind) {
       case 'boolean': {
         const flag = typeof v === 'boolean' ? v : typeof v === 'number' && (v === 0 || v === 1) ? v === 1 : typeof v === 'string' ? booleanOf(v) : null;
@@ -163,12 +184,24 @@ class TextBuilder {
   private index = new Map<string, number>();
   constructor(readonly name: string) {}
   append(v: unknown): void {
-    if (v === null || v === undefined) { this.codes.push(-1); return; }
+    if (v === null || v === undefined) {
+      this.codes.push(-1);
+      return;
+    }
     const s = String(v);
-    if (isMissingText(s)) { this.codes.push(-1); return; }
+    if (isMissingText(s)) {
+      this.codes.push(-1);
+      return;
+    }
     let code = this.index.get(s);
-    if (code === undefined) { code = this.dictionary.length; this.dictionary.push(s); this.index.set(s, code); }
+    if (code === undefined) {
+      code = this.dictionary.length;
+      this.dictionary.push(s);
+      this.index.set(s, code);
+    }
     this.codes.push(code);
   }
-  build(): Column { return { type: 'string', name: this.name, codes: Int32Array.from(this.codes), dictionary: this.dictionary }; }
+  build(): Column {
+    return { type: 'string', name: this.name, codes: Int32Array.from(this.codes), dictionary: this.dictionary };
+  }
 }

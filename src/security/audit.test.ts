@@ -18,14 +18,29 @@ async function seeded(events = 6, options: { key?: Buffer } = {}) {
   const a = (await meta.tenants.create({ name: 'Plant A' })).id;
   const b = (await meta.tenants.create({ name: 'Plant B' })).id;
   for (let i = 1; i <= events; i++) {
-    await recordAudit(meta, a, { actor: `key_${i % 2}`, action: i % 3 ? 'dataset.create' : 'model.promote', objectType: 'dataset',
-      objectId: `ds_${i}`, address: '10.0.0.7', details: { name: `pm-${i}`, rows: i * 10, nested: { z: 1, a: [1, 'двигатель', null] } } }, options);
+    await recordAudit(
+      meta,
+      a,
+      {
+        actor: `key_${i % 2}`,
+        action: i % 3 ? 'dataset.create' : 'model.promote',
+        objectType: 'dataset',
+        objectId: `ds_${i}`,
+        address: '10.0.0.7',
+        details: { name: `pm-${i}`, rows: i * 10, nested: { z: 1, a: [1, 'двигатель', null] } },
+      },
+      options,
+    );
   }
   await recordAudit(meta, b, { actor: 'key_b', action: 'key.create' }, options);
   /** Runs SQL on the database file behind the store's back, as someone with access to the file would. */
   const tamper = (sql: string, ...params: unknown[]) => {
     const db = new Database(path);
-    try { db.prepare(sql).run(...params); } finally { db.close(); }
+    try {
+      db.prepare(sql).run(...params);
+    } finally {
+      db.close();
+    }
   };
   return { meta, a, b, tamper };
 }
@@ -50,8 +65,13 @@ test('audit chain: recorded events are sealed and verify, also under concurrent 
 });
 
 test('audit chain: an event edited in the SQLite file is named by its seq; other tenants are unaffected', async () => {
-  for (const [column, value] of [['actor', 'someone-else'], ['details', '{"name":"pm-3","rows":31,"nested":{"a":[1,"двигатель",null],"z":1}}'],
-    ['at', '2020-01-01T00:00:00.000Z'], ['address', null], ['action', 'dataset.delete']] as const) {
+  for (const [column, value] of [
+    ['actor', 'someone-else'],
+    ['details', '{"name":"pm-3","rows":31,"nested":{"a":[1,"двигатель",null],"z":1}}'],
+    ['at', '2020-01-01T00:00:00.000Z'],
+    ['address', null],
+    ['action', 'dataset.delete'],
+  ] as const) {
     const { meta, a, b, tamper } = await seeded();
     assert.equal((await verifyAuditChain(meta, a)).ok, true);
     tamper(`UPDATE audit_events SET ${column} = ? WHERE tenant_id = ? AND seq = 3`, value, a);

@@ -20,7 +20,8 @@ export function canonicalJson(value: unknown): string {
     return s === undefined ? 'null' : s;
   }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.keys(value).sort()
+  const entries = Object.keys(value)
+    .sort()
     .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
     .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
   return `{${entries.join(',')}}`;
@@ -29,9 +30,18 @@ export function canonicalJson(value: unknown): string {
 /** The hash of an event given the hash of the one before it (null for the first). */
 export function auditHash(event: Omit<AuditEvent, 'prevHash' | 'hash'>, prevHash: string | null, options: AuditChainOptions = {}): string {
   const body = canonicalJson({
-    v: 1, tenantId: event.tenantId, seq: event.seq, id: event.id, actor: event.actor, action: event.action,
-    objectType: event.objectType, objectId: event.objectId, address: event.address, details: event.details,
-    at: event.at, prevHash,
+    v: 1,
+    tenantId: event.tenantId,
+    seq: event.seq,
+    id: event.id,
+    actor: event.actor,
+    action: event.action,
+    objectType: event.objectType,
+    objectId: event.objectId,
+    address: event.address,
+    details: event.details,
+    at: event.at,
+    prevHash,
   });
   const h = options.key ? createHmac('sha256', options.key) : createHash('sha256');
   return h.update(body, 'utf8').digest('hex');

@@ -25,7 +25,7 @@ const B = 'tenant-b';
 
 async function open(options: { meta?: MetaStore; masterKey?: Buffer; root?: string } = {}) {
   const root = options.root ?? join(base, randomUUID());
-  const meta = options.meta ?? await openSqliteMetaStore({ path: ':memory:' });
+  const meta = options.meta ?? (await openSqliteMetaStore({ path: ':memory:' }));
   if (!options.meta) for (const id of [A, B]) await meta.tenants.create({ id, name: id });
   const masterKey = options.masterKey ?? randomBytes(32);
   await verifyMasterKey(meta, masterKey);
@@ -34,7 +34,9 @@ async function open(options: { meta?: MetaStore; masterKey?: Buffer; root?: stri
 }
 
 async function code(p: Promise<unknown>): Promise<string> {
-  try { await p; } catch (e) {
+  try {
+    await p;
+  } catch (e) {
     assert.ok(e instanceof AndonError, `expected an AndonError, got ${String(e)}`);
     return e.code;
   }
@@ -109,9 +111,21 @@ test('encrypted blobs: a flipped byte anywhere is an integrity_error, even when 
     const bad = Buffer.from(sealed);
     bad[at]! ^= 0x01;
     const key = plant(t.root, A, bad);
-    const e = await t.store.get(A, key).then(() => null, (err: unknown) => err);
+    const e = await t.store.get(A, key).then(
+      () => null,
+      (err: unknown) => err,
+    );
     assert.ok(e instanceof AndonError && e.code === 'integrity_error', `byte ${at}: ${String(e)}`);
-    assert.equal(await code((async () => { for await (const _ of await t.store.createReadStream(A, key)) { /* drain */ } })()), 'integrity_error');
+    assert.equal(
+      await code(
+        (async () => {
+          for await (const _ of await t.store.createReadStream(A, key)) {
+            /* drain */
+          }
+        })(),
+      ),
+      'integrity_error',
+    );
   }
   // In place, without re-hashing: the file store's checksum already refuses it.
   const bad = Buffer.from(sealed);
@@ -125,8 +139,15 @@ test('encrypted blobs: a truncated or extended file is an integrity_error', asyn
   const t = await open();
   const ref = await t.store.put(A, Buffer.from(CSV));
   const sealed = readFileSync(t.file(A, ref.key));
-  for (const bytes of [sealed.subarray(0, sealed.length - 1), sealed.subarray(0, sealed.length - 16), sealed.subarray(0, 40),
-    sealed.subarray(0, BLOB_OVERHEAD - 1), sealed.subarray(0, 3), Buffer.alloc(0), Buffer.concat([sealed, Buffer.of(0)])]) {
+  for (const bytes of [
+    sealed.subarray(0, sealed.length - 1),
+    sealed.subarray(0, sealed.length - 16),
+    sealed.subarray(0, 40),
+    sealed.subarray(0, BLOB_OVERHEAD - 1),
+    sealed.subarray(0, 3),
+    Buffer.alloc(0),
+    Buffer.concat([sealed, Buffer.of(0)]),
+  ]) {
     assert.equal(await code(t.store.get(A, plant(t.root, A, Buffer.from(bytes)))), 'integrity_error', `${bytes.length} bytes`);
   }
   writeFileSync(t.file(A, ref.key), sealed.subarray(0, sealed.length - 5));
@@ -140,7 +161,10 @@ test('encrypted blobs: another tenant cannot read a blob, even copied into its o
   assert.equal(await code(t.store.get(B, ref.key)), 'not_found');
   const copied = plant(t.root, B, readFileSync(t.file(A, ref.key)));
   assert.equal(copied, ref.key);
-  const e = await t.store.get(B, copied).then(() => null, (err: unknown) => err);
+  const e = await t.store.get(B, copied).then(
+    () => null,
+    (err: unknown) => err,
+  );
   assert.ok(e instanceof AndonError && e.code === 'integrity_error', String(e));
   // B has a key of its own now; A's blob is still not readable as B's.
   await t.store.put(B, Buffer.from('b data'));
@@ -165,7 +189,8 @@ test('encrypted blobs: data keys persist wrapped; racing first uses in two proce
   const db = Buffer.concat([path, `${path}-wal`].filter(existsSync).map((p) => readFileSync(p)));
   assert.equal(db.includes(Buffer.from(row.wrapped)), true, 'the wrapped key is what is stored');
   const raw = unwrapDataKey(t1.masterKey, A, row.id, row.wrapped).key;
-  for (const form of [raw, Buffer.from(raw.toString('hex')), Buffer.from(raw.toString('base64'))]) assert.equal(db.includes(form), false, 'the data key is never stored in clear');
+  for (const form of [raw, Buffer.from(raw.toString('hex')), Buffer.from(raw.toString('base64'))])
+    assert.equal(db.includes(form), false, 'the data key is never stored in clear');
   await meta2.close();
   await meta1.close();
   // A fresh process with the same master key reads the blobs back.

@@ -41,7 +41,11 @@ async function collect(data: BlobInput, limit: number): Promise<Buffer> {
 }
 
 export class EncryptedBlobStore implements BlobStore {
-  constructor(private readonly inner: BlobStore, private readonly keyring: TenantKeyring, private readonly options: EncryptedBlobOptions = {}) {}
+  constructor(
+    private readonly inner: BlobStore,
+    private readonly keyring: TenantKeyring,
+    private readonly options: EncryptedBlobOptions = {},
+  ) {}
 
   async put(tenantId: string, data: BlobInput, options: PutOptions = {}): Promise<BlobRef> {
     checkId(tenantId, 'tenantId');
@@ -91,7 +95,11 @@ export class EncryptedBlobStore implements BlobStore {
       return Readable.from([await this.get(tenantId, key)]);
     } catch (e) {
       if (!(e instanceof AndonError && e.code === 'integrity_error')) throw e;
-      return new Readable({ read() { this.destroy(e); } });
+      return new Readable({
+        read() {
+          this.destroy(e);
+        },
+      });
     }
   }
 

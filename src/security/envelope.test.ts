@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { AndonError } from '../errors.js';
-import {
-  BLOB_HEADER_BYTES, BLOB_OVERHEAD, newDataKey, openBlob, openBlobWith, parseBlobHeader, sealBlob, unwrapDataKey, wrapDataKey,
-} from './envelope.js';
+import { BLOB_HEADER_BYTES, BLOB_OVERHEAD, newDataKey, openBlob, openBlobWith, parseBlobHeader, sealBlob, unwrapDataKey, wrapDataKey } from './envelope.js';
 
 function integrity(fn: () => unknown, label = ''): AndonError {
-  try { fn(); } catch (e) {
+  try {
+    fn();
+  } catch (e) {
     assert.ok(e instanceof AndonError, `${label}: expected an AndonError, got ${String(e)}`);
     assert.equal(e.code, 'integrity_error', `${label}: ${e.message}`);
     return e;
@@ -48,8 +48,10 @@ test('blobs: sealed with an authenticated header; deterministic per key and cont
   assert.deepEqual([header.version, header.keyId, header.nonce.length], [1, dk.id, 12]);
   assert.ok(sealBlob(dk, plain, 'ten_a').equals(sealed), 'the same plaintext gives the same blob (deduplication)');
   assert.ok(!sealBlob(dk, plain, 'ten_b').equals(sealed), 'another context gives another blob');
-  assert.ok(!sealBlob(dk, Buffer.from('temp,pressure\n21.5,1.02\n'), 'ten_a').subarray(0, BLOB_HEADER_BYTES).equals(sealed.subarray(0, BLOB_HEADER_BYTES)),
-    'a different plaintext gets a different nonce');
+  assert.ok(
+    !sealBlob(dk, Buffer.from('temp,pressure\n21.5,1.02\n'), 'ten_a').subarray(0, BLOB_HEADER_BYTES).equals(sealed.subarray(0, BLOB_HEADER_BYTES)),
+    'a different plaintext gets a different nonce',
+  );
   const r1 = sealBlob(dk, plain, 'ten_a', { random: true });
   assert.ok(!r1.equals(sealBlob(dk, plain, 'ten_a', { random: true })));
   assert.ok(openBlobWith(dk, r1, 'ten_a').equals(plain));
@@ -93,5 +95,8 @@ test('blobs: another context, another key, or a header from another blob fails',
   const relabelled = Buffer.from(b1);
   Buffer.from(k2.id, 'hex').copy(relabelled, 5);
   await assert.rejects(openBlob(relabelled, 'ten_a', keys), (e: unknown) => e instanceof AndonError && e.code === 'integrity_error');
-  await assert.rejects(openBlob(b1, 'ten_a', () => null), (e: unknown) => e instanceof AndonError && e.code === 'integrity_error' && /does not have/.test(e.message));
+  await assert.rejects(
+    openBlob(b1, 'ten_a', () => null),
+    (e: unknown) => e instanceof AndonError && e.code === 'integrity_error' && /does not have/.test(e.message),
+  );
 });

@@ -11,7 +11,10 @@ export class TenantKeyring {
   private readonly currentOf = new Map<string, Promise<DataKey>>();
 
   /** `masterKey` must have passed verifyMasterKey (openEncryptedStores does it). */
-  constructor(private readonly meta: MetaStore, private readonly masterKey: Buffer) {
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly masterKey: Buffer,
+  ) {
     this.masterKeyId = masterKeyCheck(masterKey).id;
   }
 
@@ -40,7 +43,10 @@ export class TenantKeyring {
     const fresh = newDataKey();
     // Concurrent first uses (other processes too) agree through the store: the loser unwraps the winner's key.
     const { key: row } = await this.meta.tenantKeys.create(tenantId, {
-      id: fresh.id, generation: 1, wrapped: wrapDataKey(this.masterKey, tenantId, fresh), masterKeyId: this.masterKeyId,
+      id: fresh.id,
+      generation: 1,
+      wrapped: wrapDataKey(this.masterKey, tenantId, fresh),
+      masterKeyId: this.masterKeyId,
     });
     return this.unwrap(row);
   }
@@ -53,9 +59,11 @@ export class TenantKeyring {
     if (row.masterKeyId === this.masterKeyId) wrapped = row.wrapped;
     else if (row.nextMasterKeyId === this.masterKeyId && row.nextWrapped) wrapped = row.nextWrapped;
     else {
-      throw new AndonError('unavailable',
+      throw new AndonError(
+        'unavailable',
         `data key ${row.id} is wrapped by master key ${row.masterKeyId}, not by this process's (${this.masterKeyId}); was the master key rotated? restart with the current one`,
-        { reason: 'master_key_not_active', keyId: row.id, masterKeyId: row.masterKeyId });
+        { reason: 'master_key_not_active', keyId: row.id, masterKeyId: row.masterKeyId },
+      );
     }
     const key = unwrapDataKey(this.masterKey, row.tenantId, row.id, wrapped);
     this.byId.set(cacheKey, key);

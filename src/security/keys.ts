@@ -26,11 +26,17 @@ export function generateKey(): { key: string; prefix: string; hash: string } {
   return { key, prefix, hash: hashKey(key) };
 }
 
-export interface NewKeyInput { name: string; role: Role; scopes?: string[]; expiresAt?: string | null }
+export interface NewKeyInput {
+  name: string;
+  role: Role;
+  scopes?: string[];
+  expiresAt?: string | null;
+}
 
 export function checkKeyInput(input: unknown): NewKeyInput {
   const o = (input ?? {}) as Record<string, unknown>;
-  if (typeof o.name !== 'string' || !/^[\w .@-]{1,64}$/.test(o.name)) throw new AndonError('invalid_input', 'a key needs a name of 1-64 letters, digits, spaces, ".", "@", "_" or "-"', { field: 'name' });
+  if (typeof o.name !== 'string' || !/^[\w .@-]{1,64}$/.test(o.name))
+    throw new AndonError('invalid_input', 'a key needs a name of 1-64 letters, digits, spaces, ".", "@", "_" or "-"', { field: 'name' });
   if (!ROLES.includes(o.role as Role)) throw new AndonError('invalid_input', `role must be one of ${ROLES.join(', ')}`, { field: 'role', value: o.role });
   const scopes = o.scopes ?? [];
   if (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(s))) {
@@ -49,7 +55,12 @@ export function checkKeyInput(input: unknown): NewKeyInput {
 export async function createApiKey(meta: MetaStore, tenantId: string, input: NewKeyInput, secret?: string): Promise<{ key: string; record: ApiKey }> {
   const k = secret === undefined ? generateKey() : parseGiven(secret);
   const record = await meta.apiKeys.create(tenantId, {
-    name: input.name, role: input.role, scopes: input.scopes ?? [], keyHash: k.hash, prefix: k.prefix, expiresAt: input.expiresAt ?? null,
+    name: input.name,
+    role: input.role,
+    scopes: input.scopes ?? [],
+    keyHash: k.hash,
+    prefix: k.prefix,
+    expiresAt: input.expiresAt ?? null,
   });
   return { key: k.key, record };
 }
@@ -57,7 +68,11 @@ export async function createApiKey(meta: MetaStore, tenantId: string, input: New
 /** A key chosen by the operator (ANDON_BOOTSTRAP_KEY) must have the same shape and strength as a generated one. */
 function parseGiven(key: string): { key: string; prefix: string; hash: string } {
   const m = KEY_FORMAT.exec(key);
-  if (!m) throw new AndonError('invalid_input', 'a given API key must look like andon_<12 hex digits>_<32 letters, digits, "_" or "-">; leave it unset to have one generated');
+  if (!m)
+    throw new AndonError(
+      'invalid_input',
+      'a given API key must look like andon_<12 hex digits>_<32 letters, digits, "_" or "-">; leave it unset to have one generated',
+    );
   return { key, prefix: m[1], hash: hashKey(key) };
 }
 
@@ -67,7 +82,13 @@ function parseGiven(key: string): { key: string; prefix: string; hash: string } 
  * request of that second was several percent of a prediction's CPU in profiles. Keyed by the row object, so an entry
  * goes when the cache drops its row, and a reloaded row (revoked, expired) is checked in full again.
  */
-interface Checked { secret: string; principal: Principal; expiresMs: number; lastUsedAt: string | null; lastUsedMs: number }
+interface Checked {
+  secret: string;
+  principal: Principal;
+  expiresMs: number;
+  lastUsedAt: string | null;
+  lastUsedMs: number;
+}
 const checked = new WeakMap<ApiKey, Checked>();
 
 /** Compares two secrets in a time that depends on their length alone (fixed by the key format), not on where they differ. */
@@ -79,7 +100,8 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 function secretMatches(key: ApiKey, presented: string): boolean {
-  const a = Buffer.from(hashKey(presented), 'hex'), b = Buffer.from(key.keyHash, 'hex');
+  const a = Buffer.from(hashKey(presented), 'hex'),
+    b = Buffer.from(key.keyHash, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
@@ -99,7 +121,10 @@ export function recheckKey(key: ApiKey, presented: string, now: number): Princip
   const c = checked.get(key);
   if (!c || key.revokedAt || c.expiresMs <= now || !sameSecret(c.secret, presented)) return null;
   // authenticate moves the row's last-used time when it writes it.
-  if (c.lastUsedAt !== key.lastUsedAt) { c.lastUsedAt = key.lastUsedAt; c.lastUsedMs = parseTime(key.lastUsedAt); }
+  if (c.lastUsedAt !== key.lastUsedAt) {
+    c.lastUsedAt = key.lastUsedAt;
+    c.lastUsedMs = parseTime(key.lastUsedAt);
+  }
   return now - c.lastUsedMs > TOUCH_EVERY_MS ? null : c.principal;
 }
 
@@ -121,7 +146,13 @@ export function checkKey(key: ApiKey | null, presented: string, now: number): Pr
   const expiresMs = key.expiresAt ? Date.parse(key.expiresAt) : Number.POSITIVE_INFINITY;
   if (expiresMs <= now) throw unauthenticated('expired', key);
   if (seen) return c.principal;
-  const principal = Object.freeze({ tenantId: key.tenantId, keyId: key.id, keyName: key.name, role: key.role, scopes: Object.freeze([...key.scopes]) as string[] });
+  const principal = Object.freeze({
+    tenantId: key.tenantId,
+    keyId: key.id,
+    keyName: key.name,
+    role: key.role,
+    scopes: Object.freeze([...key.scopes]) as string[],
+  });
   checked.set(key, { secret: presented, principal, expiresMs, lastUsedAt: key.lastUsedAt, lastUsedMs: parseTime(key.lastUsedAt) });
   return principal;
 }
@@ -136,8 +167,12 @@ export function touchDue(key: ApiKey, now: number): boolean {
  * checked on every request against the row it returns). Every failure is the same `unauthenticated` to the caller (no hint
  * whether a prefix exists); `reason` in the error details is for the audit log only.
  */
-export async function authenticate(meta: MetaStore, presented: string | undefined, now = new Date(),
-  lookup: (prefix: string, load: () => Promise<ApiKey | null>) => Promise<ApiKey | null> = (_p, load) => load()): Promise<Principal> {
+export async function authenticate(
+  meta: MetaStore,
+  presented: string | undefined,
+  now = new Date(),
+  lookup: (prefix: string, load: () => Promise<ApiKey | null>) => Promise<ApiKey | null> = (_p, load) => load(),
+): Promise<Principal> {
   const prefix = keyPrefix(presented);
   const key = await lookup(prefix, () => meta.apiKeys.findByPrefixAcrossTenants(prefix));
   const principal = checkKey(key, presented!, now.getTime());

@@ -34,13 +34,24 @@ test('parseMasterKey: 64 hex digits or base64 of 32 bytes; anything else is refu
   assert.ok(parseMasterKey(key.toString('base64')).equals(key));
   assert.ok(parseMasterKey(` ${key.toString('base64').replace(/=$/, '')}\n`).equals(key));
   assert.ok(parseMasterKey(key.toString('base64url')).equals(key));
-  for (const bad of ['', 'correct horse battery staple', randomBytes(31).toString('base64'), randomBytes(33).toString('base64'),
-    key.toString('hex').slice(1), `${key.toString('hex')}00`, `${key.toString('base64').slice(0, 40)}!!!=`, randomBytes(48).toString('base64')]) {
-    assert.throws(() => parseMasterKey(bad), (e: unknown) => {
-      isError('invalid_input', 'master_key_malformed', /ANDON_MASTER_KEY is not a valid master key: it must be 32 bytes/)(e);
-      if (bad.length > 4) assert.equal((e as Error).message.includes(bad.trim()), false, 'the value is not echoed');
-      return true;
-    });
+  for (const bad of [
+    '',
+    'correct horse battery staple',
+    randomBytes(31).toString('base64'),
+    randomBytes(33).toString('base64'),
+    key.toString('hex').slice(1),
+    `${key.toString('hex')}00`,
+    `${key.toString('base64').slice(0, 40)}!!!=`,
+    randomBytes(48).toString('base64'),
+  ]) {
+    assert.throws(
+      () => parseMasterKey(bad),
+      (e: unknown) => {
+        isError('invalid_input', 'master_key_malformed', /ANDON_MASTER_KEY is not a valid master key: it must be 32 bytes/)(e);
+        if (bad.length > 4) assert.equal((e as Error).message.includes(bad.trim()), false, 'the value is not echoed');
+        return true;
+      },
+    );
   }
 });
 
@@ -78,8 +89,10 @@ test('start: a wrong key, or a lost key file, fails with a clear message; a stor
   await meta.tenants.create({ id: 't1', name: 'T' });
   const { key } = await loadMasterKey({ home, meta });
   const other = randomBytes(32);
-  await assert.rejects(loadMasterKey({ home, meta, env: formatMasterKey(other) }),
-    isError('invalid_input', 'master_key_mismatch', /the master key does not match the one this home was created with/));
+  await assert.rejects(
+    loadMasterKey({ home, meta, env: formatMasterKey(other) }),
+    isError('invalid_input', 'master_key_mismatch', /the master key does not match the one this home was created with/),
+  );
   await assert.rejects(loadMasterKey({ home, meta, env: 'not a key' }), isError('invalid_input', 'master_key_malformed'));
   const fromEnv = await loadMasterKey({ home, meta, env: key.toString('hex') });
   assert.deepEqual([fromEnv.source, fromEnv.key.equals(key)], ['env', true]);

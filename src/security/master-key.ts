@@ -59,26 +59,43 @@ export async function verifyMasterKey(meta: MetaStore, key: Uint8Array): Promise
     const mine = records.find((r) => r.id === id);
     if (mine) {
       if (!timingSafeEqual(Buffer.from(mine.checkValue, 'hex'), Buffer.from(checkValue, 'hex'))) {
-        throw fail('integrity_error', 'master_key_record_damaged', `the store's record of master key ${id} is damaged (its check value does not match)`, { masterKeyId: id });
+        throw fail('integrity_error', 'master_key_record_damaged', `the store's record of master key ${id} is damaged (its check value does not match)`, {
+          masterKeyId: id,
+        });
       }
       if (mine.state === 'active') return { id, registered: false };
       if (mine.state === 'retired') {
-        throw fail('invalid_input', 'master_key_retired',
-          `this master key (${id}) was replaced by a rotation at ${mine.retiredAt}; start with the current master key`, { masterKeyId: id });
+        throw fail(
+          'invalid_input',
+          'master_key_retired',
+          `this master key (${id}) was replaced by a rotation at ${mine.retiredAt}; start with the current master key`,
+          { masterKeyId: id },
+        );
       }
-      throw fail('invalid_input', 'master_key_rotation_pending',
-        `this master key (${id}) is the target of an unfinished rotation; start with the previous master key, or finish the rotation with \`andon keys rotate-master\``, { masterKeyId: id });
+      throw fail(
+        'invalid_input',
+        'master_key_rotation_pending',
+        `this master key (${id}) is the target of an unfinished rotation; start with the previous master key, or finish the rotation with \`andon keys rotate-master\``,
+        { masterKeyId: id },
+      );
     }
     const active = records.find((r) => r.state === 'active');
     if (active) {
-      throw fail('invalid_input', 'master_key_mismatch',
+      throw fail(
+        'invalid_input',
+        'master_key_mismatch',
         `the master key does not match the one this home was created with (or last rotated to): expected key id ${active.id}, got ${id}`,
-        { masterKeyId: id, expected: active.id });
+        { masterKeyId: id, expected: active.id },
+      );
     }
     const wrapped = await meta.tenantKeys.countAcrossTenants();
     if (wrapped > 0) {
-      throw fail('integrity_error', 'master_key_record_missing',
-        `the store holds ${wrapped} wrapped data key(s) but no record of the master key that wrapped them`, { wrapped });
+      throw fail(
+        'integrity_error',
+        'master_key_record_missing',
+        `the store holds ${wrapped} wrapped data key(s) but no record of the master key that wrapped them`,
+        { wrapped },
+      );
     }
     try {
       const { created } = await meta.tenantKeys.addMasterKey({ id, checkValue, state: 'active' });
@@ -92,10 +109,14 @@ export async function verifyMasterKey(meta: MetaStore, key: Uint8Array): Promise
 
 async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, fsc.O_RDONLY);
-  try { await fh.sync(); } catch (e) {
+  try {
+    await fh.sync();
+  } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'EINVAL' && code !== 'EPERM') throw e;
-  } finally { await fh.close(); }
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
@@ -110,10 +131,14 @@ export async function writeKeyFile(path: string, key: Uint8Array, options: { exc
   try {
     await fh.writeFile(`${formatMasterKey(key)}\n`);
     await fh.sync();
-  } finally { await fh.close(); }
+  } finally {
+    await fh.close();
+  }
   try {
     if (options.exclusive) {
-      try { await link(tmp, path); } catch (e) {
+      try {
+        await link(tmp, path);
+      } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new AndonError('conflict', `the key file ${path} already exists`, { path });
         throw e;
       }
@@ -132,8 +157,12 @@ export async function readKeyFile(path: string): Promise<Buffer | null> {
   try {
     const s = await stat(path);
     if (process.platform !== 'win32' && (s.mode & 0o077) !== 0) {
-      throw fail('invalid_input', 'master_key_file_mode',
-        `the master key file ${path} is readable by other users (mode ${(s.mode & 0o777).toString(8)}); run chmod 600 on it`, { path });
+      throw fail(
+        'invalid_input',
+        'master_key_file_mode',
+        `the master key file ${path} is readable by other users (mode ${(s.mode & 0o777).toString(8)}); run chmod 600 on it`,
+        { path },
+      );
     }
     text = await readFile(path, 'utf8');
   } catch (e) {
@@ -172,9 +201,13 @@ export async function loadMasterKey(options: LoadMasterKeyOptions): Promise<{ ke
     const active = (await options.meta.tenantKeys.masterKeys()).find((r) => r.state === 'active');
     const wrapped = await options.meta.tenantKeys.countAcrossTenants();
     if (active || wrapped > 0) {
-      throw fail('unavailable', 'master_key_missing',
-        `the master key file ${file} is missing, but this home's data was encrypted under master key ${active?.id ?? '(unknown)'}; `
-        + `restore the file or set ${MASTER_KEY_ENV} — a new key could not read the existing data`, { path: file, expected: active?.id ?? null });
+      throw fail(
+        'unavailable',
+        'master_key_missing',
+        `the master key file ${file} is missing, but this home's data was encrypted under master key ${active?.id ?? '(unknown)'}; ` +
+          `restore the file or set ${MASTER_KEY_ENV} — a new key could not read the existing data`,
+        { path: file, expected: active?.id ?? null },
+      );
     }
     try {
       await writeKeyFile(file, generateMasterKey(), { exclusive: true });

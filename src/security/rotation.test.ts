@@ -38,7 +38,8 @@ function blobDigest(dir: string): string {
   const h = createHash('sha256');
   const walk = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (e.isDirectory()) walk(join(d, e.name)); else h.update(e.name).update(readFileSync(join(d, e.name)));
+      if (e.isDirectory()) walk(join(d, e.name));
+      else h.update(e.name).update(readFileSync(join(d, e.name)));
     }
   };
   walk(join(dir, 'blobs'));
@@ -89,7 +90,11 @@ test('rotation interrupted half-way: the old key still works (also for new tenan
   const s1 = await openEncryptedStores({ ...h.urls, masterKey: oldKey });
   await assert.rejects(rotateMasterKey(dyingAfter(s1.meta, 1), oldKey, newKey), /killed/);
   const keys = await s1.meta.tenantKeys.listAcrossTenants();
-  assert.deepEqual(keys.map((k) => k.nextMasterKeyId !== null), [true, false], 'one key re-wrapped, one not');
+  assert.deepEqual(
+    keys.map((k) => k.nextMasterKeyId !== null),
+    [true, false],
+    'one key re-wrapped, one not',
+  );
   await s1.close();
 
   await assert.rejects(openEncryptedStores({ ...h.urls, masterKey: newKey }), reason('master_key_rotation_pending', /unfinished rotation/));
@@ -115,8 +120,13 @@ test('rotation to another key after an interrupted one abandons the pending key'
   const s = await openEncryptedStores({ ...h.urls, masterKey: oldKey });
   await assert.rejects(rotateMasterKey(dyingAfter(s.meta, 1), oldKey, lost), /killed/);
   assert.equal((await rotateMasterKey(s.meta, oldKey, newKey)).rewrapped, 2);
-  assert.deepEqual((await s.meta.tenantKeys.masterKeys()).map((m) => [m.id, m.state]).sort(),
-    [[masterKeyCheck(oldKey).id, 'retired'], [masterKeyCheck(newKey).id, 'active']].sort());
+  assert.deepEqual(
+    (await s.meta.tenantKeys.masterKeys()).map((m) => [m.id, m.state]).sort(),
+    [
+      [masterKeyCheck(oldKey).id, 'retired'],
+      [masterKeyCheck(newKey).id, 'active'],
+    ].sort(),
+  );
   await s.close();
   await assert.rejects(openEncryptedStores({ ...h.urls, masterKey: lost }), reason('master_key_mismatch'));
 });

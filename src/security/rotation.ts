@@ -33,7 +33,9 @@ export async function rotateMasterKey(meta: MetaStore, oldKey: Buffer, newKey: B
     return { from: from.id, to: to.id, rewrapped: 0, alreadyDone: true };
   }
   if (newRecord && newRecord.state !== 'pending') {
-    throw new AndonError('invalid_input', `the new master key (${to.id}) was used before (${newRecord.state}); rotate to a fresh key`, { reason: 'master_key_reused' });
+    throw new AndonError('invalid_input', `the new master key (${to.id}) was used before (${newRecord.state}); rotate to a fresh key`, {
+      reason: 'master_key_reused',
+    });
   }
   // The old key must be the active one (this also registers it in a store that has none yet).
   await verifyMasterKey(meta, oldKey);

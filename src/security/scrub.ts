@@ -11,7 +11,13 @@ export function scrub(s: string): string {
 export function scrubDeep(v: unknown, depth = 0): unknown {
   if (typeof v === 'string') return scrub(v);
   if (depth > 6 || v === null || typeof v !== 'object') return v;
-  if (v instanceof Error) return { type: v.name, message: scrub(v.message), stack: v.stack ? scrub(v.stack) : undefined, ...(('code' in v) ? { code: (v as { code: unknown }).code } : {}) };
+  if (v instanceof Error)
+    return {
+      type: v.name,
+      message: scrub(v.message),
+      stack: v.stack ? scrub(v.stack) : undefined,
+      ...('code' in v ? { code: (v as { code: unknown }).code } : {}),
+    };
   if (Array.isArray(v)) return v.map((x) => scrubDeep(x, depth + 1));
   return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, scrubDeep(x, depth + 1)]));
 }

@@ -29,8 +29,11 @@ export function openEncryptedStores(options: EncryptedStoreOptions): Promise<Sto
       // Never read ciphertext as data, nor write clear data into an encrypted home.
       const active = (await meta.tenantKeys.masterKeys()).find((r) => r.state === 'active');
       if (active) {
-        throw new AndonError('invalid_input', `this home encrypts its blobs at rest under master key ${active.id}; start with that master key (ANDON_MASTER_KEY or its key file)`,
-          { reason: 'master_key_required', expected: active.id });
+        throw new AndonError(
+          'invalid_input',
+          `this home encrypts its blobs at rest under master key ${active.id}; start with that master key (ANDON_MASTER_KEY or its key file)`,
+          { reason: 'master_key_required', expected: active.id },
+        );
       }
       return openInner({ maxBytes });
     },

@@ -47,10 +47,23 @@ export interface ServerOptions {
   requestTimeoutMs?: number;
 }
 
-export interface AndonServer { app: FastifyInstance; metrics: ServerMetrics; lane: PredictLane; warmUp(): Promise<void> }
+export interface AndonServer {
+  app: FastifyInstance;
+  metrics: ServerMetrics;
+  lane: PredictLane;
+  warmUp(): Promise<void>;
+}
 
 /** Body types whose bytes go to the route unparsed, as a stream (dataset uploads, batch inputs). */
-const RAW_TYPES = ['text/csv', 'text/plain', 'text/tab-separated-values', 'application/octet-stream', 'application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'];
+const RAW_TYPES = [
+  'text/csv',
+  'text/plain',
+  'text/tab-separated-values',
+  'application/octet-stream',
+  'application/x-ndjson',
+  'application/jsonl',
+  'application/x-jsonlines',
+];
 
 /** web/dist beside src/ or dist/ (the same relative place from both). */
 function defaultWebRoot(): string | null {
@@ -75,8 +88,9 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
     serverFactory: (fastify, opts) => {
       // node checks connections for expired header and request times every connectionsCheckingInterval (default 30 s).
       const connectionsCheckingInterval = Math.max(25, Math.min(5_000, Math.floor(headersTimeout / 2)));
-      const server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval },
-        (req: IncomingMessage, res: ServerResponse) => (lane?.takes(req) ? lane.serve(req, res) : fastify(req, res)));
+      const server = createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval }, (req: IncomingMessage, res: ServerResponse) =>
+        lane?.takes(req) ? lane.serve(req, res) : fastify(req, res),
+      );
       // What Fastify sets on a server it makes itself (its options, defaults filled in).
       const o = opts as unknown as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number };
       server.keepAliveTimeout = o.keepAliveTimeout;
@@ -109,13 +123,21 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
   // JSON bodies as the prediction lane parses them (json-body.ts): Fastify's rules, and duplicate keys refused.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     let parsed: unknown;
-    try { parsed = parseJsonBody(body as string); } catch (e) { done(e as Error, undefined); return; }
+    try {
+      parsed = parseJsonBody(body as string);
+    } catch (e) {
+      done(e as Error, undefined);
+      return;
+    }
     done(null, parsed);
   });
   const gate = createGate(ctx, new KeyRateLimiter(options.rateLimit ?? { perSecond: 10_000, burst: 20_000 }));
   registerAuth(app, gate);
   lane = createPredictLane({ ctx, gate, metrics, log: app.log, bodyLimit });
-  app.addHook('preClose', (done) => { lane!.close(); done(); });
+  app.addHook('preClose', (done) => {
+    lane!.close();
+    done();
+  });
 
   // A callback hook, not an async one: each async hook costs promise turns on every request.
   app.addHook('onResponse', (req, reply, done) => {
@@ -142,13 +164,19 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
 
   if (web) {
     // The dashboard's built files, open to everyone like /docs: the data comes from /api/v1 with the user's key.
-    app.addHook('onRoute', (route) => { if (route.url === '/' || route.url === '/*') route.config = { ...(route.config as object), public: true }; });
+    app.addHook('onRoute', (route) => {
+      if (route.url === '/' || route.url === '/*') route.config = { ...(route.config as object), public: true };
+    });
     await app.register(fastifyStatic, { root: web, prefix: '/', wildcard: true, index: ['index.html'] });
   }
   // Plugins registered after this point inherit the error handler and the hooks above.
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Andon API', version: '0.1.0', description: 'Model-as-a-Service for manufacturing. Every route except health, metrics and docs takes `Authorization: Bearer <API key>`.' },
+      info: {
+        title: 'Andon API',
+        version: '0.1.0',
+        description: 'Model-as-a-Service for manufacturing. Every route except health, metrics and docs takes `Authorization: Bearer <API key>`.',
+      },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
     },
@@ -162,7 +190,12 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
   // Ready when the metadata store answers and every deployment's version loads (deployment-health.ts names any that does not).
   const readiness = async (): Promise<Readiness> => {
     const checks: Record<string, string> = {};
-    try { await ctx.meta.ping(); checks.metadata = 'ok'; } catch (e) { checks.metadata = (e as Error).message; }
+    try {
+      await ctx.meta.ping();
+      checks.metadata = 'ok';
+    } catch (e) {
+      checks.metadata = (e as Error).message;
+    }
     const deployments = await health.report();
     return { ready: checks.metadata === 'ok' && deployments.ready, checks: { ...checks, ...deployments.checks } };
   };
@@ -182,7 +215,11 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
 }
 
 const CLIENT_ERRORS: Record<string, [number, string, string]> = {
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'the request did not arrive in time: send the headers within the headers timeout and the whole request within the request timeout'],
+  ERR_HTTP_REQUEST_TIMEOUT: [
+    408,
+    'Request Timeout',
+    'the request did not arrive in time: send the headers within the headers timeout and the whole request within the request timeout',
+  ],
   HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'the request headers are over the size limit'],
 };
 
@@ -195,6 +232,9 @@ function answerClientError(this: FastifyInstance, err: NodeJS.ErrnoException, so
   const [status, text, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request', 'the request is not valid HTTP'];
   const body = JSON.stringify(apiErrorBody(new AndonError('invalid_input', message, {})));
   this.log.debug({ code: err.code }, 'client error');
-  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   socket.destroy(err);
 }

@@ -13,16 +13,32 @@ function setup() {
   let now = 1_000_000;
   const rows: { tenantId: string; event: NewAuditEvent }[] = [];
   let failWrites = 0;
-  const failures = new AuthFailures(async (tenantId, event) => {
-    if (failWrites > 0) { failWrites--; throw new Error('database is locked'); }
-    rows.push({ tenantId, event });
-  }, POLICY, () => now);
+  const failures = new AuthFailures(
+    async (tenantId, event) => {
+      if (failWrites > 0) {
+        failWrites--;
+        throw new Error('database is locked');
+      }
+      rows.push({ tenantId, event });
+    },
+    POLICY,
+    () => now,
+  );
   return {
-    failures, rows,
-    advance(ms: number) { now += ms; },
-    failNextWrites(n: number) { failWrites = n; },
+    failures,
+    rows,
+    advance(ms: number) {
+      now += ms;
+    },
+    failNextWrites(n: number) {
+      failWrites = n;
+    },
     attempt: async (ip: string, prefix = 'aaaaaaaaaaaa', reason = 'wrong_secret'): Promise<string> => {
-      try { failures.refuseThrottled(ip, prefix, '/api/v1/models'); } catch (e) { return isAndonError(e) ? `${e.code} ${e.details.retryAfterSeconds}` : 'other'; }
+      try {
+        failures.refuseThrottled(ip, prefix, '/api/v1/models');
+      } catch (e) {
+        return isAndonError(e) ? `${e.code} ${e.details.retryAfterSeconds}` : 'other';
+      }
       const e = await failures.failed({ ip, prefix, key: KEY, reason, route: '/api/v1/models' }, refusal());
       return e.code === 'rate_limited' ? `${e.code} ${e.details.retryAfterSeconds}` : e.code;
     },
@@ -57,18 +73,34 @@ test('repeated failures are written as counts that add up: when the window close
   const t = setup();
   for (let i = 0; i < 200; i++) await t.attempt('10.0.0.7');
   await t.attempt('10.0.0.9', 'aaaaaaaaaaaa', 'revoked');
-  assert.deepEqual(counts(t.rows), [['wrong_secret', 1], ['revoked', 1]], 'each reason\'s first failure, at once');
+  assert.deepEqual(
+    counts(t.rows),
+    [
+      ['wrong_secret', 1],
+      ['revoked', 1],
+    ],
+    "each reason's first failure, at once",
+  );
   await t.failures.flush();
   assert.equal(t.rows.length, 2, 'nothing more while the windows are open');
   t.advance(60_000);
   // The next failure of the key, in a new window: the closed windows' counts are written first, in one row each.
   await t.attempt('10.0.0.7');
-  assert.deepEqual(counts(t.rows), [['wrong_secret', 1], ['revoked', 1], ['wrong_secret', 9], [THROTTLED, 190], ['wrong_secret', 1]]);
+  assert.deepEqual(counts(t.rows), [
+    ['wrong_secret', 1],
+    ['revoked', 1],
+    ['wrong_secret', 9],
+    [THROTTLED, 190],
+    ['wrong_secret', 1],
+  ]);
   const total = t.rows.filter((r) => r.event.address === '10.0.0.7').reduce((n, r) => n + Number(r.event.details?.count), 0);
   assert.equal(total, 201, 'every attempt of the address is in a count');
   const throttled = t.rows[3];
   assert.equal(throttled.tenantId, KEY.tenantId);
-  assert.deepEqual([throttled.event.action, throttled.event.objectId, throttled.event.address, throttled.event.details?.addressCount], ['auth.failed', KEY.keyId, '10.0.0.7', 1]);
+  assert.deepEqual(
+    [throttled.event.action, throttled.event.objectId, throttled.event.address, throttled.event.details?.addressCount],
+    ['auth.failed', KEY.keyId, '10.0.0.7', 1],
+  );
   // Shutting down writes what is still counted (none here: the new window's only failure was written at once).
   await t.failures.close();
   assert.equal(t.rows.length, 5);
@@ -81,7 +113,10 @@ test('a count whose write fails is kept and written by the next flush', async ()
   t.failNextWrites(1);
   await assert.rejects(t.failures.flush(), /database is locked/);
   await t.failures.close();
-  assert.deepEqual(counts(t.rows), [['wrong_secret', 1], ['wrong_secret', 4]]);
+  assert.deepEqual(counts(t.rows), [
+    ['wrong_secret', 1],
+    ['wrong_secret', 4],
+  ]);
 });
 
 test('addresses: IPv4 as is (also IPv4-mapped), IPv6 by its /64', () => {

@@ -6,19 +6,45 @@ import type { NewAuditEvent } from '../store/index.js';
  * How many failed uses of well-formed keys (unknown prefix, wrong secret, revoked, expired) a window allows from one
  * address and against one key prefix; past that, 429 until the window ends. A window starts at its first failure.
  */
-export interface FailurePolicy { windowMs: number; perAddress: number; perPrefix: number }
+export interface FailurePolicy {
+  windowMs: number;
+  perAddress: number;
+  perPrefix: number;
+}
 export const FAILURE_POLICY: FailurePolicy = { windowMs: 60_000, perAddress: 10, perPrefix: 10 };
 
 /** The key whose prefix a failure presented, when that prefix found a row: the failure is audited in its tenant. */
-export interface FailedKey { tenantId: string; keyId: string }
-export interface Failure { ip: string; prefix: string; key?: FailedKey | undefined; reason: string; route: string }
+export interface FailedKey {
+  tenantId: string;
+  keyId: string;
+}
+export interface Failure {
+  ip: string;
+  prefix: string;
+  key?: FailedKey | undefined;
+  reason: string;
+  route: string;
+}
 
 /** Audited in place of the key's own reason when an address was refused before its key was checked. */
 export const THROTTLED = 'throttled';
 
-interface Window { count: number; ends: number; key?: FailedKey }
+interface Window {
+  count: number;
+  ends: number;
+  key?: FailedKey;
+}
 /** The failures of one key and reason in a window, after its first one (which is written at once). */
-interface Pending { prefix: string; key: FailedKey; reason: string; route: string; count: number; addresses: string[]; from: number; ends: number }
+interface Pending {
+  prefix: string;
+  key: FailedKey;
+  reason: string;
+  route: string;
+  count: number;
+  addresses: string[];
+  from: number;
+  ends: number;
+}
 
 /** Counters kept per address and per prefix; past this the oldest go (an attacker spraying addresses gains a few tries, memory stays bounded). */
 const MAX_WINDOWS = 100_000;
@@ -34,9 +60,13 @@ export function addressKey(ip: string): string {
   if (a.startsWith('::ffff:') && a.includes('.')) return a.slice(7);
   if (!a.includes(':')) return a;
   const [head, tail] = a.split('::');
-  const left = head ? head.split(':') : [], right = tail ? tail.split(':') : [];
+  const left = head ? head.split(':') : [],
+    right = tail ? tail.split(':') : [];
   const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 const limited = (msLeft: number) => {
@@ -58,8 +88,11 @@ export class AuthFailures {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(private readonly write: (tenantId: string, event: NewAuditEvent) => Promise<void>,
-    private readonly policy: FailurePolicy = FAILURE_POLICY, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly write: (tenantId: string, event: NewAuditEvent) => Promise<void>,
+    private readonly policy: FailurePolicy = FAILURE_POLICY,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /**
    * Refuses (throws `rate_limited`) an address that has used up its failures in this window, from memory alone: no
@@ -98,7 +131,11 @@ export class AuthFailures {
     const due = this.closedWindows;
     this.closedWindows = [];
     // Taken out of the map before anything is awaited, so two flushes never write one count twice.
-    for (const [id, p] of this.pending) if (all || p.ends <= t) { this.pending.delete(id); if (p.count > 0) due.push(p); }
+    for (const [id, p] of this.pending)
+      if (all || p.ends <= t) {
+        this.pending.delete(id);
+        if (p.count > 0) due.push(p);
+      }
     return due.length ? this.writeAll(due, t) : Promise.resolve();
   }
 
@@ -118,7 +155,10 @@ export class AuthFailures {
       map.set(k, w);
       if (map.size > MAX_WINDOWS) {
         for (const [key, old] of map) if (old.ends <= t) map.delete(key);
-        for (const key of map.keys()) { if (map.size <= MAX_WINDOWS * 0.9) break; map.delete(key); }
+        for (const key of map.keys()) {
+          if (map.size <= MAX_WINDOWS * 0.9) break;
+          map.delete(key);
+        }
       }
     }
     w.count++;
@@ -142,16 +182,39 @@ export class AuthFailures {
     const p: Pending = { prefix, key, reason, route, count: 0, addresses: [ip], from: t, ends: t + this.policy.windowMs };
     this.pending.set(id, p);
     this.schedule();
-    if (reason === THROTTLED) { p.count = 1; return Promise.resolve(); }
-    return this.flush(false, t).then(() => this.write(key.tenantId, { actor: key.keyId, action: 'auth.failed', objectType: 'api_key', objectId: key.keyId, address: ip, details: { reason, route, count: 1 } }));
+    if (reason === THROTTLED) {
+      p.count = 1;
+      return Promise.resolve();
+    }
+    return this.flush(false, t).then(() =>
+      this.write(key.tenantId, {
+        actor: key.keyId,
+        action: 'auth.failed',
+        objectType: 'api_key',
+        objectId: key.keyId,
+        address: ip,
+        details: { reason, route, count: 1 },
+      }),
+    );
   }
 
   private async writeAll(due: Pending[], t: number): Promise<void> {
     for (let i = 0; i < due.length; i++) {
       const p = due[i];
       const event: NewAuditEvent = {
-        actor: p.key.keyId, action: 'auth.failed', objectType: 'api_key', objectId: p.key.keyId, address: p.addresses[0],
-        details: { reason: p.reason, route: p.route, count: p.count, addressCount: p.addresses.length, from: new Date(p.from).toISOString(), until: new Date(Math.min(p.ends, t)).toISOString() },
+        actor: p.key.keyId,
+        action: 'auth.failed',
+        objectType: 'api_key',
+        objectId: p.key.keyId,
+        address: p.addresses[0],
+        details: {
+          reason: p.reason,
+          route: p.route,
+          count: p.count,
+          addressCount: p.addresses.length,
+          from: new Date(p.from).toISOString(),
+          until: new Date(Math.min(p.ends, t)).toISOString(),
+        },
       };
       try {
         await this.write(p.key.tenantId, event);
@@ -165,7 +228,10 @@ export class AuthFailures {
   /** A count that could not be written goes back, merged into its key and reason's open window if one started meanwhile. */
   private restore(p: Pending): void {
     const open = this.pending.get(`${p.prefix} ${p.reason}`);
-    if (open) { open.count += p.count; open.from = Math.min(open.from, p.from); } else this.closedWindows.push(p);
+    if (open) {
+      open.count += p.count;
+      open.from = Math.min(open.from, p.from);
+    } else this.closedWindows.push(p);
     this.schedule();
   }
 
@@ -174,11 +240,16 @@ export class AuthFailures {
     if (this.timer || this.closed || (this.pending.size === 0 && this.closedWindows.length === 0)) return;
     let next = this.closedWindows.length ? this.now() : Number.POSITIVE_INFINITY;
     for (const p of this.pending.values()) next = Math.min(next, p.ends);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      // A failed write keeps its count (restore) and is tried again by the next timer.
-      this.flush().catch(() => {}).finally(() => this.schedule());
-    }, Math.max(1000, next - this.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        // A failed write keeps its count (restore) and is tried again by the next timer.
+        this.flush()
+          .catch(() => {})
+          .finally(() => this.schedule());
+      },
+      Math.max(1000, next - this.now()),
+    );
     this.timer.unref();
   }
 }

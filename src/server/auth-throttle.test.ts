@@ -10,20 +10,32 @@ import { startTestServer } from './test-support.js';
 /** The attacker's connections leave from another loopback address, so the server tells it from the test's own calls (127.0.0.1). */
 const ATTACKER = '127.0.0.2';
 
-function callFrom(agent: Agent, url: string, method: string, path: string, key: string): Promise<{ status: number; body: any; retryAfter: string | undefined }> {
+function callFrom(
+  agent: Agent,
+  url: string,
+  method: string,
+  path: string,
+  key: string,
+): Promise<{ status: number; body: any; retryAfter: string | undefined }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { method, agent, localAddress: ATTACKER, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : null, retryAfter: res.headers['retry-after'] }));
-    });
+    const req = request(
+      `${url}${path}`,
+      { method, agent, localAddress: ATTACKER, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : null, retryAfter: res.headers['retry-after'] }));
+      },
+    );
     req.on('error', reject);
     req.end(method === 'POST' ? JSON.stringify({ rows: [{ a: 1 }] }) : undefined);
   });
 }
 
-test('200 wrong secrets with a real key\'s prefix: 429 after the burst, a handful of audit rows whose counts add up, and good keys still work', async () => {
+test("200 wrong secrets with a real key's prefix: 429 after the burst, a handful of audit rows whose counts add up, and good keys still work", async () => {
   const home = await mkdtemp(join(tmpdir(), 'andon-throttle-'));
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
@@ -36,13 +48,17 @@ test('200 wrong secrets with a real key\'s prefix: 429 after the burst, a handfu
     const keys = s.running.ctx.meta.apiKeys;
     const find = keys.findByPrefixAcrossTenants.bind(keys);
     let lookups = 0;
-    keys.findByPrefixAcrossTenants = (prefix: string) => { lookups++; return find(prefix); };
+    keys.findByPrefixAcrossTenants = (prefix: string) => {
+      lookups++;
+      return find(prefix);
+    };
 
     const statuses: number[] = [];
     let lastLimited: Awaited<ReturnType<typeof callFrom>> | undefined;
     for (let i = 0; i < 200; i++) {
       // Both request paths: Fastify's routes and the prediction lane.
-      const r = i % 2 ? await callFrom(agent, s.url, 'POST', '/api/v1/deployments/pm/predict', forged) : await callFrom(agent, s.url, 'GET', '/api/v1/models', forged);
+      const r =
+        i % 2 ? await callFrom(agent, s.url, 'POST', '/api/v1/deployments/pm/predict', forged) : await callFrom(agent, s.url, 'GET', '/api/v1/models', forged);
       statuses.push(r.status);
       if (r.status === 429) lastLimited = r;
     }
@@ -62,7 +78,11 @@ test('200 wrong secrets with a real key\'s prefix: 429 after the burst, a handfu
     // A wrong secret for that prefix is throttled from any address now.
     assert.equal((await s.call('GET', '/api/v1/models', { key: forged })).status, 429);
 
-    const audited = async () => (await s.call('GET', `/api/v1/audit?action=auth.failed&objectId=${created.body.id}&limit=1000`)).body.items as { address: string; details: { reason: string; count: number; addressCount?: number } }[];
+    const audited = async () =>
+      (await s.call('GET', `/api/v1/audit?action=auth.failed&objectId=${created.body.id}&limit=1000`)).body.items as {
+        address: string;
+        details: { reason: string; count: number; addressCount?: number };
+      }[];
     assert.equal((await audited()).length, 1, 'while the window is open, only its first failure is written');
     // Shutting down writes the counts still open; a restarted server shows them.
     await s.close();
@@ -70,11 +90,17 @@ test('200 wrong secrets with a real key\'s prefix: 429 after the burst, a handfu
     try {
       const rows = await audited();
       assert.ok(rows.length >= 2 && rows.length <= 4, `${rows.length} rows`);
-      assert.equal(rows.reduce((n, r) => n + r.details.count, 0), 201, 'every attempt is counted: 200 from the attacker, 1 from 127.0.0.1');
+      assert.equal(
+        rows.reduce((n, r) => n + r.details.count, 0),
+        201,
+        'every attempt is counted: 200 from the attacker, 1 from 127.0.0.1',
+      );
       assert.deepEqual([...new Set(rows.map((r) => r.address))], [ATTACKER], 'a row names the first address that failed');
       assert.equal(Math.max(...rows.map((r) => r.details.addressCount ?? 1)), 2, 'the wrong secrets came from two addresses');
       assert.deepEqual(rows.map((r) => r.details.reason).sort(), ['throttled', 'wrong_secret', 'wrong_secret']);
-    } finally { await s.close(); }
+    } finally {
+      await s.close();
+    }
   } finally {
     agent.destroy();
     await rm(home, { recursive: true, force: true });

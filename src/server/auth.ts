@@ -10,7 +10,9 @@ import type { KeyRateLimiter } from './rate-limit.js';
 import { AuthFailures } from './auth-failures.js';
 
 declare module 'fastify' {
-  interface FastifyRequest { principal: Principal | null }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
   interface FastifyContextConfig {
     /** What the route needs; routes under /api and /v2 without one refuse every caller. */
     permission?: Permission;
@@ -94,15 +96,22 @@ export function checkScope(principal: Principal, c: Pick<Caller, 'method' | 'rou
   if (scopes.length === 0) return;
   if (c.deployment === undefined) {
     if (OPEN_TO_SCOPED_KEYS.has(`${c.method === 'HEAD' ? 'GET' : c.method} ${c.route}`)) return;
-    throw new AndonError('forbidden', `this key may only use the deployments ${scopes.join(', ')}, and ${c.method} ${c.route} is not a route of one`, { scopes });
+    throw new AndonError('forbidden', `this key may only use the deployments ${scopes.join(', ')}, and ${c.method} ${c.route} is not a route of one`, {
+      scopes,
+    });
   }
   // A name read from a stored row (a batch job's) is not the caller's to learn.
-  if (!scopes.includes(c.deployment)) throw new AndonError('forbidden', `this key may only use the deployments ${scopes.join(', ')}`, fromRequest ? { deployment: c.deployment } : {});
+  if (!scopes.includes(c.deployment))
+    throw new AndonError('forbidden', `this key may only use the deployments ${scopes.join(', ')}`, fromRequest ? { deployment: c.deployment } : {});
 }
 
 /** The prefix of a well-formed key, else undefined. */
 function prefixOf(presented: string | undefined): string | undefined {
-  try { return keyPrefix(presented); } catch { return undefined; }
+  try {
+    return keyPrefix(presented);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -110,7 +119,11 @@ function prefixOf(presented: string | undefined): string | undefined {
  * admitted without waiting for anything), the role's permission, the key's deployment scope and its rate limit.
  * Failed key use is throttled and counted by `failures` (auth-failures.ts).
  */
-export function createGate(ctx: ServiceContext, limiter: KeyRateLimiter, failures = new AuthFailures((tenantId, event) => recordAudit(ctx, tenantId, event))): AuthGate {
+export function createGate(
+  ctx: ServiceContext,
+  limiter: KeyRateLimiter,
+  failures = new AuthFailures((tenantId, event) => recordAudit(ctx, tenantId, event)),
+): AuthGate {
   /** The slow path: loads the key's row, records the last use; a failure is counted (and audited in a real key's tenant). */
   const signIn = async (c: Caller, presented: string | undefined): Promise<Principal> => {
     try {
@@ -134,7 +147,14 @@ export function createGate(ctx: ServiceContext, limiter: KeyRateLimiter, failure
     if (!c.later) checkScope(principal, c);
     // Reading keys or the audit trail is itself audited: who looked, when, from where.
     if ((c.permission === 'keys:manage' || c.permission === 'audit:read') && c.method === 'GET') {
-      return recordAudit(ctx, principal.tenantId, { actor: principal.keyId, action: 'admin.access', objectType: 'route', objectId: c.route, address: c.ip, details: { key: principal.keyName } }).then(() => principal);
+      return recordAudit(ctx, principal.tenantId, {
+        actor: principal.keyId,
+        action: 'admin.access',
+        objectType: 'route',
+        objectId: c.route,
+        address: c.ip,
+        details: { key: principal.keyName },
+      }).then(() => principal);
     }
     return principal;
   };
@@ -165,12 +185,19 @@ export function registerAuth(app: FastifyInstance, gate: AuthGate): void {
     const source = (route.config as FastifyContextConfig | undefined)?.deployment;
     if (!source || !isLater(source)) return;
     const url = route.url;
-    const check: preValidationHookHandler = (req, _reply, done) => { gate.checkLater(req, source, url).then(() => done(), (e: Error) => done(e as never)); };
+    const check: preValidationHookHandler = (req, _reply, done) => {
+      gate.checkLater(req, source, url).then(
+        () => done(),
+        (e: Error) => done(e as never),
+      );
+    };
     const before = route.preValidation;
     route.preValidation = [...(Array.isArray(before) ? before : before ? [before] : []), check];
   });
   // Failure counts still pending are written before the stores close.
-  app.addHook('onClose', async () => { await gate.close(); });
+  app.addHook('onClose', async () => {
+    await gate.close();
+  });
   // A callback hook with a synchronous path: on almost every request the key's row is cached and was touched in
   // the last minute, and then nothing here waits for a promise.
   app.addHook('onRequest', (req, reply, done) => {
@@ -178,18 +205,36 @@ export function registerAuth(app: FastifyInstance, gate: AuthGate): void {
     reply.header('x-request-id', req.id);
     // Read once: each read of req.routeOptions builds a new object. Fastify puts the route's url in its config.
     const config = req.routeOptions.config as FastifyContextConfig & { url?: string };
-    if (config.public || !config.url) { done(); return; } // unknown routes fall through to the 404 handler
+    if (config.public || !config.url) {
+      done();
+      return;
+    } // unknown routes fall through to the 404 handler
     const source = config.deployment;
     const later = source !== undefined && isLater(source);
     let admitted: Principal | Promise<Principal>;
     try {
       admitted = gate({
-        authorization: req.headers.authorization, ip: req.ip, method: req.method, route: config.url, permission: config.permission,
-        deployment: source === undefined || later ? undefined : String(DEPLOYMENT_OF[source as keyof typeof DEPLOYMENT_OF](req) ?? ''), later,
+        authorization: req.headers.authorization,
+        ip: req.ip,
+        method: req.method,
+        route: config.url,
+        permission: config.permission,
+        deployment: source === undefined || later ? undefined : String(DEPLOYMENT_OF[source as keyof typeof DEPLOYMENT_OF](req) ?? ''),
+        later,
       });
-    } catch (e) { done(e as Error); return; }
-    if (admitted instanceof Promise) admitted.then((p) => { req.principal = p; done(); }, done);
-    else { req.principal = admitted; done(); }
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    if (admitted instanceof Promise)
+      admitted.then((p) => {
+        req.principal = p;
+        done();
+      }, done);
+    else {
+      req.principal = admitted;
+      done();
+    }
   });
 }
 

@@ -10,7 +10,11 @@ export function rawBody(req: FastifyRequest, maxBytes: number): Readable {
   }
   const body = req.body as Readable | undefined;
   if (!body || typeof body[Symbol.asyncIterator] !== 'function') {
-    throw new AndonError('invalid_input', 'send the file as the raw request body with Content-Type text/csv, application/octet-stream or application/x-ndjson', {});
+    throw new AndonError(
+      'invalid_input',
+      'send the file as the raw request body with Content-Type text/csv, application/octet-stream or application/x-ndjson',
+      {},
+    );
   }
   return body;
 }

@@ -14,7 +14,10 @@ import { TEST_ADMIN_KEY, until } from './test-support.js';
 const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 const LEAKY = ['UDI', 'Product ID', 'TWF', 'HDF', 'PWF', 'OSF', 'RNF'];
 
-interface Proc { child: ChildProcess; url: string }
+interface Proc {
+  child: ChildProcess;
+  url: string;
+}
 
 /** Starts `andon serve` in its own process on a random port and waits for its "listening" line. */
 async function serve(home: string, args: string[] = ['serve']): Promise<Proc> {
@@ -36,12 +39,16 @@ async function serve(home: string, args: string[] = ['serve']): Promise<Proc> {
 
 function kill9(p: Proc): Promise<void> {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => { p.child.once('exit', () => resolve()); p.child.kill('SIGKILL'); });
+  return new Promise((resolve) => {
+    p.child.once('exit', () => resolve());
+    p.child.kill('SIGKILL');
+  });
 }
 
 async function call(p: Proc, method: string, path: string, json?: unknown): Promise<{ status: number; body: any; text: string }> {
   const res = await fetch(`${p.url}${path}`, {
-    method, headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, ...(json !== undefined ? { 'content-type': 'application/json' } : {}) },
+    method,
+    headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, ...(json !== undefined ? { 'content-type': 'application/json' } : {}) },
     body: json === undefined ? undefined : JSON.stringify(json),
   });
   const text = await res.text();
@@ -49,27 +56,50 @@ async function call(p: Proc, method: string, path: string, json?: unknown): Prom
 }
 
 async function upload(p: Proc, name: string, csv: string): Promise<void> {
-  const res = await fetch(`${p.url}/api/v1/datasets?name=${name}`, { method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'text/csv' }, body: csv });
+  const res = await fetch(`${p.url}/api/v1/datasets?name=${name}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'text/csv' },
+    body: csv,
+  });
   assert.ok(res.status === 201 || res.status === 200, await res.text());
 }
 
 async function waitJob(p: Proc, id: string): Promise<any> {
-  return (await until(() => call(p, 'GET', `/api/v1/jobs/${id}`), (r) => ['succeeded', 'failed', 'cancelled'].includes(r.body.status), 200)).body;
+  return (
+    await until(
+      () => call(p, 'GET', `/api/v1/jobs/${id}`),
+      (r) => ['succeeded', 'failed', 'cancelled'].includes(r.body.status),
+      200,
+    )
+  ).body;
 }
 
 describe('kill -9 and restart', () => {
   let home: string;
   let p: Proc;
-  before(async () => { home = await mkdtemp(join(tmpdir(), 'andon-crash-')); p = await serve(home); });
-  after(async () => { if (p.child.exitCode === null) await kill9(p); await rm(home, { recursive: true, force: true }); });
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), 'andon-crash-'));
+    p = await serve(home);
+  });
+  after(async () => {
+    if (p.child.exitCode === null) await kill9(p);
+    await rm(home, { recursive: true, force: true });
+  });
 
   test('during an upload: no dataset version appears half-written, and the same upload works after the restart', async () => {
     const csv = ai4iCsv(40_000, 5);
     // Send half of the file, then kill the server while it waits for the rest.
     await new Promise<void>((resolve) => {
-      const req = request(`${p.url}/api/v1/datasets?name=big`, { method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'text/csv', 'content-length': String(Buffer.byteLength(csv)) } });
+      const req = request(`${p.url}/api/v1/datasets?name=big`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'text/csv', 'content-length': String(Buffer.byteLength(csv)) },
+      });
       req.on('error', () => resolve());
-      req.write(csv.slice(0, csv.length / 2), () => { setTimeout(() => { void kill9(p).then(resolve); }, 200); });
+      req.write(csv.slice(0, csv.length / 2), () => {
+        setTimeout(() => {
+          void kill9(p).then(resolve);
+        }, 200);
+      });
     });
     p = await serve(home);
     assert.equal((await call(p, 'GET', '/api/v1/datasets/big')).status, 404);
@@ -82,9 +112,14 @@ describe('kill -9 and restart', () => {
 
   test('during training: the job resumes from its checkpoint (or fails with the reason) and registers at most one version', async () => {
     await upload(p, 'machines', ai4iCsv(1500, 6));
-    const job = (await call(p, 'POST', '/api/v1/jobs', { dataset: 'machines', target: 'Machine failure', model: 'pm', epochs: 8, seed: 1, exclude: LEAKY })).body;
+    const job = (await call(p, 'POST', '/api/v1/jobs', { dataset: 'machines', target: 'Machine failure', model: 'pm', epochs: 8, seed: 1, exclude: LEAKY }))
+      .body;
     // Wait for two finished epochs (so a checkpoint exists), then kill.
-    await until(() => call(p, 'GET', `/api/v1/jobs/${job.id}`), (r) => ((r.body.progress?.epoch as number) ?? 0) >= 2, 50);
+    await until(
+      () => call(p, 'GET', `/api/v1/jobs/${job.id}`),
+      (r) => ((r.body.progress?.epoch as number) ?? 0) >= 2,
+      50,
+    );
     await kill9(p);
     p = await serve(home);
     const done = await waitJob(p, job.id);
@@ -100,7 +135,8 @@ describe('kill -9 and restart', () => {
 
   test('during promotions: the alias always names a whole version and its history agrees', async () => {
     // A second version to move between.
-    const job = (await call(p, 'POST', '/api/v1/jobs', { dataset: 'machines', target: 'Machine failure', model: 'pm', epochs: 1, seed: 2, exclude: LEAKY })).body;
+    const job = (await call(p, 'POST', '/api/v1/jobs', { dataset: 'machines', target: 'Machine failure', model: 'pm', epochs: 1, seed: 2, exclude: LEAKY }))
+      .body;
     assert.equal((await waitJob(p, job.id)).status, 'succeeded');
     let acknowledged = 0;
     let stop = false;
@@ -109,10 +145,16 @@ describe('kill -9 and restart', () => {
         try {
           const r = await call(p, 'PUT', '/api/v1/models/pm/aliases/production', { version: (i % 2) + 1 });
           if (r.status === 200) acknowledged++;
-        } catch { return; } // the server died mid-request
+        } catch {
+          return;
+        } // the server died mid-request
       }
     })();
-    await until(async () => acknowledged, (n) => n >= 15, 5);
+    await until(
+      async () => acknowledged,
+      (n) => n >= 15,
+      5,
+    );
     await kill9(p);
     stop = true;
     await mover;
@@ -120,7 +162,10 @@ describe('kill -9 and restart', () => {
     const model = (await call(p, 'GET', '/api/v1/models/pm')).body;
     const alias = model.aliases.find((a: { alias: string }) => a.alias === 'production');
     assert.ok(alias, 'the alias exists');
-    assert.ok(model.versions.some((v: { id: string }) => v.id === alias.versionId), 'it names an existing version');
+    assert.ok(
+      model.versions.some((v: { id: string }) => v.id === alias.versionId),
+      'it names an existing version',
+    );
     const history = (await call(p, 'GET', '/api/v1/models/pm/aliases/history?alias=production')).body.items;
     assert.ok(history.length >= acknowledged, `${history.length} history entries for ${acknowledged} acknowledged moves`);
     assert.equal(history.at(-1).toVersionId, alias.versionId, 'the last history entry is where the alias points');

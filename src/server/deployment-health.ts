@@ -4,7 +4,12 @@ import { listDeployments, resolveDeployment, type ServiceContext } from '../serv
 import { loadVersion } from '../service/deployments.js';
 import { scrub } from './log-scrub.js';
 
-interface Entry { tenantId: string; tenantName: string; name: string; reason: string }
+interface Entry {
+  tenantId: string;
+  tenantName: string;
+  name: string;
+  reason: string;
+}
 
 /** A failed prediction checks its deployment again at most this often: bad rows fail every time and cost nothing to re-check, but not nothing at all. */
 const SUSPECT_EVERY_MS = 5_000;
@@ -20,7 +25,10 @@ export class DeploymentHealth {
   /** Checks started by failed predictions: a readiness probe waits for them, so it answers with what they found. */
   private readonly pending = new Set<Promise<void>>();
 
-  constructor(private readonly ctx: ServiceContext, private readonly log: FastifyBaseLogger) {}
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly log: FastifyBaseLogger,
+  ) {}
 
   /** Loads every deployment's current version, so the first prediction does not pay for loading and readiness knows what cannot load. */
   async warmUp(): Promise<void> {
@@ -35,14 +43,17 @@ export class DeploymentHealth {
    * caller's rows; when it is the version failing to load, this finds it. Loading an already loaded version is a cache hit.
    */
   suspect(deployment: string): void {
-    const now = performance.now(), last = this.suspected.get(deployment);
+    const now = performance.now(),
+      last = this.suspected.get(deployment);
     if (last !== undefined && now - last < SUSPECT_EVERY_MS) return;
     this.suspected.set(deployment, now);
     const run = (async () => {
       for (const tenant of await this.ctx.meta.tenants.listAcrossTenants()) {
         if (await this.ctx.meta.deployments.getByName(tenant.id, deployment)) await this.check(tenant.id, tenant.name, deployment);
       }
-    })().catch((e) => this.log.warn({ err: e, deployment }, 'deployment health check failed')).finally(() => this.pending.delete(run));
+    })()
+      .catch((e) => this.log.warn({ err: e, deployment }, 'deployment health check failed'))
+      .finally(() => this.pending.delete(run));
     this.pending.add(run);
   }
 
@@ -52,11 +63,13 @@ export class DeploymentHealth {
     await Promise.all(this.pending);
     // What failed before is tried again (a restored blob, a re-targeted or deleted deployment clear it); one run at a time.
     if (this.broken.size + this.waiting.size > 0) {
-      await (this.rechecking ??= this.recheck().finally(() => { this.rechecking = null; }));
+      await (this.rechecking ??= this.recheck().finally(() => {
+        this.rechecking = null;
+      }));
     }
     const checks: Record<string, string> = {};
-    checks.deployments = this.broken.size === 0 ? 'ok'
-      : `${this.broken.size} cannot be loaded: ${[...this.broken.entries()].map(([k, e]) => `${k} (${e.reason})`).join('; ')}`;
+    checks.deployments =
+      this.broken.size === 0 ? 'ok' : `${this.broken.size} cannot be loaded: ${[...this.broken.entries()].map(([k, e]) => `${k} (${e.reason})`).join('; ')}`;
     if (this.waiting.size > 0) checks.waiting = `${this.waiting.size} serve no version yet: ${[...this.waiting.keys()].join(', ')}`;
     return { ready: this.broken.size === 0, checks };
   }
@@ -92,7 +105,10 @@ export class DeploymentHealth {
     }
   }
 
-  private forget(key: string): void { this.broken.delete(key); this.waiting.delete(key); }
+  private forget(key: string): void {
+    this.broken.delete(key);
+    this.waiting.delete(key);
+  }
 }
 
 /** The reason shown on the open health endpoint: the error's code and message, scrubbed like a log line. */

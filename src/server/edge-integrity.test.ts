@@ -9,10 +9,20 @@ import { ai4iCsv } from '../data/synthetic-machines.js';
 import { startTestServer, until, type TestServer } from './test-support.js';
 
 const LEAKY = ['UDI', 'Product ID', 'TWF', 'HDF', 'PWF', 'OSF', 'RNF'];
-const ROW = { Type: 'L', 'Air temperature [K]': 302.1, 'Process temperature [K]': 310.5, 'Rotational speed [rpm]': 1352, 'Torque [Nm]': 61.3, 'Tool wear [min]': 208 };
+const ROW = {
+  Type: 'L',
+  'Air temperature [K]': 302.1,
+  'Process temperature [K]': 310.5,
+  'Rotational speed [rpm]': 1352,
+  'Torque [Nm]': 61.3,
+  'Tool wear [min]': 208,
+};
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => { const p = join(dir, f); return statSync(p).isDirectory() ? filesUnder(p) : [p]; });
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
 }
 
 describe('deploying checks the bundle; readiness reports a deployment that cannot load', () => {
@@ -20,7 +30,11 @@ describe('deploying checks the bundle; readiness reports a deployment that canno
   let s: TestServer;
   let blob: string;
   let original: Buffer;
-  const tamper = () => { const b = Buffer.from(original); b[Math.floor(b.length / 2)] ^= 0x01; writeFileSync(blob, b); };
+  const tamper = () => {
+    const b = Buffer.from(original);
+    b[Math.floor(b.length / 2)] ^= 0x01;
+    writeFileSync(blob, b);
+  };
   const restore = () => writeFileSync(blob, original);
 
   before(async () => {
@@ -28,9 +42,15 @@ describe('deploying checks the bundle; readiness reports a deployment that canno
     s = await startTestServer({ home });
     assert.equal((await s.call('POST', '/api/v1/datasets?name=machines', { body: ai4iCsv(400, 2), type: 'text/csv' })).status, 201);
     const job = await s.call('POST', '/api/v1/jobs', { json: { dataset: 'machines', target: 'Machine failure', model: 'pm', epochs: 1, exclude: LEAKY } });
-    const done = await until(() => s.call('GET', `/api/v1/jobs/${job.body.id}`), (r) => ['succeeded', 'failed'].includes(r.body.status));
+    const done = await until(
+      () => s.call('GET', `/api/v1/jobs/${job.body.id}`),
+      (r) => ['succeeded', 'failed'].includes(r.body.status),
+    );
     assert.equal(done.body.status, 'succeeded', JSON.stringify(done.body.error ?? ''));
-    const version = await s.running.ctx.meta.models.getVersion((await s.running.ctx.meta.tenants.listAcrossTenants())[0]!.id, (await s.call('GET', '/api/v1/models/pm/versions/1')).body.id);
+    const version = await s.running.ctx.meta.models.getVersion(
+      (await s.running.ctx.meta.tenants.listAcrossTenants())[0]!.id,
+      (await s.call('GET', '/api/v1/models/pm/versions/1')).body.id,
+    );
     blob = filesUnder(join(home, 'blobs')).find((f) => f.endsWith(version!.bundle['weights.safetensors']!))!;
     original = readFileSync(blob);
   });
@@ -59,7 +79,9 @@ describe('deploying checks the bundle; readiness reports a deployment that canno
       assert.deepEqual([kept.body.targetAlias, kept.body.targetVersion], ['staging', null], 'the deployment still serves what it did');
       // A change that does not re-target is not a deploy: it is not refused.
       assert.equal((await s.call('PATCH', '/api/v1/deployments/pm-good', { json: { logSampleRate: 0 } })).status, 200);
-    } finally { restore(); }
+    } finally {
+      restore();
+    }
     assert.equal((await s.call('PATCH', '/api/v1/deployments/pm-next', { json: { version: 1 } })).status, 200, 'the restored version deploys');
   });
 
@@ -77,7 +99,9 @@ describe('deploying checks the bundle; readiness reports a deployment that canno
       assert.equal(notReady.status, 503);
       assert.equal(notReady.body.status, 'not_ready');
       assert.match(notReady.body.checks.deployments, /cannot be loaded: .*\/pm-good \(integrity_error: /);
-    } finally { restore(); }
+    } finally {
+      restore();
+    }
     const again = await s.call('GET', '/health/ready', { key: null });
     assert.equal(again.status, 200, again.text);
     assert.equal(again.body.checks.deployments, 'ok');
@@ -95,8 +119,10 @@ describe('deploying checks the bundle; readiness reports a deployment that canno
       for (const name of ['pm-good', 'pm-next']) assert.match(r.body.checks.deployments, new RegExp(`/${name} \\(integrity_error: `));
       assert.equal(r.body.checks.metadata, 'ok');
       const oip = await s.call('GET', '/v2/health/ready', { key: null });
-      assert.notEqual(oip.status, 200, 'the Open Inference Protocol\'s readiness agrees');
-    } finally { restore(); }
+      assert.notEqual(oip.status, 200, "the Open Inference Protocol's readiness agrees");
+    } finally {
+      restore();
+    }
     assert.equal((await s.call('GET', '/health/ready', { key: null })).status, 200);
   });
 });

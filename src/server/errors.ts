@@ -30,10 +30,14 @@ export const bodyErrors = {
 export function fromFramework(e: { code?: string; statusCode?: number; message: string; validation?: unknown[] }): AndonError {
   if (e.validation) return new AndonError('invalid_input', e.message, { validation: e.validation });
   switch (e.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE': return bodyErrors.tooLarge();
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return new AndonError('invalid_input', `unsupported content type: ${e.message}`, { status: 415 });
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY': return bodyErrors.empty();
-    case 'FST_ERR_CTP_INVALID_JSON_BODY': return bodyErrors.notJson();
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return bodyErrors.tooLarge();
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AndonError('invalid_input', `unsupported content type: ${e.message}`, { status: 415 });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return bodyErrors.empty();
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return bodyErrors.notJson();
     default:
       if (e instanceof SyntaxError) return bodyErrors.notJson(e);
       if (e.statusCode === 413) return new AndonError('too_large', e.message, {});
@@ -67,7 +71,9 @@ export function errorAnswer(err: unknown, oip: boolean): { error: AndonError; st
   const error = toAndonError(err);
   const status = statusOf(error);
   return {
-    error, status, body: oip ? oipErrorBody(error) : apiErrorBody(error),
+    error,
+    status,
+    body: oip ? oipErrorBody(error) : apiErrorBody(error),
     ...(error.code === 'rate_limited' ? { retryAfter: String(error.details.retryAfterSeconds ?? 1) } : {}),
   };
 }

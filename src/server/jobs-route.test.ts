@@ -13,7 +13,9 @@ before(async () => {
   const up = await s.call('POST', '/api/v1/datasets?name=machines&filename=machines.csv', { body: ai4iCsv(400, 3), type: 'text/csv' });
   assert.equal(up.status, 201, up.text);
 });
-after(async () => { await s.close(); });
+after(async () => {
+  await s.close();
+});
 
 test('a wrong spec field is a 400 invalid_input naming it, and starts no job', async () => {
   const base = { dataset: 'machines', target: 'Machine failure', model: 'pm' };
@@ -46,10 +48,25 @@ test('a wrong spec field is a 400 invalid_input naming it, and starts no job', a
 });
 
 test('types and textModel are part of the spec: the job stores them and trains with them', async () => {
-  const started = await s.call('POST', '/api/v1/jobs', { json: { dataset: 'machines', target: 'Machine failure', model: 'pm', epochs: 1, exclude: LEAKY, types: { 'Tool wear [min]': 'category' }, textModel: 'bag' } });
+  const started = await s.call('POST', '/api/v1/jobs', {
+    json: {
+      dataset: 'machines',
+      target: 'Machine failure',
+      model: 'pm',
+      epochs: 1,
+      exclude: LEAKY,
+      types: { 'Tool wear [min]': 'category' },
+      textModel: 'bag',
+    },
+  });
   assert.equal(started.status, 202, started.text);
   assert.deepEqual(started.body.spec.types, { 'Tool wear [min]': 'category' });
-  const done = (await until(() => s.call('GET', `/api/v1/jobs/${started.body.id}`), (r) => ['succeeded', 'failed'].includes(r.body.status))).body;
+  const done = (
+    await until(
+      () => s.call('GET', `/api/v1/jobs/${started.body.id}`),
+      (r) => ['succeeded', 'failed'].includes(r.body.status),
+    )
+  ).body;
   assert.equal(done.status, 'succeeded', done.error);
   const v = (await s.call('GET', '/api/v1/models/pm/versions/1')).body;
   const wear = v.manifest.input_schema.find((c: { name: string }) => c.name === 'Tool wear [min]');

@@ -10,7 +10,11 @@ import { bodyErrors } from './errors.js';
 export function parseJsonBody(text: string): unknown {
   if (text.length === 0) throw bodyErrors.empty();
   let body: unknown;
-  try { body = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }); } catch { throw bodyErrors.notJson(); }
+  try {
+    body = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch {
+    throw bodyErrors.notJson();
+  }
   // Only an object with two or more keys can repeat one (so the text has a comma). A repeated key is one the parsed
   // value lost, so counting keys on both sides tells whether there is one, cheaper than finding which (no key strings, no sets).
   if (typeof body === 'object' && body !== null && text.includes(',') && keysInText(text) !== keysInValue(body)) {
@@ -20,7 +24,13 @@ export function parseJsonBody(text: string): unknown {
   return body;
 }
 
-const QUOTE = 0x22, BACKSLASH = 0x5c, LBRACE = 0x7b, RBRACE = 0x7d, LBRACKET = 0x5b, RBRACKET = 0x5d, COMMA = 0x2c;
+const QUOTE = 0x22,
+  BACKSLASH = 0x5c,
+  LBRACE = 0x7b,
+  RBRACE = 0x7d,
+  LBRACKET = 0x5b,
+  RBRACKET = 0x5d,
+  COMMA = 0x2c;
 
 /** The index of the quote that ends the string opening at `start` (JSON already accepted, so there is one). */
 function stringEnd(text: string, start: number): number {
@@ -36,16 +46,26 @@ function stringEnd(text: string, start: number): number {
 /** How many object keys `text` (valid JSON) writes, repeated ones included. */
 function keysInText(text: string): number {
   const inObject: boolean[] = [];
-  let n = 0, expectKey = false;
+  let n = 0,
+    expectKey = false;
   for (let i = 0, len = text.length; i < len; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      if (expectKey) { n++; expectKey = false; }
+      if (expectKey) {
+        n++;
+        expectKey = false;
+      }
       i = stringEnd(text, i);
-    } else if (c === LBRACE) { inObject.push(true); expectKey = true; }
-    else if (c === LBRACKET) { inObject.push(false); expectKey = false; }
-    else if (c === RBRACE || c === RBRACKET) { inObject.pop(); expectKey = false; }
-    else if (c === COMMA) expectKey = inObject[inObject.length - 1]!;
+    } else if (c === LBRACE) {
+      inObject.push(true);
+      expectKey = true;
+    } else if (c === LBRACKET) {
+      inObject.push(false);
+      expectKey = false;
+    } else if (c === RBRACE || c === RBRACKET) {
+      inObject.pop();
+      expectKey = false;
+    } else if (c === COMMA) expectKey = inObject[inObject.length - 1]!;
   }
   return n;
 }
@@ -57,7 +77,10 @@ function keysInValue(value: object): number {
   while (todo.length > 0) {
     const v = todo.pop();
     if (typeof v !== 'object' || v === null) continue;
-    if (Array.isArray(v)) { for (const x of v) if (typeof x === 'object' && x !== null) todo.push(x); continue; }
+    if (Array.isArray(v)) {
+      for (const x of v) if (typeof x === 'object' && x !== null) todo.push(x);
+      continue;
+    }
     for (const k in v) {
       n++;
       const x = (v as Record<string, unknown>)[k];
@@ -85,8 +108,9 @@ export function duplicateKey(text: string): { key: string; at: string } | null {
       const end = stringEnd(text, i);
       if (expectKey) {
         const raw = text.slice(i + 1, end);
-        const key = raw.includes('\\') ? JSON.parse(`"${raw}"`) as string : raw;
-        const d = keys.length - 1, seen = keys[d]!;
+        const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+        const d = keys.length - 1,
+          seen = keys[d]!;
         if (seen.has(key)) return { key, at: pathOf(last, index, keys, d) };
         seen.add(key);
         last[d] = key;
@@ -94,13 +118,19 @@ export function duplicateKey(text: string): { key: string; at: string } | null {
       }
       i = end;
     } else if (c === LBRACE) {
-      keys.push(new Set()); last.push(''); index.push(0);
+      keys.push(new Set());
+      last.push('');
+      index.push(0);
       expectKey = true;
     } else if (c === LBRACKET) {
-      keys.push(null); last.push(''); index.push(0);
+      keys.push(null);
+      last.push('');
+      index.push(0);
       expectKey = false;
     } else if (c === RBRACE || c === RBRACKET) {
-      keys.pop(); last.pop(); index.pop();
+      keys.pop();
+      last.pop();
+      index.pop();
       expectKey = false;
     } else if (c === COMMA) {
       const d = keys.length - 1;

@@ -10,7 +10,10 @@ export function scrubbingLogger(level: string, stream?: { write(line: string): v
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], remove: true },
     hooks: {
       logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
-        method.apply(this, args.map((a) => scrubDeep(a)));
+        method.apply(
+          this,
+          args.map((a) => scrubDeep(a)),
+        );
       },
     },
     ...(stream ? { stream } : {}),

@@ -22,18 +22,56 @@ export function createMetrics(ctx: ServiceContext): ServerMetrics {
   const registry = new Registry();
   const m: ServerMetrics = {
     registry,
-    requests: new Histogram({ name: 'andon_http_request_duration_seconds', help: 'HTTP request latency by route and status (_count: requests)', labelNames: ['method', 'route', 'status'], buckets: SECONDS, registers: [registry] }),
-    predictions: new Histogram({ name: 'andon_predict_duration_seconds', help: 'Prediction latency by deployment, door and outcome (_count: predictions)', labelNames: ['deployment', 'door', 'outcome'], buckets: SECONDS, registers: [registry] }),
-    batchSize: new Histogram({ name: 'andon_batch_size_rows', help: 'Rows per micro-batch', labelNames: ['deployment'], buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512], registers: [registry] }),
-    queueTime: new Histogram({ name: 'andon_batch_queue_seconds', help: 'Time a request waited for its micro-batch', labelNames: ['deployment'], buckets: SECONDS, registers: [registry] }),
+    requests: new Histogram({
+      name: 'andon_http_request_duration_seconds',
+      help: 'HTTP request latency by route and status (_count: requests)',
+      labelNames: ['method', 'route', 'status'],
+      buckets: SECONDS,
+      registers: [registry],
+    }),
+    predictions: new Histogram({
+      name: 'andon_predict_duration_seconds',
+      help: 'Prediction latency by deployment, door and outcome (_count: predictions)',
+      labelNames: ['deployment', 'door', 'outcome'],
+      buckets: SECONDS,
+      registers: [registry],
+    }),
+    batchSize: new Histogram({
+      name: 'andon_batch_size_rows',
+      help: 'Rows per micro-batch',
+      labelNames: ['deployment'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+      registers: [registry],
+    }),
+    queueTime: new Histogram({
+      name: 'andon_batch_queue_seconds',
+      help: 'Time a request waited for its micro-batch',
+      labelNames: ['deployment'],
+      buckets: SECONDS,
+      registers: [registry],
+    }),
   };
   new Gauge({
-    name: 'andon_batch_queue_depth', help: 'Requests waiting for a micro-batch', registers: [registry],
-    collect() { this.set(ctx.models.queueDepth); },
+    name: 'andon_batch_queue_depth',
+    help: 'Requests waiting for a micro-batch',
+    registers: [registry],
+    collect() {
+      this.set(ctx.models.queueDepth);
+    },
   });
-  new Gauge({ name: 'andon_models_loaded', help: 'Model versions loaded in this process', registers: [registry], collect() { this.set(ctx.models.size); } });
   new Gauge({
-    name: 'andon_jobs', help: 'Background jobs by kind and state (the shared queue: every replica reports the same)', labelNames: ['kind', 'state'], registers: [registry],
+    name: 'andon_models_loaded',
+    help: 'Model versions loaded in this process',
+    registers: [registry],
+    collect() {
+      this.set(ctx.models.size);
+    },
+  });
+  new Gauge({
+    name: 'andon_jobs',
+    help: 'Background jobs by kind and state (the shared queue: every replica reports the same)',
+    labelNames: ['kind', 'state'],
+    registers: [registry],
     async collect() {
       this.reset();
       for (const c of await ctx.queue.counts()) this.set({ kind: c.kind, state: c.status }, c.count);
@@ -47,7 +85,8 @@ export function createMetrics(ctx: ServiceContext): ServerMetrics {
   // Every prediction, whichever door it came in through, is counted by the one inference entry (service/inference.ts).
   // A failure that names no deployment is labelled "(unknown)": made-up names could otherwise grow the metric without bound.
   ctx.inference.observer = {
-    onPrediction: (deployment, door, seconds, ok) => m.predictions.observe({ deployment: deployment ?? '(unknown)', door, outcome: ok ? 'ok' : 'error' }, seconds),
+    onPrediction: (deployment, door, seconds, ok) =>
+      m.predictions.observe({ deployment: deployment ?? '(unknown)', door, outcome: ok ? 'ok' : 'error' }, seconds),
   };
   return m;
 }

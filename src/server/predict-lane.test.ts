@@ -13,11 +13,24 @@ import { createPredictLane } from './predict-lane.js';
 import { requestId } from './request-bookkeeping.js';
 import { startTestServer, TEST_ADMIN_KEY, until, type TestServer } from './test-support.js';
 
-const ROW = { Type: 'L', 'Air temperature [K]': 302.1, 'Process temperature [K]': 310.5, 'Rotational speed [rpm]': 1352, 'Torque [Nm]': 61.3, 'Tool wear [min]': 208 };
+const ROW = {
+  Type: 'L',
+  'Air temperature [K]': 302.1,
+  'Process temperature [K]': 310.5,
+  'Rotational speed [rpm]': 1352,
+  'Torque [Nm]': 61.3,
+  'Tool wear [min]': 208,
+};
 const LEAKY = ['UDI', 'Product ID', 'TWF', 'HDF', 'PWF', 'OSF', 'RNF'];
 const BODY_LIMIT = 64 * 1024;
 
-interface Case { name: string; path?: string; body: string; key?: string | null; type?: string }
+interface Case {
+  name: string;
+  path?: string;
+  body: string;
+  key?: string | null;
+  type?: string;
+}
 
 describe('the prediction lane', () => {
   let s: TestServer;
@@ -27,10 +40,14 @@ describe('the prediction lane', () => {
     s = await startTestServer({ server: { bodyLimit: BODY_LIMIT } });
     assert.equal((await s.call('POST', '/api/v1/datasets?name=machines', { body: ai4iCsv(600, 5), type: 'text/csv' })).status, 201);
     const job = await s.call('POST', '/api/v1/jobs', { json: { dataset: 'machines', target: 'Machine failure', model: 'pm', epochs: 1, exclude: LEAKY } });
-    const done = await until(() => s.call('GET', `/api/v1/jobs/${job.body.id}`), (r) => ['succeeded', 'failed'].includes(r.body.status));
+    const done = await until(
+      () => s.call('GET', `/api/v1/jobs/${job.body.id}`),
+      (r) => ['succeeded', 'failed'].includes(r.body.status),
+    );
     assert.equal(done.body.status, 'succeeded', JSON.stringify(done.body.error ?? ''));
     await s.call('PUT', '/api/v1/models/pm/aliases/production', { json: { version: 1 } });
-    for (const name of ['pm', 'pm-other']) assert.equal((await s.call('POST', '/api/v1/deployments', { json: { name, model: 'pm', alias: 'production' } })).status, 201);
+    for (const name of ['pm', 'pm-other'])
+      assert.equal((await s.call('POST', '/api/v1/deployments', { json: { name, model: 'pm', alias: 'production' } })).status, 201);
     keys.viewer = (await s.call('POST', '/api/v1/keys', { json: { name: 'screen', role: 'viewer' } })).body.key;
     keys.scoped = (await s.call('POST', '/api/v1/keys', { json: { name: 'gateway', role: 'operator', scopes: ['pm-other'] } })).body.key;
     const revoked = await s.call('POST', '/api/v1/keys', { json: { name: 'old', role: 'operator' } });
@@ -39,7 +56,9 @@ describe('the prediction lane', () => {
     const rival = await s.running.ctx.meta.tenants.create({ name: 'rival' });
     keys.rival = (await createApiKey(s.running.ctx.meta, rival.id, { name: 'rival admin', role: 'admin' })).key;
   });
-  after(async () => { await s.close(); });
+  after(async () => {
+    await s.close();
+  });
 
   const cases: Case[] = [
     { name: 'a good row', body: JSON.stringify({ rows: [ROW, { ...ROW, 'Torque [Nm]': 20 }] }) },
@@ -67,14 +86,14 @@ describe('the prediction lane', () => {
     { name: 'a revoked key', key: 'revoked', body: JSON.stringify({ rows: [ROW] }) },
     { name: 'a viewer key', key: 'viewer', body: JSON.stringify({ rows: [ROW] }) },
     { name: 'a key scoped to another deployment', key: 'scoped', body: JSON.stringify({ rows: [ROW] }) },
-    { name: 'another tenant\'s key', key: 'rival', body: JSON.stringify({ rows: [ROW] }) },
+    { name: "another tenant's key", key: 'rival', body: JSON.stringify({ rows: [ROW] }) },
   ];
 
-  test('every case: real HTTP (the lane) and app.inject (Fastify\'s route) give the same status and body', async () => {
+  test("every case: real HTTP (the lane) and app.inject (Fastify's route) give the same status and body", async () => {
     const lane = s.running.server.lane;
     for (const c of cases) {
       const path = c.path ?? '/api/v1/deployments/pm/predict';
-      const key = c.key === undefined ? TEST_ADMIN_KEY : c.key === null ? null : keys[c.key] ?? c.key;
+      const key = c.key === undefined ? TEST_ADMIN_KEY : c.key === null ? null : (keys[c.key] ?? c.key);
       const headers: Record<string, string> = { 'content-type': c.type ?? 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) };
       assert.ok(lane.takes({ method: 'POST', url: path, headers } as unknown as IncomingMessage), `${c.name}: the lane takes it`);
       // Twice over HTTP: the second time the key's row is cached and checked the short way.
@@ -85,7 +104,11 @@ describe('the prediction lane', () => {
         assert.equal(viaLane.status, viaFastify.statusCode, `${c.name} (${round}): ${laneText} vs ${viaFastify.body}`);
         assert.deepEqual(JSON.parse(laneText), JSON.parse(viaFastify.body), `${c.name} (${round})`);
         assert.match(viaLane.headers.get('content-type') ?? '', /^application\/json; charset=utf-8$/);
-        assert.equal(viaLane.headers.get('connection') === 'close', viaFastify.headers.connection === 'close', `${c.name}: the connection closes on both or on neither`);
+        assert.equal(
+          viaLane.headers.get('connection') === 'close',
+          viaFastify.headers.connection === 'close',
+          `${c.name}: the connection closes on both or on neither`,
+        );
         assert.ok(viaLane.headers.get('x-request-id'), `${c.name}: the answer names its request`);
       }
     }
@@ -96,8 +119,13 @@ describe('the prediction lane', () => {
     const { port } = new URL(s.url);
     await new Promise<void>((resolve, reject) => {
       const sock = connect(Number(port), '127.0.0.1', () => {
-        sock.write(`POST /api/v1/deployments/pm/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TEST_ADMIN_KEY}\r\nContent-Length: 1000\r\n\r\n{"rows": [`);
-        setTimeout(() => { sock.destroy(); resolve(); }, 50);
+        sock.write(
+          `POST /api/v1/deployments/pm/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TEST_ADMIN_KEY}\r\nContent-Length: 1000\r\n\r\n{"rows": [`,
+        );
+        setTimeout(() => {
+          sock.destroy();
+          resolve();
+        }, 50);
       });
       sock.on('error', reject);
     });
@@ -110,21 +138,33 @@ describe('the prediction lane', () => {
   test('a body sent on past the limit: 413, then the connection closes instead of reading on', async () => {
     const { port } = new URL(s.url);
     const answer = await new Promise<{ head: string; sentAfter: number }>((resolve, reject) => {
-      let head = '', sentAfter = 0, closed = false;
+      let head = '',
+        sentAfter = 0,
+        closed = false;
       const sock = connect(Number(port), '127.0.0.1', () => {
-        sock.write(`POST /api/v1/deployments/pm/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TEST_ADMIN_KEY}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+        sock.write(
+          `POST /api/v1/deployments/pm/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TEST_ADMIN_KEY}\r\nTransfer-Encoding: chunked\r\n\r\n`,
+        );
         const chunk = `4000\r\n${' '.repeat(0x4000)}\r\n`;
         // Keep sending until the server closes; 64 MiB would mean it never does.
         const pump = () => {
           while (!closed && sentAfter < 4096 && sock.write(chunk)) if (head) sentAfter++;
           if (!closed && sentAfter < 4096) sock.once('drain', pump);
-          else if (!closed) { sock.destroy(); resolve({ head, sentAfter }); }
+          else if (!closed) {
+            sock.destroy();
+            resolve({ head, sentAfter });
+          }
         };
         pump();
       });
-      sock.on('data', (d) => { head += d.toString(); });
+      sock.on('data', (d) => {
+        head += d.toString();
+      });
       sock.on('error', () => {}); // a reset while writing is how a closed connection shows
-      sock.on('close', () => { closed = true; resolve({ head, sentAfter }); });
+      sock.on('close', () => {
+        closed = true;
+        resolve({ head, sentAfter });
+      });
       sock.on('timeout', reject);
     });
     assert.match(answer.head, /^HTTP\/1\.1 413/);
@@ -136,13 +176,18 @@ describe('the prediction lane', () => {
     for (const [i, body] of ['{}', '{"rows": []}', JSON.stringify({ rows: [ROW] }), '[1]'].entries()) {
       const r = await s.call('POST', `/api/v1/deployments/made-up-${i}/predict`, { body, type: 'application/json' });
       assert.ok([400, 404].includes(r.status), `${body}: ${r.status}`);
-      const f = await s.running.server.app.inject({ method: 'POST', url: `/api/v1/deployments/made-up-f${i}/predict`, headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' }, payload: body });
+      const f = await s.running.server.app.inject({
+        method: 'POST',
+        url: `/api/v1/deployments/made-up-f${i}/predict`,
+        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
+        payload: body,
+      });
       assert.ok([400, 404].includes(f.statusCode));
     }
     assert.doesNotMatch((await s.call('GET', '/metrics', { key: null })).text, /made-up/);
   });
 
-  test('a body that is not JSON goes to Fastify\'s route and is refused in the same words', async () => {
+  test("a body that is not JSON goes to Fastify's route and is refused in the same words", async () => {
     const r = await s.call('POST', '/api/v1/deployments/pm/predict', { body: 'Type,Torque\nL,40\n', type: 'text/csv' });
     assert.equal(r.status, 400);
     assert.deepEqual(r.body.error, { code: 'invalid_input', message: 'the body must be a JSON object with "rows"', details: {} });
@@ -150,7 +195,8 @@ describe('the prediction lane', () => {
 
   test('what the lane leaves to Fastify', () => {
     const lane = s.running.server.lane;
-    const takes = (method: string, url: string, type?: string) => lane.takes({ method, url, headers: type ? { 'content-type': type } : {} } as unknown as IncomingMessage);
+    const takes = (method: string, url: string, type?: string) =>
+      lane.takes({ method, url, headers: type ? { 'content-type': type } : {} } as unknown as IncomingMessage);
     assert.equal(takes('POST', '/api/v1/deployments/pm/predict', 'application/json'), true);
     assert.equal(takes('POST', '/api/v1/deployments/pm/predict?explain=1', 'application/json'), true);
     assert.equal(takes('POST', '/api/v1/deployments/pm/predict', 'text/csv'), false);
@@ -162,8 +208,12 @@ describe('the prediction lane', () => {
     assert.equal(takes('POST', '/v2/models/pm/infer', 'application/json'), false);
   });
 
-  test('a caller\'s request id comes back; metrics and logs count lane answers like any other', async () => {
-    const r = await fetch(`${s.url}/api/v1/deployments/pm/predict`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}`, 'x-request-id': 'line-7.batch-42' }, body: JSON.stringify({ rows: [ROW] }) });
+  test("a caller's request id comes back; metrics and logs count lane answers like any other", async () => {
+    const r = await fetch(`${s.url}/api/v1/deployments/pm/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}`, 'x-request-id': 'line-7.batch-42' },
+      body: JSON.stringify({ rows: [ROW] }),
+    });
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('x-request-id'), 'line-7.batch-42');
     const line = s.logs.map((l) => JSON.parse(l)).find((l) => l.reqId === 'line-7.batch-42');
@@ -178,25 +228,52 @@ describe('the prediction lane', () => {
 test('the lane answers a rate limit with Retry-After, and a failed gate before reading the body', async () => {
   const ctx = { models: {}, inference: { observer: null }, queue: { counts: async () => [] } } as unknown as ServiceContext;
   const lines: string[] = [];
-  const log = { level: 'info', info: (o: object, m: string) => lines.push(`${m} ${JSON.stringify(o)}`), error: () => {}, warn: () => {}, debug: () => {}, trace: () => {}, fatal: () => {}, silent: () => {}, child() { return this; } };
+  const log = {
+    level: 'info',
+    info: (o: object, m: string) => lines.push(`${m} ${JSON.stringify(o)}`),
+    error: () => {},
+    warn: () => {},
+    debug: () => {},
+    trace: () => {},
+    fatal: () => {},
+    silent: () => {},
+    child() {
+      return this;
+    },
+  };
   const lane = createPredictLane({
-    ctx, metrics: createMetrics(ctx), log: log as never, bodyLimit: 1024,
-    gate: () => { throw new AndonError('rate_limited', 'too many requests for this key', { retryAfterSeconds: 2 }); },
+    ctx,
+    metrics: createMetrics(ctx),
+    log: log as never,
+    bodyLimit: 1024,
+    gate: () => {
+      throw new AndonError('rate_limited', 'too many requests for this key', { retryAfterSeconds: 2 });
+    },
   });
   const server = createServer((req, res) => lane.serve(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const port = (server.address() as { port: number }).port;
-    const r = await fetch(`http://127.0.0.1:${port}/api/v1/deployments/pm/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'not even JSON' });
+    const r = await fetch(`http://127.0.0.1:${port}/api/v1/deployments/pm/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: 'not even JSON',
+    });
     assert.equal(r.status, 429);
     assert.equal(r.headers.get('retry-after'), '2');
     assert.deepEqual(await r.json(), { error: { code: 'rate_limited', message: 'too many requests for this key', details: { retryAfterSeconds: 2 } } });
-    assert.ok(lines.some((l) => l.startsWith('too many requests')), 'the refusal is logged at info');
-  } finally { server.close(); }
+    assert.ok(
+      lines.some((l) => l.startsWith('too many requests')),
+      'the refusal is logged at info',
+    );
+  } finally {
+    server.close();
+  }
 });
 
-test('request ids: a caller\'s plain token is kept, anything else gets a fresh id of this process', () => {
-  const a = requestId({}), b = requestId({});
+test("request ids: a caller's plain token is kept, anything else gets a fresh id of this process", () => {
+  const a = requestId({}),
+    b = requestId({});
   assert.match(a, /^[0-9a-f]{12}-[0-9a-z]+$/);
   assert.notEqual(a, b);
   assert.equal(a.split('-')[0], b.split('-')[0], 'one prefix per process');

@@ -33,7 +33,13 @@ export interface PredictLane {
   close(): void;
 }
 
-export interface LaneOptions { ctx: ServiceContext; gate: Gate; metrics: ServerMetrics; log: FastifyBaseLogger; bodyLimit: number }
+export interface LaneOptions {
+  ctx: ServiceContext;
+  gate: Gate;
+  metrics: ServerMetrics;
+  log: FastifyBaseLogger;
+  bodyLimit: number;
+}
 
 export function createPredictLane(o: LaneOptions): PredictLane {
   let closing = false;
@@ -56,13 +62,19 @@ export function createPredictLane(o: LaneOptions): PredictLane {
       const answer = (status: number, body: object, retryAfter?: string) => {
         try {
           const text = JSON.stringify(body);
-          const headers: Record<string, string | number> = { 'x-request-id': id, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) };
+          const headers: Record<string, string | number> = {
+            'x-request-id': id,
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': Buffer.byteLength(text),
+          };
           if (retryAfter) headers['retry-after'] = retryAfter;
           if (bodyFailed) headers.connection = 'close';
           res.writeHead(status, headers);
           res.end(text);
           recordRequest(o.metrics, log, { method: 'POST', route: PREDICT_ROUTE, url: req.url!, status, ms: performance.now() - started });
-        } catch (e) { unexpected(e); }
+        } catch (e) {
+          unexpected(e);
+        }
       };
       const fail = (err: unknown) => {
         if (req.socket.destroyed) return; // the caller hung up: nobody to answer, and not the server's fault
@@ -72,21 +84,47 @@ export function createPredictLane(o: LaneOptions): PredictLane {
       };
       const succeed = (result: object) => answer(200, result);
       // The body, then the prediction. Callbacks rather than a chain of promises: this runs on every prediction.
-      const predictFor = (principal: Principal) => readJson(req, o.bodyLimit, (err, body) => {
-        if (err) { bodyFailed = true; fail(err); return; }
-        let rows: unknown;
-        // As on Fastify's route: a malformed body is refused before it counts as a prediction.
-        try { rows = predictRows(body); } catch (e) { fail(e); return; }
-        infer(o.ctx, principal.tenantId, { deployment: name }, rows, 'rest').then((r) => succeed(answerOf(r)), fail).catch(unexpected);
-      });
-      const caller: Caller = { authorization: req.headers.authorization, ip: req.socket.remoteAddress ?? '', method: 'POST', route: PREDICT_ROUTE, permission: 'predict', deployment: name };
+      const predictFor = (principal: Principal) =>
+        readJson(req, o.bodyLimit, (err, body) => {
+          if (err) {
+            bodyFailed = true;
+            fail(err);
+            return;
+          }
+          let rows: unknown;
+          // As on Fastify's route: a malformed body is refused before it counts as a prediction.
+          try {
+            rows = predictRows(body);
+          } catch (e) {
+            fail(e);
+            return;
+          }
+          infer(o.ctx, principal.tenantId, { deployment: name }, rows, 'rest')
+            .then((r) => succeed(answerOf(r)), fail)
+            .catch(unexpected);
+        });
+      const caller: Caller = {
+        authorization: req.headers.authorization,
+        ip: req.socket.remoteAddress ?? '',
+        method: 'POST',
+        route: PREDICT_ROUTE,
+        permission: 'predict',
+        deployment: name,
+      };
       // As on Fastify's path: the key first, then the body (an unknown caller's body is never parsed).
       let admitted: Principal | Promise<Principal>;
-      try { admitted = o.gate(caller); } catch (e) { fail(e); return; }
+      try {
+        admitted = o.gate(caller);
+      } catch (e) {
+        fail(e);
+        return;
+      }
       if (admitted instanceof Promise) admitted.then(predictFor, fail).catch(unexpected);
       else predictFor(admitted);
     },
-    close() { closing = true; },
+    close() {
+      closing = true;
+    },
   };
 }
 
@@ -95,14 +133,27 @@ export function createPredictLane(o: LaneOptions): PredictLane {
  * and `constructor.prototype` keys and duplicate keys refused). `done` is called once.
  */
 function readJson(req: IncomingMessage, limit: number, done: (err: Error | null, body?: unknown) => void): void {
-  if (Number(req.headers['content-length']) > limit) { done(bodyErrors.tooLarge()); return; }
+  if (Number(req.headers['content-length']) > limit) {
+    done(bodyErrors.tooLarge());
+    return;
+  }
   const chunks: Buffer[] = [];
-  let size = 0, finished = false;
-  const finish = (err: Error | null, body?: unknown) => { if (!finished) { finished = true; done(err, body); } };
+  let size = 0,
+    finished = false;
+  const finish = (err: Error | null, body?: unknown) => {
+    if (!finished) {
+      finished = true;
+      done(err, body);
+    }
+  };
   req.on('data', (c: Buffer) => {
     size += c.length;
     // Over the limit: stop reading and refuse; the answer closes the connection.
-    if (size > limit) { req.removeAllListeners('data').removeAllListeners('end'); finish(bodyErrors.tooLarge()); return; }
+    if (size > limit) {
+      req.removeAllListeners('data').removeAllListeners('end');
+      finish(bodyErrors.tooLarge());
+      return;
+    }
     chunks.push(c);
   });
   req.on('error', (e) => finish(e));
@@ -110,7 +161,12 @@ function readJson(req: IncomingMessage, limit: number, done: (err: Error | null,
     const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
     // The same parse as Fastify's JSON parser (json-body.ts): empty, malformed, poisoned or duplicate-key bodies refused.
     let body: unknown;
-    try { body = parseJsonBody(text); } catch (e) { finish(e as Error); return; }
+    try {
+      body = parseJsonBody(text);
+    } catch (e) {
+      finish(e as Error);
+      return;
+    }
     finish(null, body);
   });
 }

@@ -25,12 +25,19 @@ const PLAIN_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 export function requestId(headers: IncomingHttpHeaders): string {
   const given = headers['x-request-id'];
   return typeof given === 'string' && PLAIN_ID.test(given) && !given.toLowerCase().includes('andon_') && scrub(given) === given
-    ? given : `${PREFIX}-${(++counter).toString(36)}`;
+    ? given
+    : `${PREFIX}-${(++counter).toString(36)}`;
 }
 
 const INFO_LEVELS = new Set(['trace', 'debug', 'info']);
 
-export interface AnsweredRequest { method: string; route: string | undefined; url: string; status: number; ms: number }
+export interface AnsweredRequest {
+  method: string;
+  route: string | undefined;
+  url: string;
+  status: number;
+  ms: number;
+}
 
 export function recordRequest(metrics: ServerMetrics, log: FastifyBaseLogger, r: AnsweredRequest): void {
   metrics.requests.observe({ method: r.method, route: r.route ?? '(unmatched)', status: String(r.status) }, r.ms / 1000);

@@ -7,12 +7,20 @@ import { LazyRequestLogger } from './request-logger.js';
 
 function capture(level: string): { logger: FastifyBaseLogger; lines: Record<string, unknown>[]; children: () => number } {
   const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({ write(chunk, _enc, done) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); done(); } });
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
+      done();
+    },
+  });
   // Fastify's own logger (pino), as the server has it.
   const logger = Fastify({ logger: { level, stream: sink } }).log;
   let made = 0;
   const child = logger.child;
-  logger.child = function (this: FastifyBaseLogger, ...a) { made++; return child.apply(this, a); };
+  logger.child = function (this: FastifyBaseLogger, ...a) {
+    made++;
+    return child.apply(this, a);
+  };
   return { logger, lines, children: () => made };
 }
 
@@ -36,7 +44,14 @@ test('an enabled line carries the bindings, like a child made up front', async (
   log.info('and this');
   log.error(new Error('boom'), 'failed');
   await flush();
-  assert.deepEqual(c.lines.map((l) => [l.reqId, l.msg, l.level]), [['r-2', 'careful', 40], ['r-2', 'and this', 30], ['r-2', 'failed', 50]]);
+  assert.deepEqual(
+    c.lines.map((l) => [l.reqId, l.msg, l.level]),
+    [
+      ['r-2', 'careful', 40],
+      ['r-2', 'and this', 30],
+      ['r-2', 'failed', 50],
+    ],
+  );
   assert.equal(c.lines[0].code, 'x');
   assert.equal((c.lines[2].err as { message: string }).message, 'boom');
   assert.equal(c.children(), 1, 'one child, made on the first line');
@@ -50,5 +65,11 @@ test('a level set on the request logger applies to it alone; its own children ke
   log.child({ step: 'inner' }).warn('nested');
   new LazyRequestLogger(c.logger, { reqId: 'r-4' }, {}).debug('still quiet');
   await flush();
-  assert.deepEqual(c.lines.map((l) => [l.reqId, l.step, l.msg]), [['r-3', undefined, 'now visible'], ['r-3', 'inner', 'nested']]);
+  assert.deepEqual(
+    c.lines.map((l) => [l.reqId, l.step, l.msg]),
+    [
+      ['r-3', undefined, 'now visible'],
+      ['r-3', 'inner', 'nested'],
+    ],
+  );
 });

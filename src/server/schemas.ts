@@ -4,7 +4,8 @@ export const id = { type: 'string', pattern: '^[a-z]+_[0-9a-f-]{36}$' } as const
 export const versionRef = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,128}$', description: 'a version number, an alias or a version id' } as const;
 
 export const pageQuery = {
-  type: 'object', additionalProperties: false,
+  type: 'object',
+  additionalProperties: false,
   properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0 } },
 } as const;
 

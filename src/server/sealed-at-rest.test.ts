@@ -14,7 +14,8 @@ const PHONES = ['+86 512 6688 0421', '+234 803 555 0199', '+55 41 3333 0177'];
 function contactsCsv(rows: number): string {
   const lines = ['operator_email,operator_phone,temperature,failure'];
   for (let i = 0; i < rows; i++) {
-    const line = i % 3, temperature = 290 + ((i * 37) % 40);
+    const line = i % 3,
+      temperature = 290 + ((i * 37) % 40);
     lines.push(`${EMAILS[line]},${PHONES[line]},${temperature},${temperature > 318 || (line === 1 && i % 4 === 0) ? 'yes' : 'no'}`);
   }
   return lines.join('\n') + '\n';
@@ -24,7 +25,11 @@ function walk(dir: string): { dirs: string[]; files: string[] } {
   const out = { dirs: [dir], files: [] as string[] };
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) { const sub = walk(p); out.dirs.push(...sub.dirs); out.files.push(...sub.files); } else out.files.push(p);
+    if (statSync(p).isDirectory()) {
+      const sub = walk(p);
+      out.dirs.push(...sub.dirs);
+      out.files.push(...sub.files);
+    } else out.files.push(p);
   }
   return out;
 }
@@ -41,38 +46,52 @@ function clearCopies(home: string): string[] {
   return found;
 }
 
-test('an unmasked dataset and the model trained on it are sealed at rest, shown opened to an admin, in a private home', { skip: process.platform === 'win32' }, async () => {
-  const home = await mkdtemp(join(tmpdir(), 'andon-sealed-'));
-  const s = await startTestServer({ home });
-  try {
-    assert.equal((await s.call('POST', '/api/v1/datasets?name=contacts&filename=operators.csv', { body: contactsCsv(240), type: 'text/csv' })).status, 201);
-    const shown = await s.call('GET', '/api/v1/datasets/contacts/versions/1');
-    assert.equal(shown.status, 200);
-    for (const v of [EMAILS[0]!, PHONES[0]!]) assert.ok(shown.text.includes(JSON.stringify(v)), `the profile shows ${v} to the admin`);
+test(
+  'an unmasked dataset and the model trained on it are sealed at rest, shown opened to an admin, in a private home',
+  { skip: process.platform === 'win32' },
+  async () => {
+    const home = await mkdtemp(join(tmpdir(), 'andon-sealed-'));
+    const s = await startTestServer({ home });
+    try {
+      assert.equal((await s.call('POST', '/api/v1/datasets?name=contacts&filename=operators.csv', { body: contactsCsv(240), type: 'text/csv' })).status, 201);
+      const shown = await s.call('GET', '/api/v1/datasets/contacts/versions/1');
+      assert.equal(shown.status, 200);
+      for (const v of [EMAILS[0]!, PHONES[0]!]) assert.ok(shown.text.includes(JSON.stringify(v)), `the profile shows ${v} to the admin`);
 
-    const job = await s.call('POST', '/api/v1/jobs', { json: { dataset: 'contacts', target: 'failure', model: 'escalation', epochs: 3, seed: 1 } });
-    assert.equal(job.status, 202, job.text);
-    const done = await until(() => s.call('GET', `/api/v1/jobs/${job.body.id}`), (r) => ['succeeded', 'failed', 'cancelled'].includes(r.body.status));
-    assert.equal(done.body.status, 'succeeded', done.body.error ?? '');
-    const version = await s.call('GET', '/api/v1/models/escalation/versions/1');
-    assert.equal(version.status, 200);
-    const inputs = version.body.manifest.input_schema as { name: string; categories?: string[] }[];
-    assert.deepEqual(inputs.find((c) => c.name === 'operator_email')?.categories?.slice().sort(), [...EMAILS].sort(), 'the manifest lists the e-mails training saw');
-    assert.ok(version.text.includes(JSON.stringify(PHONES[1])));
-    assert.equal(typeof version.body.metrics.accuracy, 'number');
-    assert.ok((await s.call('GET', '/api/v1/models/escalation')).text.includes(JSON.stringify(EMAILS[2])), 'the version list is opened too');
+      const job = await s.call('POST', '/api/v1/jobs', { json: { dataset: 'contacts', target: 'failure', model: 'escalation', epochs: 3, seed: 1 } });
+      assert.equal(job.status, 202, job.text);
+      const done = await until(
+        () => s.call('GET', `/api/v1/jobs/${job.body.id}`),
+        (r) => ['succeeded', 'failed', 'cancelled'].includes(r.body.status),
+      );
+      assert.equal(done.body.status, 'succeeded', done.body.error ?? '');
+      const version = await s.call('GET', '/api/v1/models/escalation/versions/1');
+      assert.equal(version.status, 200);
+      const inputs = version.body.manifest.input_schema as { name: string; categories?: string[] }[];
+      assert.deepEqual(
+        inputs
+          .find((c) => c.name === 'operator_email')
+          ?.categories?.slice()
+          .sort(),
+        [...EMAILS].sort(),
+        'the manifest lists the e-mails training saw',
+      );
+      assert.ok(version.text.includes(JSON.stringify(PHONES[1])));
+      assert.equal(typeof version.body.metrics.accuracy, 'number');
+      assert.ok((await s.call('GET', '/api/v1/models/escalation')).text.includes(JSON.stringify(EMAILS[2])), 'the version list is opened too');
 
-    // While the server runs (the database, its WAL, the blobs) and once it has stopped: no value in clear anywhere.
-    assert.deepEqual(clearCopies(home), []);
-    await s.close();
-    assert.deepEqual(clearCopies(home), []);
+      // While the server runs (the database, its WAL, the blobs) and once it has stopped: no value in clear anywhere.
+      assert.deepEqual(clearCopies(home), []);
+      await s.close();
+      assert.deepEqual(clearCopies(home), []);
 
-    const { dirs, files } = walk(home);
-    assert.ok(files.some((f) => f.endsWith('andon.db')) && files.some((f) => f.endsWith('master.key')) && files.some((f) => f.includes('/blobs/')));
-    for (const d of dirs) assert.equal(statSync(d).mode & 0o777, 0o700, d);
-    for (const f of files) assert.equal(statSync(f).mode & 0o777, 0o600, f);
-  } finally {
-    await s.close();
-    await rm(home, { recursive: true, force: true });
-  }
-});
+      const { dirs, files } = walk(home);
+      assert.ok(files.some((f) => f.endsWith('andon.db')) && files.some((f) => f.endsWith('master.key')) && files.some((f) => f.includes('/blobs/')));
+      for (const d of dirs) assert.equal(statSync(d).mode & 0o777, 0o700, d);
+      for (const f of files) assert.equal(statSync(f).mode & 0o777, 0o600, f);
+    } finally {
+      await s.close();
+      await rm(home, { recursive: true, force: true });
+    }
+  },
+);

@@ -14,11 +14,22 @@ import { startServer } from '../cli/serve.js';
 import { startTestServer, TEST_ADMIN_KEY, until, type TestServer } from './test-support.js';
 
 const LEAKY = ['UDI', 'Product ID', 'TWF', 'HDF', 'PWF', 'OSF', 'RNF'];
-const ROW = { Type: 'L', 'Air temperature [K]': 302.1, 'Process temperature [K]': 310.5, 'Rotational speed [rpm]': 1352, 'Torque [Nm]': 61.3, 'Tool wear [min]': 208 };
-const EMAIL = 'line.lead.wang@example-plant.cn', PHONE = '+1 415 555 0134';
+const ROW = {
+  Type: 'L',
+  'Air temperature [K]': 302.1,
+  'Process temperature [K]': 310.5,
+  'Rotational speed [rpm]': 1352,
+  'Torque [Nm]': 61.3,
+  'Tool wear [min]': 208,
+};
+const EMAIL = 'line.lead.wang@example-plant.cn',
+  PHONE = '+1 415 555 0134';
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => { const p = join(dir, f); return statSync(p).isDirectory() ? filesUnder(p) : [p]; });
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
 }
 
 /** Concrete paths for every OpenAPI route: path parameters filled with this tenant's real names and ids. */
@@ -47,7 +58,10 @@ describe('security, as an attacker would test it', () => {
     assert.equal((await s.call('POST', '/api/v1/datasets?name=contacts&maskPii=true', { body: withPii, type: 'text/csv' })).status, 201);
     assert.equal((await s.call('POST', '/api/v1/datasets?name=machines', { body: csv, type: 'text/csv' })).status, 201);
     const job = await s.call('POST', '/api/v1/jobs', { json: { dataset: 'machines', target: 'Machine failure', model: 'pm', epochs: 2, exclude: LEAKY } });
-    const done = await until(() => s.call('GET', `/api/v1/jobs/${job.body.id}`), (r) => ['succeeded', 'failed'].includes(r.body.status));
+    const done = await until(
+      () => s.call('GET', `/api/v1/jobs/${job.body.id}`),
+      (r) => ['succeeded', 'failed'].includes(r.body.status),
+    );
     assert.equal(done.body.status, 'succeeded', done.body.error ?? '');
     await s.call('PUT', '/api/v1/models/pm/aliases/production', { json: { version: 1 } });
     await s.call('POST', '/api/v1/deployments', { json: { name: 'pm', model: 'pm', alias: 'production' } });
@@ -62,7 +76,9 @@ describe('security, as an attacker would test it', () => {
     otherTenant = (await ctx.meta.tenants.create({ name: 'rival' })).id;
     other = (await createApiKey(ctx.meta, otherTenant, { name: 'rival admin', role: 'admin' })).key;
   });
-  after(async () => { await s.close(); });
+  after(async () => {
+    await s.close();
+  });
 
   test('no key, a malformed, revoked or expired key: 401', async () => {
     assert.equal((await s.call('GET', '/api/v1/models', { key: null })).status, 401);
@@ -114,13 +130,16 @@ describe('security, as an attacker would test it', () => {
     assert.equal((await s.call('POST', '/api/v1/batch-jobs?deployment=pm-line2', { key: operatorScoped, body: 'a\n1\n', type: 'text/csv' })).status, 403);
   });
 
-  test('every id-bearing route with another tenant\'s ids: 404 and no data', async () => {
+  test("every id-bearing route with another tenant's ids: 404 and no data", async () => {
     const doc = (await s.call('GET', '/docs/json', { key: null })).body;
     const values = { ...ids };
     const withIds = routes(doc, values).filter((r) => /\/api\/v1\/.+\/|\/v2\/models\//.test(r.path) && !r.path.startsWith('/api/v1/keys/'));
     for (const r of withIds) {
       const path = r.path.replace('/api/v1/batch-jobs/x', `/api/v1/batch-jobs/${ids.batch}`).replace('/api/v1/datasets/x', '/api/v1/datasets/machines');
-      const res = await s.call(r.method, path, { key: other, json: r.method === 'GET' ? undefined : { rows: [ROW], inputs: [{ name: 'Type', shape: [1], datatype: 'BYTES', data: ['L'] }], version: 1 } });
+      const res = await s.call(r.method, path, {
+        key: other,
+        json: r.method === 'GET' ? undefined : { rows: [ROW], inputs: [{ name: 'Type', shape: [1], datatype: 'BYTES', data: ['L'] }], version: 1 },
+      });
       assert.ok([404, 400].includes(res.status), `${r.method} ${path} answered ${res.status} to another tenant`);
       assert.ok(res.status === 404 || res.body?.error, `${r.method} ${path}`);
       for (const secret of ['Torque [Nm]', ids.id, 'M14', 'Machine failure']) {
@@ -159,7 +178,10 @@ describe('security, as an attacker would test it', () => {
     ];
     for (const [method, path, init] of attempts) {
       const res = await s.call(method, path, init);
-      assert.ok(res.status >= 400 && res.status < 500, `${method} ${path.slice(0, 80)} ${JSON.stringify(init).slice(0, 80)} answered ${res.status}: ${res.text.slice(0, 200)}`);
+      assert.ok(
+        res.status >= 400 && res.status < 500,
+        `${method} ${path.slice(0, 80)} ${JSON.stringify(init).slice(0, 80)} answered ${res.status}: ${res.text.slice(0, 200)}`,
+      );
     }
     // A category value the model never saw is data, not code: it is predicted like any unseen category.
     assert.equal((await s.call('POST', '/api/v1/deployments/pm/predict', { json: { rows: [{ ...ROW, Type: sqlish }] } })).status, 200);
@@ -179,13 +201,18 @@ describe('security, as an attacker would test it', () => {
       assert.equal(limited.status, 429);
       assert.equal(limited.body.error.code, 'rate_limited');
       assert.ok(Number(limited.headers.get('retry-after')) >= 1);
-    } finally { await t.close(); }
+    } finally {
+      await t.close();
+    }
   });
 
   test('at rest: blob files hold no uploaded value in clear, and a flipped byte is an integrity error', async () => {
     const files = filesUnder(join(s.home, 'blobs'));
     assert.ok(files.length >= 3);
-    const samples = csv.split(/\r?\n/).slice(1, 40).map((l) => l.split(',')[1]); // product ids such as M14860
+    const samples = csv
+      .split(/\r?\n/)
+      .slice(1, 40)
+      .map((l) => l.split(',')[1]); // product ids such as M14860
     for (const f of files) {
       const bytes = readFileSync(f).toString('latin1');
       for (const v of [...samples, 'Torque [Nm]', 'notes', 'Machine failure']) assert.ok(!bytes.includes(v), `${f} contains "${v}" in clear`);
@@ -201,22 +228,30 @@ describe('security, as an attacker would test it', () => {
       const res = await s.call('GET', '/api/v1/datasets/machines/preview');
       assert.equal(res.status, 500);
       assert.equal(res.body.error.code, 'integrity_error');
-    } finally { writeFileSync(blob, original); }
+    } finally {
+      writeFileSync(blob, original);
+    }
     assert.equal((await s.call('GET', '/api/v1/datasets/machines/preview')).status, 200);
   });
 
   test('logs carry no key and no personal value; the audit chain verifies, and breaks where an event is edited', async () => {
     const all = s.logs.join('\n');
     assert.ok(s.logs.length > 20);
-    for (const secret of [TEST_ADMIN_KEY, viewer, operatorScoped, other, EMAIL, PHONE]) assert.ok(!all.includes(secret), `a log line holds ${secret.slice(0, 12)}…`);
+    for (const secret of [TEST_ADMIN_KEY, viewer, operatorScoped, other, EMAIL, PHONE])
+      assert.ok(!all.includes(secret), `a log line holds ${secret.slice(0, 12)}…`);
     // Sampled prediction logs: readable through the API, sealed in the database.
     assert.equal((await s.call('PATCH', '/api/v1/deployments/pm', { json: { logSampleRate: 1 } })).status, 200);
     const marked = { ...ROW, 'Torque [Nm]': 47.123 };
     assert.equal((await s.call('POST', '/api/v1/deployments/pm/predict', { json: { rows: [marked] } })).status, 200);
-    const logs = await until(() => s.call('GET', '/api/v1/deployments/pm/logs'), (r) => r.body.items.length > 0);
+    const logs = await until(
+      () => s.call('GET', '/api/v1/deployments/pm/logs'),
+      (r) => r.body.items.length > 0,
+    );
     assert.equal(logs.body.items[0].inputs[0]['Torque [Nm]'], 47.123);
     assert.ok(typeof logs.body.items[0].outputs[0].label === 'string');
-    const dbText = readFileSync(join(s.home, 'andon.db')).toString('latin1') + (existsSync(join(s.home, 'andon.db-wal')) ? readFileSync(join(s.home, 'andon.db-wal')).toString('latin1') : '');
+    const dbText =
+      readFileSync(join(s.home, 'andon.db')).toString('latin1') +
+      (existsSync(join(s.home, 'andon.db-wal')) ? readFileSync(join(s.home, 'andon.db-wal')).toString('latin1') : '');
     assert.ok(!dbText.includes('47.123'), 'a logged input is in the database in clear');
     assert.equal((await s.call('GET', '/api/v1/deployments/pm/logs', { key: other })).status, 404);
     assert.equal((await s.call('PATCH', '/api/v1/deployments/pm', { json: { logSampleRate: 2 } })).status, 400);
@@ -235,7 +270,9 @@ describe('security, as an attacker would test it', () => {
     const db = new Database(join(s.home, 'andon.db'));
     try {
       db.prepare("UPDATE audit_events SET actor = 'someone-else' WHERE tenant_id = ? AND seq = 5").run(tenant);
-    } finally { db.close(); }
+    } finally {
+      db.close();
+    }
     const broken = await verifyAuditChain(ctx.meta, tenant);
     assert.equal(broken.ok, false);
     assert.equal(broken.firstBroken?.seq, 5);
@@ -244,7 +281,11 @@ describe('security, as an attacker would test it', () => {
   test('the wrong master key is refused at start', async () => {
     const home = s.home;
     await assert.rejects(
-      startServer({ ...readConfig({}, { port: 0, home }), host: '127.0.0.1', masterKey: Buffer.alloc(32, 7).toString('base64') }, { say: () => {}, logger: false }),
-      /master key does not match/);
+      startServer(
+        { ...readConfig({}, { port: 0, home }), host: '127.0.0.1', masterKey: Buffer.alloc(32, 7).toString('base64') },
+        { say: () => {}, logger: false },
+      ),
+      /master key does not match/,
+    );
   });
 });

@@ -5,22 +5,36 @@ import { ai4iCsv } from '../data/synthetic-machines.js';
 import { startTestServer, until, type TestServer } from './test-support.js';
 
 const LEAKY = ['UDI', 'Product ID', 'TWF', 'HDF', 'PWF', 'OSF', 'RNF'];
-const ROW = { Type: 'L', 'Air temperature [K]': 302.1, 'Process temperature [K]': 310.5, 'Rotational speed [rpm]': 1352, 'Torque [Nm]': 61.3, 'Tool wear [min]': 208 };
+const ROW = {
+  Type: 'L',
+  'Air temperature [K]': 302.1,
+  'Process temperature [K]': 310.5,
+  'Rotational speed [rpm]': 1352,
+  'Torque [Nm]': 61.3,
+  'Tool wear [min]': 208,
+};
 
 /** Reads a job's server-sent events until the stream ends. */
 async function readEvents(s: TestServer, jobId: string): Promise<{ event: string; id?: string; data: any }[]> {
-  const res = await fetch(`${s.url}/api/v1/jobs/${jobId}/events`, { headers: { authorization: `Bearer ${(await import('./test-support.js')).TEST_ADMIN_KEY}` } });
+  const res = await fetch(`${s.url}/api/v1/jobs/${jobId}/events`, {
+    headers: { authorization: `Bearer ${(await import('./test-support.js')).TEST_ADMIN_KEY}` },
+  });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
   const text = await res.text();
-  return text.split('\n\n').filter((b) => b.trim() && !b.startsWith(':')).map((block) => {
-    const f = Object.fromEntries(block.split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
-    return { event: f.event, id: f.id, data: JSON.parse(f.data) };
-  });
+  return text
+    .split('\n\n')
+    .filter((b) => b.trim() && !b.startsWith(':'))
+    .map((block) => {
+      const f = Object.fromEntries(block.split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+      return { event: f.event, id: f.id, data: JSON.parse(f.data) };
+    });
 }
 
 async function train(s: TestServer, seed: number): Promise<{ job: any; events: { event: string; id?: string; data: any }[] }> {
-  const started = await s.call('POST', '/api/v1/jobs', { json: { dataset: 'machines', target: 'Machine failure', model: 'pm', template: 'predictive-maintenance', epochs: 4, seed, exclude: LEAKY } });
+  const started = await s.call('POST', '/api/v1/jobs', {
+    json: { dataset: 'machines', target: 'Machine failure', model: 'pm', template: 'predictive-maintenance', epochs: 4, seed, exclude: LEAKY },
+  });
   assert.equal(started.status, 202, started.text);
   const events = await readEvents(s, started.body.id);
   const job = (await s.call('GET', `/api/v1/jobs/${started.body.id}`)).body;
@@ -29,8 +43,12 @@ async function train(s: TestServer, seed: number): Promise<{ job: any; events: {
 
 describe('the HTTP API end to end', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer(); });
-  after(async () => { await s.close(); });
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => {
+    await s.close();
+  });
 
   test('health, docs and auth basics', async () => {
     assert.equal((await s.call('GET', '/health/live', { key: null })).status, 200);
@@ -76,8 +94,16 @@ describe('the HTTP API end to end', () => {
     assert.ok(epochs.length >= 1 && epochs.every((e) => Number.isFinite(e.data.data.trainLoss)));
     // Resuming the stream after the last id replays nothing but the end.
     const lastId = first.events.filter((e) => e.id).at(-1)!.id!;
-    const resumed = await fetch(`${s.url}/api/v1/jobs/${first.job.id}/events`, { headers: { authorization: `Bearer ${(await import('./test-support.js')).TEST_ADMIN_KEY}`, 'last-event-id': lastId } });
-    assert.deepEqual((await resumed.text()).split('\n\n').filter((b) => b.trim()).map((b) => /event: (\S+)/.exec(b)?.[1]), ['end']);
+    const resumed = await fetch(`${s.url}/api/v1/jobs/${first.job.id}/events`, {
+      headers: { authorization: `Bearer ${(await import('./test-support.js')).TEST_ADMIN_KEY}`, 'last-event-id': lastId },
+    });
+    assert.deepEqual(
+      (await resumed.text())
+        .split('\n\n')
+        .filter((b) => b.trim())
+        .map((b) => /event: (\S+)/.exec(b)?.[1]),
+      ['end'],
+    );
 
     // Registry: version 1 with metrics, card, ONNX download; promote to production.
     const model = await s.call('GET', '/api/v1/models/pm');
@@ -85,7 +111,9 @@ describe('the HTTP API end to end', () => {
     assert.equal(typeof model.body.versions[0].metrics.f1, 'number');
     const card = await s.call('GET', '/api/v1/models/pm/versions/1/card');
     assert.match(card.text, /# Model card: pm v1/);
-    const onnx = await fetch(`${s.url}/api/v1/models/pm/versions/1/files/model.onnx`, { headers: { authorization: `Bearer ${(await import('./test-support.js')).TEST_ADMIN_KEY}` } });
+    const onnx = await fetch(`${s.url}/api/v1/models/pm/versions/1/files/model.onnx`, {
+      headers: { authorization: `Bearer ${(await import('./test-support.js')).TEST_ADMIN_KEY}` },
+    });
     assert.equal(onnx.status, 200);
     assert.ok((await onnx.arrayBuffer()).byteLength > 1000);
     assert.equal((await s.call('GET', '/api/v1/models/pm/versions/1/files/../../etc')).status, 404);
@@ -131,7 +159,11 @@ describe('the HTTP API end to end', () => {
     }
     // Inside float32 but far beyond anything training saw: the network overflows, and the row is refused, not answered with null.
     const huge = await s.call('POST', '/api/v1/deployments/pm/predict', { json: { rows: [{ ...ROW, 'Torque [Nm]': 3e38, 'Rotational speed [rpm]': -3e38 }] } });
-    assert.ok(huge.status === 400 || huge.body.predictions.every((x: { probabilities: Record<string, unknown> }) => Object.values(x.probabilities).every(Number.isFinite)), huge.text);
+    assert.ok(
+      huge.status === 400 ||
+        huge.body.predictions.every((x: { probabilities: Record<string, unknown> }) => Object.values(x.probabilities).every(Number.isFinite)),
+      huge.text,
+    );
     assert.doesNotMatch(huge.text, /null|NaN/);
 
     // Open Inference Protocol v2.
@@ -148,13 +180,20 @@ describe('the HTTP API end to end', () => {
     assert.equal((await s.call('GET', '/v2/models/pm/versions/9/ready')).status, 404);
     const meta = await s.call('GET', '/v2/models/pm');
     assert.deepEqual(meta.body.versions, ['1']);
-    assert.deepEqual(meta.body.outputs.map((o: { name: string }) => o.name), ['label', 'probabilities']);
+    assert.deepEqual(
+      meta.body.outputs.map((o: { name: string }) => o.name),
+      ['label', 'probabilities'],
+    );
     const inputs = meta.body.inputs.map((i: { name: string; datatype: string }) => ({
-      name: i.name, datatype: i.datatype, shape: [2],
+      name: i.name,
+      datatype: i.datatype,
+      shape: [2],
       data: [ROW[i.name as keyof typeof ROW], i.name === 'Torque [Nm]' ? 20 : ROW[i.name as keyof typeof ROW]],
     }));
     // FP64 beyond float32 is refused over OIP too (the same inference entry checks the rows).
-    const big = await s.call('POST', '/v2/models/pm/infer', { json: { inputs: inputs.map((i: { name: string; data: unknown[] }) => (i.name === 'Torque [Nm]' ? { ...i, datatype: 'FP64', data: [20, 1e300] } : i)) } });
+    const big = await s.call('POST', '/v2/models/pm/infer', {
+      json: { inputs: inputs.map((i: { name: string; data: unknown[] }) => (i.name === 'Torque [Nm]' ? { ...i, datatype: 'FP64', data: [20, 1e300] } : i)) },
+    });
     assert.equal(big.status, 400, big.text);
     assert.match(big.body.error, /row 1, column "Torque \[Nm\]"/);
     const infer = await s.call('POST', '/v2/models/pm/infer', { json: { id: 'req-1', inputs } });
@@ -164,11 +203,17 @@ describe('the HTTP API end to end', () => {
     assert.equal(infer.body.id, 'req-1');
     const label = infer.body.outputs.find((o: { name: string }) => o.name === 'label');
     const probs = infer.body.outputs.find((o: { name: string }) => o.name === 'probabilities');
-    assert.deepEqual(label.data, p.body.predictions.map((x: { label: string }) => x.label));
+    assert.deepEqual(
+      label.data,
+      p.body.predictions.map((x: { label: string }) => x.label),
+    );
     assert.deepEqual(probs.shape, [2, 2]);
     assert.ok(Math.abs(probs.data[1] - p.body.predictions[0].probabilities['1']) < 1e-6);
     const pinned = await s.call('POST', '/v2/models/pm/versions/1/infer', { json: { inputs, outputs: [{ name: 'label' }] } });
-    assert.deepEqual(pinned.body.outputs.map((o: { name: string }) => o.name), ['label']);
+    assert.deepEqual(
+      pinned.body.outputs.map((o: { name: string }) => o.name),
+      ['label'],
+    );
     const bad = await s.call('POST', '/v2/models/pm/infer', { json: { inputs: inputs.slice(1) } });
     assert.equal(bad.status, 400);
     assert.equal(typeof bad.body.error, 'string', 'OIP errors are {"error": "…"}');
@@ -181,7 +226,10 @@ describe('the HTTP API end to end', () => {
     const batchCsv = ai4iCsv(300, 9);
     const b = await s.call('POST', '/api/v1/batch-jobs?deployment=pm', { body: batchCsv, type: 'text/csv' });
     assert.equal(b.status, 202, b.text);
-    const doneBatch = await until(() => s.call('GET', `/api/v1/batch-jobs/${b.body.id}`), (r) => ['succeeded', 'failed', 'cancelled'].includes(r.body.status));
+    const doneBatch = await until(
+      () => s.call('GET', `/api/v1/batch-jobs/${b.body.id}`),
+      (r) => ['succeeded', 'failed', 'cancelled'].includes(r.body.status),
+    );
     assert.equal(doneBatch.body.status, 'succeeded', doneBatch.body.error ?? '');
     const out = await s.call('GET', `/api/v1/batch-jobs/${b.body.id}/output`);
     const lines = out.text.trim().split(/\r?\n/);
@@ -192,18 +240,28 @@ describe('the HTTP API end to end', () => {
     const second = await train(s, 2);
     assert.equal(second.job.status, 'succeeded');
     const versions: number[] = [];
-    let failures = 0, stop = false;
+    let failures = 0,
+      stop = false;
     const load = Array.from({ length: 4 }, async () => {
       while (!stop) {
         const r = await s.call('POST', '/api/v1/deployments/pm/predict', { json: { rows: [ROW] } });
-        if (r.status !== 200) failures++; else versions.push(r.body.version);
+        if (r.status !== 200) failures++;
+        else versions.push(r.body.version);
       }
     });
-    await until(async () => versions.length, (n) => n >= 20, 10);
+    await until(
+      async () => versions.length,
+      (n) => n >= 20,
+      10,
+    );
     const swap = await s.call('PUT', '/api/v1/models/pm/aliases/production', { json: { version: 2, expected: 1 } });
     assert.equal(swap.status, 200, swap.text);
     const seenAtSwap = versions.length;
-    await until(async () => versions.length, (n) => n >= seenAtSwap + 20, 10);
+    await until(
+      async () => versions.length,
+      (n) => n >= seenAtSwap + 20,
+      10,
+    );
     stop = true;
     await Promise.all(load);
     assert.equal(failures, 0);
@@ -239,11 +297,17 @@ describe('the HTTP API end to end', () => {
   });
 
   test('micro-batching on a deployment: concurrent requests share batches', async () => {
-    const dep = await s.call('POST', '/api/v1/deployments', { json: { name: 'pm-batched', model: 'pm', alias: 'production', batching: { maxBatch: 32, maxDelayMs: 20 } } });
+    const dep = await s.call('POST', '/api/v1/deployments', {
+      json: { name: 'pm-batched', model: 'pm', alias: 'production', batching: { maxBatch: 32, maxDelayMs: 20 } },
+    });
     assert.equal(dep.status, 201, dep.text);
-    const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => s.call('POST', '/api/v1/deployments/pm-batched/predict', { json: { rows: [{ ...ROW, 'Torque [Nm]': 20 + i }] } })));
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => s.call('POST', '/api/v1/deployments/pm-batched/predict', { json: { rows: [{ ...ROW, 'Torque [Nm]': 20 + i }] } })),
+    );
     assert.ok(answers.every((a) => a.status === 200));
-    const direct = await s.call('POST', '/api/v1/deployments/pm/predict', { json: { rows: Array.from({ length: 24 }, (_, i) => ({ ...ROW, 'Torque [Nm]': 20 + i })) } });
+    const direct = await s.call('POST', '/api/v1/deployments/pm/predict', {
+      json: { rows: Array.from({ length: 24 }, (_, i) => ({ ...ROW, 'Torque [Nm]': 20 + i })) },
+    });
     answers.forEach((a, i) => assert.ok(Math.abs(a.body.predictions[0].probabilities['1'] - direct.body.predictions[i].probabilities['1']) < 1e-5));
     const metrics = (await s.call('GET', '/metrics', { key: null })).text;
     const count = Number(/andon_batch_size_rows_count\{deployment="pm-batched"\} (\d+)/.exec(metrics)?.[1]);
@@ -257,7 +321,9 @@ describe('the HTTP API end to end', () => {
   test('a regression ensemble deployment answers values, as the documented response says', async () => {
     const tooMany = await s.call('POST', '/api/v1/jobs', { json: { dataset: 'machines', target: 'Torque [Nm]', model: 'torque', members: 17 } });
     assert.equal(tooMany.status, 400, 'an ensemble of more than 16 is refused before any job starts');
-    const started = await s.call('POST', '/api/v1/jobs', { json: { dataset: 'machines', target: 'Torque [Nm]', model: 'torque', template: 'regression', epochs: 2, members: 2, exclude: LEAKY } });
+    const started = await s.call('POST', '/api/v1/jobs', {
+      json: { dataset: 'machines', target: 'Torque [Nm]', model: 'torque', template: 'regression', epochs: 2, members: 2, exclude: LEAKY },
+    });
     assert.equal(started.status, 202, started.text);
     await readEvents(s, started.body.id);
     const dep = await s.call('POST', '/api/v1/deployments', { json: { name: 'torque', model: 'torque', version: 1 } });
@@ -267,7 +333,10 @@ describe('the HTTP API end to end', () => {
     const p = await s.call('POST', '/api/v1/deployments/torque/predict', { json: { rows: [row, { ...row, 'Rotational speed [rpm]': 2500 }] } });
     assert.equal(p.status, 200, p.text);
     assert.deepEqual(Object.keys(p.body).sort(), ['model', 'predictions', 'version', 'versionId']);
-    assert.ok(p.body.predictions.every((x: { value: number; label?: string }) => Number.isFinite(x.value) && x.label === undefined), p.text);
+    assert.ok(
+      p.body.predictions.every((x: { value: number; label?: string }) => Number.isFinite(x.value) && x.label === undefined),
+      p.text,
+    );
     // An ensemble of two, served from one ONNX graph, and said so on its model card.
     assert.match((await s.call('GET', '/api/v1/models/torque/versions/1/card')).text, /An ensemble of 2 models/);
     // The response shape is in the OpenAPI document.
@@ -279,7 +348,10 @@ describe('the HTTP API end to end', () => {
   test('concurrent writes: the same upload five times at once is one version; racing promotions with the same expectation, one wins', async () => {
     const csv = ai4iCsv(400, 21);
     const ups = await Promise.all(Array.from({ length: 5 }, () => s.call('POST', '/api/v1/datasets?name=racing', { body: csv, type: 'text/csv' })));
-    assert.ok(ups.every((u) => u.status === 200 || u.status === 201), ups.map((u) => u.text).join('\n'));
+    assert.ok(
+      ups.every((u) => u.status === 200 || u.status === 201),
+      ups.map((u) => u.text).join('\n'),
+    );
     assert.equal(ups.filter((u) => u.body.created).length, 1);
     assert.equal((await s.call('GET', '/api/v1/datasets/racing')).body.versions.length, 1);
     const current = (await s.call('GET', '/api/v1/models/pm')).body.aliases.find((a: { alias: string }) => a.alias === 'production');

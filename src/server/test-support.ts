@@ -15,34 +15,60 @@ export interface TestServer {
   running: RunningServer;
   /** Every JSON log line the server wrote. */
   logs: string[];
-  call(method: string, path: string, init?: { key?: string | null; json?: unknown; body?: string | Uint8Array; type?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  call(
+    method: string,
+    path: string,
+    init?: { key?: string | null; json?: unknown; body?: string | Uint8Array; type?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; text: string; headers: Headers }>;
   close(): Promise<void>;
 }
 
 export async function startTestServer(options: { home?: string; server?: Partial<ServerOptions> } = {}): Promise<TestServer> {
-  const home = options.home ?? await mkdtemp(join(tmpdir(), 'andon-http-'));
+  const home = options.home ?? (await mkdtemp(join(tmpdir(), 'andon-http-')));
   const logs: string[] = [];
-  const running = await startServer({ ...readConfig({}, { port: 0, home }), host: '127.0.0.1', bootstrapKey: TEST_ADMIN_KEY }, {
-    say: () => {},
-    logger: scrubbingLogger('info', { write: (line: string) => { logs.push(line); } }),
-    ...(options.server ? { server: options.server } : {}),
-  });
+  const running = await startServer(
+    { ...readConfig({}, { port: 0, home }), host: '127.0.0.1', bootstrapKey: TEST_ADMIN_KEY },
+    {
+      say: () => {},
+      logger: scrubbingLogger('info', {
+        write: (line: string) => {
+          logs.push(line);
+        },
+      }),
+      ...(options.server ? { server: options.server } : {}),
+    },
+  );
   await running.demo; // the warm-up
   const call: TestServer['call'] = async (method, path, init = {}) => {
     const headers: Record<string, string> = { ...(init.headers ?? {}) };
     const key = init.key === undefined ? TEST_ADMIN_KEY : init.key;
     if (key) headers.authorization = `Bearer ${key}`;
     let body: string | Uint8Array | undefined = init.body;
-    if (init.json !== undefined) { body = JSON.stringify(init.json); headers['content-type'] = 'application/json'; }
+    if (init.json !== undefined) {
+      body = JSON.stringify(init.json);
+      headers['content-type'] = 'application/json';
+    }
     if (init.type) headers['content-type'] = init.type;
-    const res = await fetch(`${running.url}${path}`, { method, headers, body: typeof body === "string" || body === undefined ? body : new Blob([Buffer.from(body)]) });
+    const res = await fetch(`${running.url}${path}`, {
+      method,
+      headers,
+      body: typeof body === 'string' || body === undefined ? body : new Blob([Buffer.from(body)]),
+    });
     const text = await res.text();
     let parsed: unknown = null;
-    try { parsed = text ? JSON.parse(text) : null; } catch { parsed = null; }
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = null;
+    }
     return { status: res.status, body: parsed, text, headers: res.headers };
   };
   return {
-    url: running.url, home, running, logs, call,
+    url: running.url,
+    home,
+    running,
+    logs,
+    call,
     close: async () => {
       await running.close();
       if (!options.home) await rm(home, { recursive: true, force: true });

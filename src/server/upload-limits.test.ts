@@ -7,7 +7,10 @@ import { startTestServer, type TestServer } from './test-support.js';
 
 /** Bytes of the database as it sits on disk: the file and its write-ahead log, where fresh writes land first. */
 function databaseBytes(home: string): number {
-  return ['andon.db', 'andon.db-wal'].map((f) => join(home, f)).filter(existsSync).reduce((n, f) => n + statSync(f).size, 0);
+  return ['andon.db', 'andon.db-wal']
+    .map((f) => join(home, f))
+    .filter(existsSync)
+    .reduce((n, f) => n + statSync(f).size, 0);
 }
 
 function fileCount(dir: string): number {
@@ -23,11 +26,19 @@ function csvWithHeader(names: string[]): string {
 
 describe('upload limits on the shape of a dataset', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer(); });
-  after(async () => { await s.close(); });
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => {
+    await s.close();
+  });
 
   async function refused(name: string, csv: string, status: number, code: string, limit: number, value: number): Promise<void> {
-    const before = { db: databaseBytes(s.home), blobs: fileCount(join(s.home, 'blobs')), names: (await s.call('GET', '/api/v1/datasets')).body.items.map((d: { name: string }) => d.name) };
+    const before = {
+      db: databaseBytes(s.home),
+      blobs: fileCount(join(s.home, 'blobs')),
+      names: (await s.call('GET', '/api/v1/datasets')).body.items.map((d: { name: string }) => d.name),
+    };
     const r = await s.call('POST', `/api/v1/datasets?name=${name}&filename=${name}.csv`, { body: csv, type: 'text/csv' });
     assert.equal(r.status, status, r.text.slice(0, 500));
     assert.equal(r.body.error.code, code);
@@ -80,10 +91,16 @@ describe('upload limits on the shape of a dataset', () => {
     assert.ok(version.text.length < 64 * 1024, `the version's JSON is ${version.text.length} bytes`);
     // Still useful: the columns and their types are all there, values shortened rather than dropped.
     const profile = version.body.profile;
-    assert.deepEqual(profile.columns.map((c: { name: string }) => c.name), ['id', 'temp', 'mode', 'dump']);
+    assert.deepEqual(
+      profile.columns.map((c: { name: string }) => c.name),
+      ['id', 'temp', 'mode', 'dump'],
+    );
     const mode = profile.columns.find((c: { name: string }) => c.name === 'mode');
     assert.equal(mode.top.length, 2);
-    assert.deepEqual(mode.top.map((t: { count: number }) => t.count), [6, 6]);
+    assert.deepEqual(
+      mode.top.map((t: { count: number }) => t.count),
+      [6, 6],
+    );
     assert.ok(mode.top[0].value.startsWith('AAAA') && mode.top[0].value.endsWith('…'), mode.top[0].value.slice(0, 80));
     const preview = await s.call('GET', '/api/v1/datasets/big-cells/preview?rows=1');
     assert.equal(preview.body.rows[0].mode.length, 200_000, 'the data itself is stored whole');

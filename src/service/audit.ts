@@ -23,24 +23,52 @@ export async function recordAudit(ctx: ServiceContext, tenantId: string, event: 
 }
 
 /** Records a change made by `actor`. */
-export function audit(ctx: ServiceContext, tenantId: string, actor: Actor, action: string, objectType: string, objectId: string | null, details: JsonObject = {}): Promise<void> {
+export function audit(
+  ctx: ServiceContext,
+  tenantId: string,
+  actor: Actor,
+  action: string,
+  objectType: string,
+  objectId: string | null,
+  details: JsonObject = {},
+): Promise<void> {
   return recordAudit(ctx, tenantId, {
-    actor: actor.id, action, objectType, objectId, ...(actor.address ? { address: actor.address } : {}),
+    actor: actor.id,
+    action,
+    objectType,
+    objectId,
+    ...(actor.address ? { address: actor.address } : {}),
     details: actor.keyName !== undefined ? { ...details, key: actor.keyName } : details,
   });
 }
 
-export interface AuditQuery { actor?: string; action?: string; objectType?: string; objectId?: string; since?: string; until?: string; afterSeq?: number; limit?: number }
+export interface AuditQuery {
+  actor?: string;
+  action?: string;
+  objectType?: string;
+  objectId?: string;
+  since?: string;
+  until?: string;
+  afterSeq?: number;
+  limit?: number;
+}
 
 /** Audit events, oldest first: the store filters by object and action; actor and time are filtered here, page by page, until the limit is full. */
 export async function listAudit(ctx: ServiceContext, tenantId: string, q: AuditQuery = {}): Promise<AuditEvent[]> {
   const limit = q.limit ?? 100;
-  const since = q.since ? Date.parse(q.since) : -Infinity, until = q.until ? Date.parse(q.until) : Infinity;
+  const since = q.since ? Date.parse(q.since) : -Infinity,
+    until = q.until ? Date.parse(q.until) : Infinity;
   const keep = (e: AuditEvent) => (!q.actor || e.actor === q.actor) && Date.parse(e.at) >= since && Date.parse(e.at) < until;
   const items: AuditEvent[] = [];
   let after = q.afterSeq ?? 0;
   for (;;) {
-    const batch = await ctx.meta.audit.list(tenantId, { afterSeq: after, limit: 1000, ...(q.objectType ? { objectType: q.objectType } : {}), ...(q.objectId ? { objectId: q.objectId } : {}), ...(q.action ? { action: q.action } : {}) });
+    const batch = await ctx.meta.audit.list(tenantId, {
+      afterSeq: after,
+      limit: 1000,
+      ...(q.objectType ? { objectType: q.objectType } : {}),
+      ...(q.objectId ? { objectId: q.objectId } : {}),
+      ...(q.action ? { action: q.action } : {}),
+    });
     for (const e of batch) if (keep(e) && items.length < limit) items.push(e);
     if (batch.length < 1000 || items.length >= limit) break;
     after = batch[batch.length - 1].seq;

@@ -58,16 +58,30 @@ before(async () => {
   await createDeployment(ctx, tenant, { name: 'pm-batch', model: 'pm', alias: 'production' });
   await createDeployment(ctx, tenant, { name: 'pm-v1', model: 'pm', version: 1 });
 });
-after(async () => { await ctx.close(); await home.remove(); });
+after(async () => {
+  await ctx.close();
+  await home.remove();
+});
 
 test('startBatchJob refuses a missing column, an empty file, a header without rows and an unknown deployment, storing nothing', async () => {
   const blobs = await blobCount(tenant);
   const lines = Buffer.from(input).toString('utf8').split('\n');
   const header = lines[0]!.split(',');
   const drop = header.indexOf('torque_nm');
-  const withoutTorque = Buffer.from(lines.map((l) => l.split(',').filter((_, i) => i !== drop).join(',')).join('\n'));
-  await assert.rejects(startBatchJob(ctx, tenant, { deployment: 'pm-batch', bytes: withoutTorque }),
-    (e: Error & { code?: string }) => e.code === 'unknown_column' && e.message.includes('"torque_nm"'));
+  const withoutTorque = Buffer.from(
+    lines
+      .map((l) =>
+        l
+          .split(',')
+          .filter((_, i) => i !== drop)
+          .join(','),
+      )
+      .join('\n'),
+  );
+  await assert.rejects(
+    startBatchJob(ctx, tenant, { deployment: 'pm-batch', bytes: withoutTorque }),
+    (e: Error & { code?: string }) => e.code === 'unknown_column' && e.message.includes('"torque_nm"'),
+  );
   await assert.rejects(startBatchJob(ctx, tenant, { deployment: 'pm-batch', bytes: new Uint8Array() }), { code: 'empty_input' });
   await assert.rejects(startBatchJob(ctx, tenant, { deployment: 'pm-batch', bytes: Buffer.from(lines[0] + '\n') }), { code: 'empty_input' });
   await assert.rejects(startBatchJob(ctx, tenant, { deployment: 'nope', bytes: input }), { code: 'not_found' });
@@ -88,7 +102,10 @@ test('a queued job: output is a conflict, cancel ends it at once; the version is
   assert.equal((await cancelBatchJob(ctx, tenant, doomed.id)).status, 'cancelled');
   assert.equal((await ctx.queue.get(doomed.id))!.status, 'cancelled');
   await assert.rejects(batchJobOutput(ctx, tenant, doomed.id), { code: 'conflict' });
-  assert.deepEqual((await listBatchJobs(ctx, tenant, { status: 'queued' })).map((j) => j.id), [pinned.id]);
+  assert.deepEqual(
+    (await listBatchJobs(ctx, tenant, { status: 'queued' })).map((j) => j.id),
+    [pinned.id],
+  );
 
   // Moving the alias now must not change what the queued job predicts with.
   await promote(ctx, tenant, 'pm', 'production', 2, { id: 'bob' });
@@ -176,7 +193,7 @@ test('cancelBatchJob stops a running job between chunks; no output is registered
   assert.equal((await cancelBatchJob(ctx, tenant, pinned.id)).status, 'succeeded');
 });
 
-test('another tenant cannot see, cancel, read or start batch jobs on tenant A\'s things', async () => {
+test("another tenant cannot see, cancel, read or start batch jobs on tenant A's things", async () => {
   const b = await newTenant(ctx, 'tenant-b');
   await assert.rejects(getBatchJob(ctx, b, pinned.id), { code: 'not_found' });
   await assert.rejects(cancelBatchJob(ctx, b, pinned.id), { code: 'not_found' });
@@ -198,9 +215,17 @@ function enginesCsv(units: number, seed: number): Buffer {
   return Buffer.from(lines.join('\n') + '\n');
 }
 
-test('RUL: each unit\'s remaining life goes on its latest row, equal to predict(); other rows stay empty', async () => {
+test("RUL: each unit's remaining life goes on its latest row, equal to predict(); other rows stay empty", async () => {
   await addDataset(ctx, tenant, { name: 'engines', bytes: enginesCsv(30, 1) });
-  const training = await startTraining(ctx, tenant, { dataset: 'engines', target: 'rul', task: 'rul', groupColumn: 'unit', timeColumn: 'cycle', epochs: 2, modelName: 'engines' });
+  const training = await startTraining(ctx, tenant, {
+    dataset: 'engines',
+    target: 'rul',
+    task: 'rul',
+    groupColumn: 'unit',
+    timeColumn: 'cycle',
+    epochs: 2,
+    modelName: 'engines',
+  });
   assert.equal((await waitForJob(ctx, tenant, training.id)).status, 'succeeded');
   await createDeployment(ctx, tenant, { name: 'engines', model: 'engines', version: 1 });
   const input = enginesCsv(25, 5);
@@ -211,13 +236,23 @@ test('RUL: each unit\'s remaining life goes on its latest row, equal to predict(
   const out = await table(await batchJobOutput(ctx, tenant, job.id));
   assert.deepEqual(out.columnNames, ['unit', 'cycle', 's1', 's2', 'prediction']);
   assert.equal(out.rowCount, inTable.rowCount);
-  const expected = await predict(ctx, tenant, 'engines', Array.from({ length: inTable.rowCount }, (_, r) => inTable.row(r)));
+  const expected = await predict(
+    ctx,
+    tenant,
+    'engines',
+    Array.from({ length: inTable.rowCount }, (_, r) => inTable.row(r)),
+  );
   const filled = new Map<unknown, { cycle: unknown; value: unknown }>();
-  for (let r = 0; r < out.rowCount; r++) if (out.get(r, 'prediction') !== null) filled.set(out.get(r, 'unit'), { cycle: out.get(r, 'cycle'), value: out.get(r, 'prediction') });
+  for (let r = 0; r < out.rowCount; r++)
+    if (out.get(r, 'prediction') !== null) filled.set(out.get(r, 'unit'), { cycle: out.get(r, 'cycle'), value: out.get(r, 'prediction') });
   assert.equal(filled.size, 25);
   for (const p of expected.predictions) {
     assert.ok('value' in p);
-    const last = Math.max(...Array.from({ length: inTable.rowCount }, (_, r) => r).filter((r) => inTable.get(r, 'unit') === p.group).map((r) => inTable.get(r, 'cycle') as number));
+    const last = Math.max(
+      ...Array.from({ length: inTable.rowCount }, (_, r) => r)
+        .filter((r) => inTable.get(r, 'unit') === p.group)
+        .map((r) => inTable.get(r, 'cycle') as number),
+    );
     assert.deepEqual(filled.get(p.group), { cycle: last, value: p.value });
   }
 });

@@ -34,36 +34,57 @@ export interface StartBatchJobInput {
   maxBytes?: number;
 }
 
-interface BatchOptions { deployment: string; model: string; version: number; filename: string | null; format: FileFormat; actor: string | null }
+interface BatchOptions {
+  deployment: string;
+  model: string;
+  version: number;
+  filename: string | null;
+  format: FileFormat;
+  actor: string | null;
+}
 
 /** The columns a request must carry for this version (RUL adds its unit and time columns). */
 function columnsOf(version: ModelVersion): InputColumn[] {
   const m = version.manifest as unknown as Partial<StoredManifest>;
   if (!Array.isArray(m.input_schema) || m.input_schema.length === 0) {
-    throw new AndonError('invalid_input', `batch jobs need a model with named input columns; version ${version.number} declares none`, { versionId: version.id });
+    throw new AndonError('invalid_input', `batch jobs need a model with named input columns; version ${version.number} declares none`, {
+      versionId: version.id,
+    });
   }
   return inputColumns(m as StoredManifest);
 }
 
 /** Validates the table against the pinned version, stores the input, then creates and enqueues the job. Nothing is stored when validation fails. */
 export async function startBatchJob(ctx: ServiceContext, tenantId: string, input: StartBatchJobInput, actor: Actor = SYSTEM): Promise<BatchJob> {
-  if (typeof input.deployment !== 'string' || !input.deployment) throw new AndonError('invalid_input', 'deployment names the deployment to predict with', { field: 'deployment' });
+  if (typeof input.deployment !== 'string' || !input.deployment)
+    throw new AndonError('invalid_input', 'deployment names the deployment to predict with', { field: 'deployment' });
   if (!(input.bytes instanceof Uint8Array)) throw new AndonError('invalid_input', 'give the input table as bytes', { field: 'bytes' });
   const maxBytes = input.maxBytes ?? DEFAULT_UPLOAD_BYTES;
   if (input.bytes.byteLength === 0) throw new AndonError('empty_input', 'the input file is empty');
-  if (input.bytes.byteLength > maxBytes) throw new AndonError('too_large', `the input is over the limit of ${maxBytes} bytes`, { maxBytes, bytes: input.bytes.byteLength });
+  if (input.bytes.byteLength > maxBytes)
+    throw new AndonError('too_large', `the input is over the limit of ${maxBytes} bytes`, { maxBytes, bytes: input.bytes.byteLength });
   const { deployment, model, version } = await resolveDeployment(ctx, tenantId, input.deployment);
   const format: FileFormat = (input.filename ? formatOf(input.filename) : null) ?? 'csv';
   const { table } = await readTable(input.bytes, { format, maxBytes });
   if (table.rowCount === 0) throw new AndonError('empty_input', 'the input has a header but no rows');
-  const missing = columnsOf(version).map((c) => c.name).filter((c) => !table.has(c));
+  const missing = columnsOf(version)
+    .map((c) => c.name)
+    .filter((c) => !table.has(c));
   if (missing.length) {
-    throw new AndonError('unknown_column', `the input lacks column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} that ${model} v${version.number} needs`,
-      { missing, available: [...table.columnNames], model, version: version.number });
+    throw new AndonError(
+      'unknown_column',
+      `the input lacks column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} that ${model} v${version.number} needs`,
+      { missing, available: [...table.columnNames], model, version: version.number },
+    );
   }
   const blob = await ctx.blobs.put(tenantId, input.bytes, { maxBytes });
   const options: BatchOptions = { deployment: deployment.name, model, version: version.number, filename: input.filename ?? null, format, actor: actor.id };
-  const job = await ctx.meta.batchJobs.create(tenantId, { deploymentId: deployment.id, modelVersionId: version.id, inputBlobKey: blob.key, options: { ...options } });
+  const job = await ctx.meta.batchJobs.create(tenantId, {
+    deploymentId: deployment.id,
+    modelVersionId: version.id,
+    inputBlobKey: blob.key,
+    options: { ...options },
+  });
   await ctx.meta.batchJobs.updateCounts(tenantId, job.id, { rowsTotal: table.rowCount });
   await ctx.queue.enqueue(BATCH_KIND, { batchJobId: job.id }, { jobId: job.id, tenantId });
   await audit(ctx, tenantId, actor, 'batch_job.create', 'batch_job', job.id, { deployment: deployment.name, rows: table.rowCount });
@@ -76,7 +97,11 @@ export async function getBatchJob(ctx: ServiceContext, tenantId: string, id: str
   return job;
 }
 
-export async function listBatchJobs(ctx: ServiceContext, tenantId: string, options: { status?: JobStatus; limit?: number; offset?: number } = {}): Promise<BatchJob[]> {
+export async function listBatchJobs(
+  ctx: ServiceContext,
+  tenantId: string,
+  options: { status?: JobStatus; limit?: number; offset?: number } = {},
+): Promise<BatchJob[]> {
   return ctx.meta.batchJobs.list(tenantId, options);
 }
 
@@ -88,7 +113,9 @@ export async function cancelBatchJob(ctx: ServiceContext, tenantId: string, id: 
   const r = await ctx.queue.cancel(id);
   if (r === 'cancelled' || r === 'not_found' || r === 'finished') {
     // Nobody will run it: end it here (unless the handler just ended it: then its final state stands).
-    await ctx.meta.batchJobs.transition(tenantId, id, 'cancelled').catch((e) => { if (!isAndonError(e) || e.code !== 'conflict') throw e; });
+    await ctx.meta.batchJobs.transition(tenantId, id, 'cancelled').catch((e) => {
+      if (!isAndonError(e) || e.code !== 'conflict') throw e;
+    });
   }
   return getBatchJob(ctx, tenantId, id);
 }
@@ -115,7 +142,10 @@ export async function recoverBatchJobs(ctx: ServiceContext): Promise<{ restarted
       for (const job of await ctx.meta.batchJobs.list(t, { status, limit: 1000 })) {
         const item = await ctx.queue.get(job.id);
         if (status === 'queued') {
-          if (!item) { await ctx.queue.enqueue(BATCH_KIND, { batchJobId: job.id }, { jobId: job.id, tenantId: t }); out.requeued.push(job.id); }
+          if (!item) {
+            await ctx.queue.enqueue(BATCH_KIND, { batchJobId: job.id }, { jobId: job.id, tenantId: t });
+            out.requeued.push(job.id);
+          }
           continue;
         }
         if (item?.status === 'running') continue; // another live consumer owns it (distributed queue)
@@ -145,7 +175,9 @@ export function consumeBatch(ctx: ServiceContext, options: { concurrency?: numbe
 const turn = () => new Promise<void>((r) => setImmediate(r));
 
 async function runBatchJob(ctx: ServiceContext, item: QueuedJob, signal: AbortSignal, chunkRows: number): Promise<void> {
-  const t = item.tenantId, id = item.id, repo = ctx.meta.batchJobs;
+  const t = item.tenantId,
+    id = item.id,
+    repo = ctx.meta.batchJobs;
   const before = await repo.get(t, id);
   if (!before || isFinal(before.status)) return;
   await repo.transition(t, id, 'running', { error: null });
@@ -154,7 +186,7 @@ async function runBatchJob(ctx: ServiceContext, item: QueuedJob, signal: AbortSi
     const version = await ctx.meta.models.getVersion(t, before.modelVersionId);
     if (!version) throw new AndonError('not_found', 'the model version of this batch job was deleted');
     const columns = columnsOf(version);
-    const format = ((before.options as Partial<BatchOptions>).format ?? 'csv');
+    const format = (before.options as Partial<BatchOptions>).format ?? 'csv';
     const bytes = await ctx.blobs.get(t, before.inputBlobKey);
     const { table } = await readTable(bytes, { format, maxBytes: Math.max(bytes.byteLength, DEFAULT_UPLOAD_BYTES) });
     // Attempt > 1 starts over: the counts restart with it.
@@ -163,8 +195,12 @@ async function runBatchJob(ctx: ServiceContext, item: QueuedJob, signal: AbortSi
     const deployment = before.deploymentId ? await ctx.meta.deployments.get(t, before.deploymentId) : null;
     const target = { pinned: version, model: (before.options as Partial<BatchOptions>).model ?? version.modelId, deployment };
     const predictions = await predictTableRows(table, columns, async (rows) => (await infer(ctx, t, target, rows, 'batch')).predictions, {
-      chunkRows, signal,
-      onChunk: async (done) => { await repo.updateCounts(t, id, { rowsDone: done }); await turn(); },
+      chunkRows,
+      signal,
+      onChunk: async (done) => {
+        await repo.updateCounts(t, id, { rowsDone: done });
+        await turn();
+      },
     }).catch(async (e) => {
       if (isAndonError(e) && typeof e.details.row === 'number') await repo.updateCounts(t, id, { rowsFailed: 1 }).catch(() => {});
       throw e;
@@ -197,7 +233,11 @@ function labelsOf(version: ModelVersion): string[] {
 /** Input columns, then `prediction` and, for classifiers, `probability_<label>` per class (renamed with `_` if the input has such a column). */
 async function outputCsv(table: Table, predictions: (Prediction | null)[], labels: string[], signal: AbortSignal): Promise<Uint8Array> {
   const taken = new Set(table.columnNames);
-  const free = (name: string) => { while (taken.has(name)) name += '_'; taken.add(name); return name; };
+  const free = (name: string) => {
+    while (taken.has(name)) name += '_';
+    taken.add(name);
+    return name;
+  };
   const extra = [free('prediction'), ...labels.map((l) => free(`probability_${l}`))];
   const parts: string[] = [[...table.columnNames, ...extra].map(csvField).join(',') + '\n'];
   for (let start = 0; start < table.rowCount; start += DEFAULT_CHUNK_ROWS) {

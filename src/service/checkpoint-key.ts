@@ -27,11 +27,15 @@ export async function checkpointKeyOf(ctx: ServiceContext, tenantId: string, job
   const sealer = sealerOf(ctx.blobs);
   if (!sealer) return null;
   const path = join(dir, CHECKPOINT_KEY_FILE);
-  const use = `checkpoint-key/${jobId}`, context = `${tenantId}/checkpoint/${jobId}`;
-  const stored = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return null; throw e; });
+  const use = `checkpoint-key/${jobId}`,
+    context = `${tenantId}/checkpoint/${jobId}`;
+  const stored = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw e;
+  });
   if (stored !== null) {
     try {
-      const v = await sealer.openValue(tenantId, stored.trim(), use) as { id?: unknown; key?: unknown } | null;
+      const v = (await sealer.openValue(tenantId, stored.trim(), use)) as { id?: unknown; key?: unknown } | null;
       const key = typeof v?.key === 'string' ? Buffer.from(v.key, 'base64') : null;
       if (typeof v?.id === 'string' && /^[0-9a-f]{32}$/.test(v.id) && key?.length === 32) return { id: v.id, key, context };
     } catch (e) {

@@ -8,9 +8,11 @@ const SLUG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** Names of datasets, models and deployments are slugs, so they fit in URLs and commands unquoted. */
 export function checkName(what: string, name: unknown): string {
   if (typeof name !== 'string' || !SLUG.test(name)) {
-    throw new AndonError('invalid_input',
+    throw new AndonError(
+      'invalid_input',
       `${what} name ${JSON.stringify(name)} is not valid: use letters, digits, '.', '_' and '-' (up to 128), starting with a letter or digit, e.g. "line-3-sensors"`,
-      { field: 'name', value: name });
+      { field: 'name', value: name },
+    );
   }
   return name;
 }
@@ -26,10 +28,17 @@ export async function datasetByName(ctx: ServiceContext, tenantId: string, name:
 }
 
 /** The numbered version, or the latest when no number is given. */
-export async function datasetVersion(ctx: ServiceContext, tenantId: string, name: string, number?: number): Promise<{ dataset: Dataset; version: DatasetVersion }> {
+export async function datasetVersion(
+  ctx: ServiceContext,
+  tenantId: string,
+  name: string,
+  number?: number,
+): Promise<{ dataset: Dataset; version: DatasetVersion }> {
   const dataset = await datasetByName(ctx, tenantId, name);
-  const version = number === undefined ? await ctx.meta.datasets.latestVersion(tenantId, dataset.id)
-    : await ctx.meta.datasets.getVersionByNumber(tenantId, dataset.id, number);
+  const version =
+    number === undefined
+      ? await ctx.meta.datasets.latestVersion(tenantId, dataset.id)
+      : await ctx.meta.datasets.getVersionByNumber(tenantId, dataset.id, number);
   if (!version) throw notFound('dataset version', number === undefined ? `${name} (no versions)` : `${name}@${number}`);
   return { dataset, version };
 }
@@ -45,9 +54,12 @@ export type VersionSelector = number | string;
 
 export async function modelVersion(ctx: ServiceContext, tenantId: string, model: Model, ref: VersionSelector): Promise<ModelVersion> {
   const m = ctx.meta.models;
-  const v = typeof ref === 'number' ? await m.getVersionByNumber(tenantId, model.id, ref)
-    : /^\d+$/.test(ref) ? await m.getVersionByNumber(tenantId, model.id, Number(ref))
-      : (await m.resolve(tenantId, model.id, { alias: ref })) ?? (await m.resolve(tenantId, model.id, { versionId: ref }));
+  const v =
+    typeof ref === 'number'
+      ? await m.getVersionByNumber(tenantId, model.id, ref)
+      : /^\d+$/.test(ref)
+        ? await m.getVersionByNumber(tenantId, model.id, Number(ref))
+        : ((await m.resolve(tenantId, model.id, { alias: ref })) ?? (await m.resolve(tenantId, model.id, { versionId: ref })));
   if (!v) throw notFound('model version', `${model.name}:${ref}`);
   return v;
 }

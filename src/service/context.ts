@@ -56,7 +56,9 @@ export async function createServiceContext(options: ServiceOptions): Promise<Ser
   const home = resolve(options.home);
   const urls = { ...embeddedStoreUrls(home), ...(options.urls ?? {}) };
   const storeOptions: EncryptedStoreOptions = {
-    ...urls, queue: options.queue, maxBlobBytes: options.maxBlobBytes,
+    ...urls,
+    queue: options.queue,
+    maxBlobBytes: options.maxBlobBytes,
     masterKey: async (meta) => (await loadMasterKey({ home, env: options.masterKey, meta })).key,
   };
   const stores = await openEncryptedStores(storeOptions);
@@ -66,21 +68,29 @@ export async function createServiceContext(options: ServiceOptions): Promise<Ser
   const models = new ModelCache(options.modelCacheSize ?? 16);
   let closed: Promise<void> | null = null;
   const ctx: ServiceContext = {
-    stores, meta: stores.meta, blobs: stores.blobs, queue: stores.queue, home,
+    stores,
+    meta: stores.meta,
+    blobs: stores.blobs,
+    queue: stores.queue,
+    home,
     checkpointRoot: join(home, 'checkpoints'),
     models,
     lookups: new LookupCaches(options.lookupTtlMs ?? 1000),
     inference: { observer: null },
-    close: () => (closed ??= (async () => {
-      await stores.close();
-      await models.close();
-    })()),
+    close: () =>
+      (closed ??= (async () => {
+        await stores.close();
+        await models.close();
+      })()),
   };
   try {
     // A home an older Andon wrote holds those values in clear: seal them before anything is served.
     if (sealer) await stores.meta.sealClearValues();
     // recoverJobs runs the queue's recover() (once, for every kind) before the batch rows are looked at.
-    if (options.recover ?? true) { await recoverJobs(ctx); await recoverBatchJobs(ctx); }
+    if (options.recover ?? true) {
+      await recoverJobs(ctx);
+      await recoverBatchJobs(ctx);
+    }
     if (options.consume ?? true) {
       consumeTraining(ctx, { concurrency: options.trainingConcurrency ?? 1 });
       consumeBatch(ctx, { concurrency: options.batchConcurrency ?? 1 });

@@ -14,7 +14,10 @@ before(async () => {
   ctx = await openContext(home.home, { consume: false });
   tenant = await newTenant(ctx);
 });
-after(async () => { await ctx.close(); await home.remove(); });
+after(async () => {
+  await ctx.close();
+  await home.remove();
+});
 
 test('addDataset stores a profiled version; the same bytes again return it with created: false', async () => {
   const bytes = machinesCsv(50);
@@ -23,13 +26,22 @@ test('addDataset stores a profiled version; the same bytes again return it with 
   assert.equal(a.version.number, 1);
   assert.equal(a.version.rows, 50);
   assert.ok(await ctx.blobs.has(tenant, a.version.blobKey));
-  const b = await addDataset(ctx, tenant, { name: 'machines', stream: (async function* () { yield bytes.subarray(0, 10); yield bytes.subarray(10); })() });
+  const b = await addDataset(ctx, tenant, {
+    name: 'machines',
+    stream: (async function* () {
+      yield bytes.subarray(0, 10);
+      yield bytes.subarray(10);
+    })(),
+  });
   assert.equal(b.created, false);
   assert.equal(b.version.id, a.version.id);
   const c = await addDataset(ctx, tenant, { name: 'machines', bytes: machinesCsv(60) });
   assert.equal(c.version.number, 2);
   const shown = await getDataset(ctx, tenant, 'machines');
-  assert.deepEqual(shown.versions.map((v) => v.number), [1, 2]);
+  assert.deepEqual(
+    shown.versions.map((v) => v.number),
+    [1, 2],
+  );
   assert.ok((await listDatasets(ctx, tenant)).some((d) => d.name === 'machines'));
   const preview = await previewVersion(ctx, tenant, 'machines', { version: 1, rows: 3 });
   assert.equal(preview.rows.length, 3);
@@ -53,7 +65,10 @@ test('addDataset with maskPii stores the masked table: no e-mail reaches the blo
 });
 
 test('dataset names must be slugs; limits and empty uploads are refused', async () => {
-  await assert.rejects(addDataset(ctx, tenant, { name: 'my data', bytes: machinesCsv(5) }), (e: Error & { code?: string }) => e.code === 'invalid_input' && /letters, digits/.test(e.message));
+  await assert.rejects(
+    addDataset(ctx, tenant, { name: 'my data', bytes: machinesCsv(5) }),
+    (e: Error & { code?: string }) => e.code === 'invalid_input' && /letters, digits/.test(e.message),
+  );
   await assert.rejects(addDataset(ctx, tenant, { name: 'big', bytes: machinesCsv(50), maxBytes: 100 }), { code: 'too_large' });
   await assert.rejects(addDataset(ctx, tenant, { name: 'empty', bytes: new Uint8Array() }), { code: 'empty_input' });
 });

@@ -24,7 +24,11 @@ export interface AddDatasetInput {
   description?: string;
 }
 
-export interface AddDatasetResult { dataset: Dataset; version: DatasetVersion; created: boolean }
+export interface AddDatasetResult {
+  dataset: Dataset;
+  version: DatasetVersion;
+  created: boolean;
+}
 
 export const DEFAULT_UPLOAD_BYTES = 256 * 2 ** 20;
 
@@ -65,13 +69,15 @@ export async function addDataset(ctx: ServiceContext, tenantId: string, input: A
   const maxBytes = input.maxBytes ?? DEFAULT_UPLOAD_BYTES;
   if ((input.bytes === undefined) === (input.stream === undefined)) throw new AndonError('invalid_input', 'give the data as exactly one of bytes or stream');
   const format: FileFormat = input.format ?? (input.filename ? formatOf(input.filename) : null) ?? 'csv';
-  const raw = input.bytes ?? await collect(input.stream!, maxBytes);
+  const raw = input.bytes ?? (await collect(input.stream!, maxBytes));
   if (raw.byteLength > maxBytes) throw new AndonError('too_large', `the upload is over the limit of ${maxBytes} bytes`, { maxBytes, bytes: raw.byteLength });
   if (raw.byteLength === 0) throw new AndonError('empty_input', 'the upload is empty');
 
   const read = await readTable(raw, { format, maxBytes });
   let table = read.table;
-  let stored = raw, storedFormat = format, maskingReport: unknown = null;
+  let stored = raw,
+    storedFormat = format,
+    maskingReport: unknown = null;
   if (input.maskPii) {
     const masked = maskTable(table, input.maskPii === true ? {} : maskOptions(input.maskPii));
     table = masked.table;
@@ -87,10 +93,21 @@ export async function addDataset(ctx: ServiceContext, tenantId: string, input: A
   const dataset = await ctx.meta.datasets.ensure(tenantId, name);
   const blob = await ctx.blobs.put(tenantId, stored, { maxBytes: Math.max(maxBytes, stored.byteLength) });
   const { version, created } = await ctx.meta.datasets.addVersion(tenantId, dataset.id, {
-    sha256, blobKey: blob.key, schema, profile, rows: table.rowCount, bytes: stored.byteLength, maskingReport,
+    sha256,
+    blobKey: blob.key,
+    schema,
+    profile,
+    rows: table.rowCount,
+    bytes: stored.byteLength,
+    maskingReport,
     source: { filename: input.filename ?? null, format, storedFormat, masked: !!input.maskPii, read: read.report },
   });
-  if (created) await audit(ctx, tenantId, actor, 'dataset.version.create', 'dataset_version', version.id, { dataset: dataset.name, version: version.number, rows: version.rows });
+  if (created)
+    await audit(ctx, tenantId, actor, 'dataset.version.create', 'dataset_version', version.id, {
+      dataset: dataset.name,
+      version: version.number,
+      rows: version.rows,
+    });
   return { dataset, version, created };
 }
 
@@ -114,8 +131,12 @@ export function storedFormatOf(version: DatasetVersion): FileFormat {
   return f ?? 'csv';
 }
 
-export async function previewVersion(ctx: ServiceContext, tenantId: string, name: string, options: { version?: number; rows?: number } = {}):
-  Promise<{ dataset: string; version: number; columns: string[]; rows: Record<string, Cell>[]; totalRows: number }> {
+export async function previewVersion(
+  ctx: ServiceContext,
+  tenantId: string,
+  name: string,
+  options: { version?: number; rows?: number } = {},
+): Promise<{ dataset: string; version: number; columns: string[]; rows: Record<string, Cell>[]; totalRows: number }> {
   const n = options.rows ?? 20;
   if (!Number.isInteger(n) || n < 0 || n > 1000) throw new AndonError('invalid_input', 'preview rows must be an integer from 0 to 1000', { rows: n });
   const { version } = await datasetVersion(ctx, tenantId, name, options.version);
@@ -126,12 +147,17 @@ export async function previewVersion(ctx: ServiceContext, tenantId: string, name
 }
 
 /** Deletes the dataset and its versions (`conflict` while a job or model refers to one), then blobs nothing else uses. */
-export async function deleteDataset(ctx: ServiceContext, tenantId: string, name: string, actor: Actor = SYSTEM): Promise<{ versions: number; blobsDeleted: number }> {
+export async function deleteDataset(
+  ctx: ServiceContext,
+  tenantId: string,
+  name: string,
+  actor: Actor = SYSTEM,
+): Promise<{ versions: number; blobsDeleted: number }> {
   const dataset = await datasetByName(ctx, tenantId, name);
   const { versions } = await ctx.meta.datasets.delete(tenantId, dataset.id);
   let blobsDeleted = 0;
   for (const key of new Set(versions.map((v) => v.blobKey))) {
-    if ((await ctx.meta.datasets.countVersionsByBlobKey(tenantId, key)) === 0 && await ctx.blobs.delete(tenantId, key)) blobsDeleted++;
+    if ((await ctx.meta.datasets.countVersionsByBlobKey(tenantId, key)) === 0 && (await ctx.blobs.delete(tenantId, key))) blobsDeleted++;
   }
   const result = { versions: versions.length, blobsDeleted };
   await audit(ctx, tenantId, actor, 'dataset.delete', 'dataset', name, result);

@@ -10,8 +10,13 @@ import type { ServingModel } from './serving.js';
  * the version from the store as a restart would (never the process's cache: a blob altered after an earlier load must
  * be found here). An alias that names no version yet has nothing to check; it is served once a version is promoted.
  */
-export async function checkDeployable(ctx: ServiceContext, tenantId: string, modelId: string, target: { targetAlias: string | null; targetVersionId: string | null },
-  open: (version: ModelVersion) => Promise<ServingModel>): Promise<void> {
+export async function checkDeployable(
+  ctx: ServiceContext,
+  tenantId: string,
+  modelId: string,
+  target: { targetAlias: string | null; targetVersionId: string | null },
+  open: (version: ModelVersion) => Promise<ServingModel>,
+): Promise<void> {
   const versionId = target.targetVersionId ?? (await ctx.meta.models.getAlias(tenantId, modelId, target.targetAlias!))?.versionId;
   const version = versionId ? await ctx.meta.models.getVersion(tenantId, versionId) : null;
   if (!version) return;
@@ -23,8 +28,11 @@ export async function checkDeployable(ctx: ServiceContext, tenantId: string, mod
     if (isAndonError(e) && e.code === 'unavailable') throw e;
     const model = (await ctx.meta.models.get(tenantId, modelId))?.name ?? modelId;
     const cause = isAndonError(e) ? e.code : 'internal';
-    throw new AndonError('integrity_error', `${model} version ${version.number} cannot be deployed: its stored bundle does not verify (${(e as Error).message})`,
-      { model, version: version.number, cause });
+    throw new AndonError(
+      'integrity_error',
+      `${model} version ${version.number} cannot be deployed: its stored bundle does not verify (${(e as Error).message})`,
+      { model, version: version.number, cause },
+    );
   }
   // This load was only a check; predictions load the version into the process's cache themselves.
   await loaded.close();

@@ -24,17 +24,26 @@ before(async () => {
   tenant = await newTenant(ctx);
   jobId = (await machinesWithTwoVersions(ctx, tenant))[1]!;
 });
-after(async () => { await ctx.close(); await home.remove(); });
+after(async () => {
+  await ctx.close();
+  await home.remove();
+});
 
 test('promote moves an alias atomically and keeps its history', async () => {
   await promote(ctx, tenant, 'pm', 'production', 1, { id: 'alice' });
   await promote(ctx, tenant, 'pm', 'production', 2, { id: 'bob' }, { expected: 1 });
   await assert.rejects(promote(ctx, tenant, 'pm', 'production', 1, { id: 'carol' }, { expected: 1 }), { code: 'conflict' });
   const history = await aliasHistory(ctx, tenant, 'pm', 'production');
-  assert.deepEqual(history.map((h) => h.actor), ['alice', 'bob']);
+  assert.deepEqual(
+    history.map((h) => h.actor),
+    ['alice', 'bob'],
+  );
   const model = await getModel(ctx, tenant, 'pm');
   const [v1, v2] = model.versions;
-  assert.deepEqual(history.map((h) => h.toVersionId), [v1!.id, v2!.id]);
+  assert.deepEqual(
+    history.map((h) => h.toVersionId),
+    [v1!.id, v2!.id],
+  );
   assert.equal((await getVersion(ctx, tenant, 'pm', 'production')).number, 2);
   await assert.rejects(promote(ctx, tenant, 'pm', 'Prod uction', 1, { id: 'x' }), { code: 'invalid_input' });
   await assert.rejects(promote(ctx, tenant, 'pm', 'staging', 9, { id: 'x' }), { code: 'not_found' });
@@ -77,7 +86,8 @@ test('predict through a deployment answers with the version the alias names; mov
   assert.equal((await predict(ctx, tenant, 'pm-line-3', [row])).version, 2);
 
   // Bad rows are refused with a message naming the column (the runtime's validation).
-  const refused = (column: string) => (e: Error & { code?: string }) => ['invalid_input', 'unknown_column'].includes(e.code ?? '') && e.message.includes(column);
+  const refused = (column: string) => (e: Error & { code?: string }) =>
+    ['invalid_input', 'unknown_column'].includes(e.code ?? '') && e.message.includes(column);
   await assert.rejects(predict(ctx, tenant, 'pm-line-3', [{ ...row, extra: 1 }]), refused('extra'));
   const { torque_nm: _, ...missing } = row;
   await assert.rejects(predict(ctx, tenant, 'pm-line-3', [missing]), refused('torque_nm'));
@@ -92,7 +102,7 @@ test('predict through a deployment answers with the version the alias names; mov
   await assert.rejects(createDeployment(ctx, tenant, { name: 'both', model: 'pm', alias: 'production', version: 1 }), { code: 'invalid_input' });
 });
 
-test('tenant B cannot see tenant A\'s dataset, job, model or deployment', async () => {
+test("tenant B cannot see tenant A's dataset, job, model or deployment", async () => {
   const b = await newTenant(ctx, 'tenant-b');
   await assert.rejects(getJob(ctx, b, jobId), { code: 'not_found' });
   await assert.rejects(jobEvents(ctx, b, jobId), { code: 'not_found' });

@@ -20,7 +20,10 @@ export interface CreateDeploymentInput {
   logSampleRate?: number;
 }
 
-export interface DeploymentView extends Deployment { model: string; targetVersion: number | null }
+export interface DeploymentView extends Deployment {
+  model: string;
+  targetVersion: number | null;
+}
 
 async function view(ctx: ServiceContext, tenantId: string, d: Deployment): Promise<DeploymentView> {
   const model = await ctx.meta.models.get(tenantId, d.modelId);
@@ -28,8 +31,14 @@ async function view(ctx: ServiceContext, tenantId: string, d: Deployment): Promi
   return { ...d, model: model?.name ?? d.modelId, targetVersion: pinned?.number ?? null };
 }
 
-async function target(ctx: ServiceContext, tenantId: string, modelId: string, modelName: string, alias: string | undefined, version: number | string | undefined):
-  Promise<{ targetAlias: string | null; targetVersionId: string | null }> {
+async function target(
+  ctx: ServiceContext,
+  tenantId: string,
+  modelId: string,
+  modelName: string,
+  alias: string | undefined,
+  version: number | string | undefined,
+): Promise<{ targetAlias: string | null; targetVersionId: string | null }> {
   if ((alias === undefined) === (version === undefined)) throw new AndonError('invalid_input', 'a deployment serves exactly one of an alias or a version');
   if (alias !== undefined) return { targetAlias: alias, targetVersionId: null };
   const model = await ctx.meta.models.get(tenantId, modelId);
@@ -60,25 +69,42 @@ export async function getDeployment(ctx: ServiceContext, tenantId: string, name:
   return view(ctx, tenantId, await byName(ctx, tenantId, name));
 }
 
-export async function listDeployments(ctx: ServiceContext, tenantId: string, options: { model?: string; limit?: number; offset?: number } = {}): Promise<DeploymentView[]> {
+export async function listDeployments(
+  ctx: ServiceContext,
+  tenantId: string,
+  options: { model?: string; limit?: number; offset?: number } = {},
+): Promise<DeploymentView[]> {
   const modelId = options.model ? (await modelByName(ctx, tenantId, options.model)).id : undefined;
   const list = await ctx.meta.deployments.list(tenantId, { limit: options.limit, offset: options.offset, ...(modelId ? { modelId } : {}) });
   return Promise.all(list.map((d) => view(ctx, tenantId, d)));
 }
 
 /** Re-targets (alias or version) and/or changes batching; the model stays the same. */
-export async function updateDeployment(ctx: ServiceContext, tenantId: string, name: string,
-  patch: { alias?: string; version?: number | string; batching?: BatchingConfig | null; logSampleRate?: number }, actor: Actor = SYSTEM): Promise<DeploymentView> {
+export async function updateDeployment(
+  ctx: ServiceContext,
+  tenantId: string,
+  name: string,
+  patch: { alias?: string; version?: number | string; batching?: BatchingConfig | null; logSampleRate?: number },
+  actor: Actor = SYSTEM,
+): Promise<DeploymentView> {
   const d = await byName(ctx, tenantId, name);
   const retarget = patch.alias !== undefined || patch.version !== undefined;
   const t = retarget ? await target(ctx, tenantId, d.modelId, d.modelId, patch.alias, patch.version) : null;
   const config = patch.logSampleRate === undefined ? {} : { config: { ...d.config, logSampleRate: checkSampleRate(patch.logSampleRate) } };
   // A new target must load from the store, or the deployment is left as it was (deployable.ts).
   if (t) await checkDeployable(ctx, tenantId, d.modelId, t, (v) => loader(ctx, tenantId, v)());
-  const updated = await ctx.meta.deployments.update(tenantId, d.id, { ...(t ?? {}), ...(patch.batching !== undefined ? { batching: patch.batching } : {}), ...config });
+  const updated = await ctx.meta.deployments.update(tenantId, d.id, {
+    ...(t ?? {}),
+    ...(patch.batching !== undefined ? { batching: patch.batching } : {}),
+    ...config,
+  });
   ctx.lookups.deployments.delete(lookupKey.deployment(tenantId, name));
   const v = await view(ctx, tenantId, updated);
-  await audit(ctx, tenantId, actor, 'deployment.update', 'deployment', v.name, { alias: v.targetAlias, version: v.targetVersion, batching: v.batching as never });
+  await audit(ctx, tenantId, actor, 'deployment.update', 'deployment', v.name, {
+    alias: v.targetAlias,
+    version: v.targetVersion,
+    batching: v.batching as never,
+  });
   return v;
 }
 
@@ -93,16 +119,29 @@ export async function deleteDeployment(ctx: ServiceContext, tenantId: string, na
  * The version a deployment serves right now: its pinned version, or where its alias points at this moment.
  * This runs on every prediction, so it reads through the context's short-lived lookup caches (see lookup-cache.ts).
  */
-export async function resolveDeployment(ctx: ServiceContext, tenantId: string, name: string): Promise<{ deployment: Deployment; model: string; version: ModelVersion }> {
+export async function resolveDeployment(
+  ctx: ServiceContext,
+  tenantId: string,
+  name: string,
+): Promise<{ deployment: Deployment; model: string; version: ModelVersion }> {
   const c = ctx.lookups;
-  const d = await c.deployments.get(lookupKey.deployment(tenantId, name), () => byName(ctx, tenantId, name)) as Deployment;
+  const d = (await c.deployments.get(lookupKey.deployment(tenantId, name), () => byName(ctx, tenantId, name))) as Deployment;
   const model = await c.modelNames.get(lookupKey.modelName(tenantId, d.modelId), async () => (await ctx.meta.models.get(tenantId, d.modelId))?.name ?? null);
   if (!model) throw notFound('model', d.modelId);
-  const versionId = d.targetVersionId
-    ?? await c.aliases.get(lookupKey.alias(tenantId, d.modelId, d.targetAlias!), async () => (await ctx.meta.models.getAlias(tenantId, d.modelId, d.targetAlias!))?.versionId ?? null);
-  const version = versionId ? await c.versions.get(lookupKey.version(tenantId, versionId), () => ctx.meta.models.getVersion(tenantId, versionId)) as ModelVersion | null : null;
+  const versionId =
+    d.targetVersionId ??
+    (await c.aliases.get(
+      lookupKey.alias(tenantId, d.modelId, d.targetAlias!),
+      async () => (await ctx.meta.models.getAlias(tenantId, d.modelId, d.targetAlias!))?.versionId ?? null,
+    ));
+  const version = versionId
+    ? ((await c.versions.get(lookupKey.version(tenantId, versionId), () => ctx.meta.models.getVersion(tenantId, versionId))) as ModelVersion | null)
+    : null;
   if (!version) {
-    throw new AndonError('unavailable', `deployment "${name}" serves ${model}@${d.targetAlias ?? d.targetVersionId}, which points at no version yet`, { deployment: name, alias: d.targetAlias });
+    throw new AndonError('unavailable', `deployment "${name}" serves ${model}@${d.targetAlias ?? d.targetVersionId}, which points at no version yet`, {
+      deployment: name,
+      alias: d.targetAlias,
+    });
   }
   return { deployment: d, model, version };
 }
@@ -112,12 +151,13 @@ export async function resolveDeployment(ctx: ServiceContext, tenantId: string, n
  * cached and loaded (nearly every prediction); null sends the caller to resolveDeployment.
  */
 export function resolveCached(ctx: ServiceContext, tenantId: string, name: string): { deployment: Deployment; model: string; version: ModelVersion } | null {
-  const c = ctx.lookups, now = performance.now();
+  const c = ctx.lookups,
+    now = performance.now();
   const d = c.deployments.peek(lookupKey.deployment(tenantId, name), now)?.value as Deployment | undefined;
   if (!d) return null;
   const model = c.modelNames.peek(lookupKey.modelName(tenantId, d.modelId), now)?.value;
   const versionId = d.targetVersionId ?? c.aliases.peek(lookupKey.alias(tenantId, d.modelId, d.targetAlias!), now)?.value;
-  const version = versionId ? c.versions.peek(lookupKey.version(tenantId, versionId), now)?.value as ModelVersion | null | undefined : null;
+  const version = versionId ? (c.versions.peek(lookupKey.version(tenantId, versionId), now)?.value as ModelVersion | null | undefined) : null;
   return model && version ? { deployment: d, model, version } : null;
 }
 
@@ -138,6 +178,11 @@ export function loader(ctx: ServiceContext, tenantId: string, version: ModelVers
 }
 
 /** The deployment's sampled prediction logs, newest first, opened. */
-export async function deploymentLogs(ctx: ServiceContext, tenantId: string, name: string, options: { limit?: number; since?: string } = {}): Promise<PredictionLogView[]> {
+export async function deploymentLogs(
+  ctx: ServiceContext,
+  tenantId: string,
+  name: string,
+  options: { limit?: number; since?: string } = {},
+): Promise<PredictionLogView[]> {
   return listPredictionLogs(ctx, tenantId, await byName(ctx, tenantId, name), options);
 }

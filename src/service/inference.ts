@@ -15,9 +15,7 @@ import { maybeLogPrediction, sampleRateOf } from './prediction-logs.js';
 export type Door = 'rest' | 'oip' | 'batch';
 
 /** What answers: a deployment's current version, another version of its model, or a version pinned when a batch job started. */
-export type InferenceTarget =
-  | { deployment: string; version?: number }
-  | { pinned: ModelVersion; model: string; deployment: Deployment | null };
+export type InferenceTarget = { deployment: string; version?: number } | { pinned: ModelVersion; model: string; deployment: Deployment | null };
 
 /** Rows by column name, or a function that makes them from the model that will answer (OIP's tensors need its input schema). */
 export type InferenceRows = unknown | ((model: ServingModel) => unknown);
@@ -39,7 +37,7 @@ export interface InferenceObserver {
 
 /** The deployment a target names, for metrics: a pinned batch version counts under its deployment. */
 function deploymentOf(target: InferenceTarget): string | null {
-  return 'pinned' in target ? target.deployment?.name ?? null : target.deployment;
+  return 'pinned' in target ? (target.deployment?.name ?? null) : target.deployment;
 }
 
 /**
@@ -53,26 +51,30 @@ export function infer(ctx: ServiceContext, tenantId: string, target: InferenceTa
   if (!observer) return run(ctx, tenantId, target, rows);
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
-  return run(ctx, tenantId, target, rows).then((r) => {
-    observer.onPrediction(deploymentOf(target), door, seconds(), true);
-    return r;
-  }, (e: unknown) => {
-    // A target that names nothing is counted without its name.
-    const known = (e as { code?: string }).code !== 'not_found';
-    observer.onPrediction(known ? deploymentOf(target) : null, door, seconds(), false);
-    throw e;
-  });
+  return run(ctx, tenantId, target, rows).then(
+    (r) => {
+      observer.onPrediction(deploymentOf(target), door, seconds(), true);
+      return r;
+    },
+    (e: unknown) => {
+      // A target that names nothing is counted without its name.
+      const known = (e as { code?: string }).code !== 'not_found';
+      observer.onPrediction(known ? deploymentOf(target) : null, door, seconds(), false);
+      throw e;
+    },
+  );
 }
 
 async function run(ctx: ServiceContext, tenantId: string, target: InferenceTarget, rows: InferenceRows): Promise<InferenceResult> {
   // The target first: an error after this names something real.
   // A deployment's current version, the usual request, is read from the lookup caches without waiting when they hold it.
-  const { deployment, model, version } = !('pinned' in target) && target.version === undefined
-    ? resolveCached(ctx, tenantId, target.deployment) ?? await resolveDeployment(ctx, tenantId, target.deployment)
-    : await resolve(ctx, tenantId, target);
+  const { deployment, model, version } =
+    !('pinned' in target) && target.version === undefined
+      ? (resolveCached(ctx, tenantId, target.deployment) ?? (await resolveDeployment(ctx, tenantId, target.deployment)))
+      : await resolve(ctx, tenantId, target);
   const key = cacheKey(tenantId, version);
   const load = loader(ctx, tenantId, version);
-  const served = ctx.models.peek(key) ?? await ctx.models.get(key, load);
+  const served = ctx.models.peek(key) ?? (await ctx.models.get(key, load));
   const input = checkRows(typeof rows === 'function' ? (rows as (m: ServingModel) => unknown)(served) : rows);
   // The clock is read only when this request may be logged: most deployments log nothing.
   const logging = deployment !== null && sampleRateOf(deployment) > 0;
@@ -85,16 +87,25 @@ async function run(ctx: ServiceContext, tenantId: string, target: InferenceTarge
 }
 
 /** The loaded model a target names, without predicting (OIP's model metadata and readiness): loads and verifies it. */
-export async function targetModel(ctx: ServiceContext, tenantId: string, target: InferenceTarget): Promise<{ model: string; version: ModelVersion; served: ServingModel }> {
+export async function targetModel(
+  ctx: ServiceContext,
+  tenantId: string,
+  target: InferenceTarget,
+): Promise<{ model: string; version: ModelVersion; served: ServingModel }> {
   const { model, version } = await resolve(ctx, tenantId, target);
   const key = cacheKey(tenantId, version);
-  return { model, version, served: ctx.models.peek(key) ?? await ctx.models.get(key, loader(ctx, tenantId, version)) };
+  return { model, version, served: ctx.models.peek(key) ?? (await ctx.models.get(key, loader(ctx, tenantId, version))) };
 }
 
-async function resolve(ctx: ServiceContext, tenantId: string, target: InferenceTarget): Promise<{ deployment: Deployment | null; model: string; version: ModelVersion }> {
+async function resolve(
+  ctx: ServiceContext,
+  tenantId: string,
+  target: InferenceTarget,
+): Promise<{ deployment: Deployment | null; model: string; version: ModelVersion }> {
   if ('pinned' in target) return { deployment: target.deployment, model: target.model, version: target.pinned };
-  const current = resolveCached(ctx, tenantId, target.deployment) ?? await resolveDeployment(ctx, tenantId, target.deployment);
+  const current = resolveCached(ctx, tenantId, target.deployment) ?? (await resolveDeployment(ctx, tenantId, target.deployment));
   if (target.version === undefined || target.version === current.version.number) return current;
-  if (!Number.isInteger(target.version) || target.version < 1) throw new AndonError('invalid_input', `version must be a whole number ≥ 1, got ${target.version}`, { version: target.version });
+  if (!Number.isInteger(target.version) || target.version < 1)
+    throw new AndonError('invalid_input', `version must be a whole number ≥ 1, got ${target.version}`, { version: target.version });
   return { deployment: current.deployment, model: current.model, version: await getVersion(ctx, tenantId, current.model, target.version) };
 }

@@ -17,7 +17,10 @@ before(async () => {
   tenant = await newTenant(ctx);
   await addDataset(ctx, tenant, { name: 'machines', bytes: machinesCsv(300), filename: 'machines.csv' });
 });
-after(async () => { await ctx.close(); await home.remove(); });
+after(async () => {
+  await ctx.close();
+  await home.remove();
+});
 
 test('startTraining trains in a worker thread and registers a version with lineage; events are ordered', async () => {
   const job = await startTraining(ctx, tenant, { dataset: 'machines', target: 'machine_failure', epochs: 2, seed: 1, modelName: 'pm' });
@@ -35,13 +38,19 @@ test('startTraining trains in a worker thread and registers a version with linea
   for (const key of Object.values(v.bundle)) assert.ok(await ctx.blobs.has(tenant, key));
   assert.equal(typeof v.metrics.accuracy, 'number');
   const events = await jobEvents(ctx, tenant, job.id);
-  assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    events.map((_, i) => i + 1),
+  );
   const types = events.map((e) => e.type);
   assert.equal(types[0], 'queued');
   assert.ok(types.indexOf('started') < types.indexOf('start'));
   assert.ok(types.indexOf('start') < types.indexOf('epoch'));
   assert.equal(types.at(-1), 'succeeded');
-  assert.deepEqual((await jobEvents(ctx, tenant, job.id, events.at(-2)!.seq)).map((e) => e.type), ['succeeded']);
+  assert.deepEqual(
+    (await jobEvents(ctx, tenant, job.id, events.at(-2)!.seq)).map((e) => e.type),
+    ['succeeded'],
+  );
   assert.ok((await listJobs(ctx, tenant)).some((j) => j.id === job.id));
 });
 
@@ -76,7 +85,10 @@ test('cancelJob of a queued job cancels it at once; of a finished job returns it
     assert.equal((await cancelJob(c2, t, job.id)).status, 'cancelled');
     assert.equal((await cancelJob(c2, t, job.id)).status, 'cancelled');
     assert.equal((await c2.queue.get(job.id))!.status, 'cancelled');
-  } finally { await c2.close(); await h.remove(); }
+  } finally {
+    await c2.close();
+    await h.remove();
+  }
 });
 
 test('after a restart, a running job with its queue item resumes; one without fails "interrupted by a restart"', async () => {
@@ -101,11 +113,16 @@ test('after a restart, a running job with its queue item resumes; one without fa
     assert.ok((await jobEvents(second, t, resumable.id)).some((e) => e.type === 'recovered'));
     // Recovering again finds nothing left to do.
     assert.deepEqual(await recoverJobs(second), { resumed: [], failed: [], requeued: [] });
-  } finally { await second.close(); }
+  } finally {
+    await second.close();
+  }
   const third = await openContext(h.home);
   try {
     const done = await waitForJob(third, t, resumable.id);
     assert.equal(done.status, 'succeeded', done.error ?? '');
     assert.equal(done.attempt, 2);
-  } finally { await third.close(); await h.remove(); }
+  } finally {
+    await third.close();
+    await h.remove();
+  }
 });

@@ -35,7 +35,11 @@ export async function startTraining(ctx: ServiceContext, tenantId: string, input
   const training = checkTrainingSpec(input);
   const { dataset, version } = await datasetVersion(ctx, tenantId, input.dataset, input.version);
   const columns = ((version.schema as { columns?: { name: string }[] } | null)?.columns ?? []).map((c) => c.name);
-  for (const [what, col] of [['target', training.target], ['group column', training.groupColumn], ['time column', training.timeColumn]] as const) {
+  for (const [what, col] of [
+    ['target', training.target],
+    ['group column', training.groupColumn],
+    ['time column', training.timeColumn],
+  ] as const) {
     // RUL may derive its target from unit and time, so a missing RUL target is fitModel's call.
     if (col !== undefined && !columns.includes(col) && !(what === 'target' && training.task === 'rul')) {
       throw new AndonError('unknown_column', `${what} "${col}" is not a column of ${dataset.name}@${version.number}`, { column: col, available: columns });
@@ -43,7 +47,11 @@ export async function startTraining(ctx: ServiceContext, tenantId: string, input
   }
   // The stored spec: the training spec's fields (the worker checks them again) beside what the job is about.
   const spec: JsonObject = {
-    dataset: dataset.name, datasetVersion: version.number, modelName, ...(training as unknown as JsonObject), actor: actor.id,
+    dataset: dataset.name,
+    datasetVersion: version.number,
+    modelName,
+    ...(training as unknown as JsonObject),
+    actor: actor.id,
   };
   const job = await ctx.meta.jobs.create(tenantId, { datasetVersionId: version.id, spec });
   await ctx.meta.jobs.appendEvent(tenantId, job.id, { type: 'queued', data: { dataset: dataset.name, version: version.number } });
@@ -58,7 +66,11 @@ export async function getJob(ctx: ServiceContext, tenantId: string, id: string):
   return job;
 }
 
-export async function listJobs(ctx: ServiceContext, tenantId: string, options: { status?: JobStatus; limit?: number; offset?: number } = {}): Promise<TrainingJob[]> {
+export async function listJobs(
+  ctx: ServiceContext,
+  tenantId: string,
+  options: { status?: JobStatus; limit?: number; offset?: number } = {},
+): Promise<TrainingJob[]> {
   return ctx.meta.jobs.list(tenantId, options);
 }
 
@@ -79,7 +91,10 @@ export async function cancelJob(ctx: ServiceContext, tenantId: string, id: strin
     // Nobody will run it: end it here (the handler may have just ended it itself: then keep its final state).
     await ctx.meta.jobs.transition(tenantId, id, 'cancelled').then(
       () => ctx.meta.jobs.appendEvent(tenantId, id, { type: 'cancelled' }),
-      (e) => { if (!isAndonError(e) || e.code !== 'conflict') throw e; });
+      (e) => {
+        if (!isAndonError(e) || e.code !== 'conflict') throw e;
+      },
+    );
   }
   return getJob(ctx, tenantId, id);
 }
@@ -95,7 +110,10 @@ export async function recoverJobs(ctx: ServiceContext): Promise<{ resumed: strin
         const item = await ctx.queue.get(job.id);
         if (status === 'queued') {
           // Created but never enqueued (the process died in between): enqueue it now.
-          if (!item) { await ctx.queue.enqueue(TRAINING_KIND, { jobId: job.id }, { jobId: job.id, tenantId: t }); out.requeued.push(job.id); }
+          if (!item) {
+            await ctx.queue.enqueue(TRAINING_KIND, { jobId: job.id }, { jobId: job.id, tenantId: t });
+            out.requeued.push(job.id);
+          }
           continue;
         }
         if (item && item.status === 'queued') {
@@ -126,15 +144,20 @@ export function consumeTraining(ctx: ServiceContext, options: { concurrency?: nu
 const STEP_EVENT_MS = 1000;
 
 async function runTrainingJob(ctx: ServiceContext, item: QueuedJob, signal: AbortSignal): Promise<void> {
-  const t = item.tenantId, id = item.id, jobs = ctx.meta.jobs;
+  const t = item.tenantId,
+    id = item.id,
+    jobs = ctx.meta.jobs;
   const before = await jobs.get(t, id);
   if (!before || isFinal(before.status)) return;
   const job = await jobs.transition(t, id, 'running', { attempt: item.attempt, error: null });
   await jobs.appendEvent(t, id, { type: 'started', data: { attempt: item.attempt } });
   // Event writes go one after another, so the log keeps the order the worker sent them in.
   let chain: Promise<unknown> = Promise.resolve();
-  const write = (f: () => Promise<unknown>) => { chain = chain.then(f).catch(() => {}); };
-  let lastStep = 0, epochs = 0;
+  const write = (f: () => Promise<unknown>) => {
+    chain = chain.then(f).catch(() => {});
+  };
+  let lastStep = 0,
+    epochs = 0;
   const onProgress = (e: ProgressEvent) => {
     if (e.type === 'step') {
       const now = Date.now();
@@ -161,11 +184,19 @@ async function runTrainingJob(ctx: ServiceContext, item: QueuedJob, signal: Abor
       ...(checkpointKey ? { checkpointKey } : {}),
     };
     const thread = startTrainingThread(work, onProgress);
-    const onAbort = () => { if (abortCause(signal) === 'cancelled') thread.cancel(); else void thread.terminate(); };
+    const onAbort = () => {
+      if (abortCause(signal) === 'cancelled') thread.cancel();
+      else void thread.terminate();
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) onAbort();
     let result;
-    try { result = await thread.done; } finally { signal.removeEventListener('abort', onAbort); await chain; }
+    try {
+      result = await thread.done;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      await chain;
+    }
     if (abortCause(signal) === 'cancelled' || result.stopped === 'cancelled') {
       await jobs.transition(t, id, 'cancelled');
       await jobs.appendEvent(t, id, { type: 'cancelled' });
@@ -179,12 +210,20 @@ async function runTrainingJob(ctx: ServiceContext, item: QueuedJob, signal: Abor
     const manifest = JSON.parse(Buffer.from(result.files.get('manifest.json')!).toString('utf8')) as JsonObject;
     const model = await ctx.meta.models.ensure(t, spec.modelName as string);
     const { version } = await ctx.meta.models.addVersion(t, model.id, {
-      format: 'andon', bundle, manifest: manifestSummary(manifest), metrics: (manifest.metrics ?? {}) as JsonObject,
-      datasetVersionId: dv.id, jobId: id, createdBy: (spec.actor as string | undefined) ?? null,
+      format: 'andon',
+      bundle,
+      manifest: manifestSummary(manifest),
+      metrics: (manifest.metrics ?? {}) as JsonObject,
+      datasetVersionId: dv.id,
+      jobId: id,
+      createdBy: (spec.actor as string | undefined) ?? null,
     });
     await jobs.transition(t, id, 'succeeded', { resultModelVersionId: version.id, progress: { fraction: 1 } });
     // The event log is not sealed: it gets the scalar metrics only (class labels and sampled targets stay in the sealed version row).
-    await jobs.appendEvent(t, id, { type: 'succeeded', data: { model: model.name, version: version.number, versionId: version.id, metrics: scalarMetrics(version.metrics) } });
+    await jobs.appendEvent(t, id, {
+      type: 'succeeded',
+      data: { model: model.name, version: version.number, versionId: version.id, metrics: scalarMetrics(version.metrics) },
+    });
     await rm(work.checkpointDir!, { recursive: true, force: true });
   } catch (e) {
     await chain;
@@ -208,7 +247,8 @@ async function handBack(ctx: ServiceContext, t: string, id: string, signal: Abor
 function progressOf(e: ProgressEvent, epochs: number): JsonObject | null {
   const fraction = (done: number) => (epochs > 0 ? Math.min(1, done / epochs) : 0);
   if (e.type === 'start') return { epoch: e.resumedFromEpoch ?? 0, epochs: e.epochs, fraction: fraction(e.resumedFromEpoch ?? 0) };
-  if (e.type === 'epoch') return { epoch: e.epoch, epochs, fraction: fraction(e.epoch), trainLoss: e.trainLoss, validationLoss: e.validationLoss ?? null, etaSeconds: e.etaSeconds };
+  if (e.type === 'epoch')
+    return { epoch: e.epoch, epochs, fraction: fraction(e.epoch), trainLoss: e.trainLoss, validationLoss: e.validationLoss ?? null, etaSeconds: e.etaSeconds };
   if (e.type === 'step') return { epoch: e.epoch, epochs, step: e.step, loss: e.loss, etaSeconds: e.etaSeconds };
   return null;
 }

@@ -5,7 +5,12 @@ import { TtlCache } from './lookup-cache.js';
 
 function clock() {
   let t = 0;
-  return { now: () => t, advance: (ms: number) => { t += ms; } };
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 test('one load per key within the TTL, a fresh load after it', async () => {
@@ -28,7 +33,13 @@ test('peek answers only a finished, fresh load', async () => {
   const cache = new TtlCache<number | null>(1000, 100, c.now);
   assert.equal(cache.peek('k'), undefined);
   let release!: (v: number) => void;
-  const pending = cache.get('k', () => new Promise<number>((r) => { release = r; }));
+  const pending = cache.get(
+    'k',
+    () =>
+      new Promise<number>((r) => {
+        release = r;
+      }),
+  );
   assert.equal(cache.peek('k'), undefined, 'still loading');
   release(7);
   await pending;
@@ -42,7 +53,12 @@ test('peek answers only a finished, fresh load', async () => {
 
 test('a failed load is not remembered, and invalidate drops a whole prefix', async () => {
   const cache = new TtlCache<string>(60_000);
-  await assert.rejects(cache.get('t1/a', async () => { throw new Error('database down'); }), /database down/);
+  await assert.rejects(
+    cache.get('t1/a', async () => {
+      throw new Error('database down');
+    }),
+    /database down/,
+  );
   assert.equal(cache.peek('t1/a'), undefined);
   assert.equal(await cache.get('t1/a', async () => 'back'), 'back');
   await cache.get('t1/b', async () => 'b');

@@ -5,11 +5,19 @@
 // next request; other replicas see it within `ttlMs` (default 1 s). Version rows never change, so they are
 // kept until evicted.
 
-interface Entry<T> { value: Promise<T>; expires: number; loaded?: { value: T } }
+interface Entry<T> {
+  value: Promise<T>;
+  expires: number;
+  loaded?: { value: T };
+}
 
 export class TtlCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
-  constructor(private readonly ttlMs: number, private readonly capacity = 10_000, private readonly now: () => number = () => performance.now()) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly capacity = 10_000,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   get(key: string, load: () => Promise<T>): Promise<T> {
     const t = this.now();
@@ -19,7 +27,14 @@ export class TtlCache<T> {
     const entry: Entry<T> = { value, expires: t + this.ttlMs };
     this.entries.set(key, entry);
     // A failed load is not remembered.
-    value.then((v) => { entry.loaded = { value: v }; }, () => { if (this.entries.get(key) === entry) this.entries.delete(key); });
+    value.then(
+      (v) => {
+        entry.loaded = { value: v };
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      },
+    );
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
     return value;
   }
@@ -34,14 +49,18 @@ export class TtlCache<T> {
     return hit && hit.expires > now ? hit.loaded : undefined;
   }
 
-  delete(key: string): void { this.entries.delete(key); }
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
 
   /** Drops every entry whose key starts with `prefix`. */
   invalidate(prefix: string): void {
     for (const k of this.entries.keys()) if (k.startsWith(prefix)) this.entries.delete(k);
   }
 
-  clear(): void { this.entries.clear(); }
+  clear(): void {
+    this.entries.clear();
+  }
 }
 
 /** The cache keys, in one place: every read and every write that clears an entry goes through these. */

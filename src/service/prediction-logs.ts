@@ -34,28 +34,61 @@ export function sampleRateOf(d: Deployment): number {
  * is computed, and a failure to log is dropped. A home without encryption at rest logs nothing, so no
  * prediction input is ever stored in clear.
  */
-export async function maybeLogPrediction(ctx: ServiceContext, tenantId: string, d: Deployment, version: ModelVersion,
-  rows: Record<string, unknown>[], predictions: Prediction[], latencyMs: number): Promise<void> {
+export async function maybeLogPrediction(
+  ctx: ServiceContext,
+  tenantId: string,
+  d: Deployment,
+  version: ModelVersion,
+  rows: Record<string, unknown>[],
+  predictions: Prediction[],
+  latencyMs: number,
+): Promise<void> {
   const rate = sampleRateOf(d);
   const sealer = sealerOf(ctx);
   if (rate === 0 || !sealer || Math.random() >= rate) return;
   const [inputs, outputs] = await Promise.all([sealer.sealValue(tenantId, rows, CONTEXT), sealer.sealValue(tenantId, predictions, CONTEXT)]);
-  await ctx.meta.predictionLogs.append(tenantId, [{ deploymentId: d.id, modelVersionId: version.id, inputs: { sealed: inputs }, outputs: { sealed: outputs }, latencyMs }]);
+  await ctx.meta.predictionLogs.append(tenantId, [
+    { deploymentId: d.id, modelVersionId: version.id, inputs: { sealed: inputs }, outputs: { sealed: outputs }, latencyMs },
+  ]);
 }
 
-export interface PredictionLogView { id: string; deployment: string; modelVersionId: string; at: string; latencyMs: number; inputs: unknown; outputs: unknown }
+export interface PredictionLogView {
+  id: string;
+  deployment: string;
+  modelVersionId: string;
+  at: string;
+  latencyMs: number;
+  inputs: unknown;
+  outputs: unknown;
+}
 
 /** The newest logged requests of a deployment, opened (a tampered entry is an integrity_error). */
-export async function listPredictionLogs(ctx: ServiceContext, tenantId: string, deployment: Deployment, options: { limit?: number; since?: string } = {}): Promise<PredictionLogView[]> {
+export async function listPredictionLogs(
+  ctx: ServiceContext,
+  tenantId: string,
+  deployment: Deployment,
+  options: { limit?: number; since?: string } = {},
+): Promise<PredictionLogView[]> {
   const sealer = sealerOf(ctx);
-  const logs = await ctx.meta.predictionLogs.list(tenantId, { deploymentId: deployment.id, ...(options.limit ? { limit: options.limit } : {}), ...(options.since ? { since: options.since } : {}) });
+  const logs = await ctx.meta.predictionLogs.list(tenantId, {
+    deploymentId: deployment.id,
+    ...(options.limit ? { limit: options.limit } : {}),
+    ...(options.since ? { since: options.since } : {}),
+  });
   const open = (v: unknown) => {
     const sealed = (v as { sealed?: unknown } | null)?.sealed;
     if (typeof sealed !== 'string' || !sealer) throw new AndonError('integrity_error', 'a prediction log entry is not sealed');
     return sealer.openValue(tenantId, sealed, CONTEXT);
   };
-  return Promise.all(logs.map(async (l) => ({
-    id: l.id, deployment: deployment.name, modelVersionId: l.modelVersionId, at: l.at, latencyMs: l.latencyMs,
-    inputs: await open(l.inputs), outputs: await open(l.outputs),
-  })));
+  return Promise.all(
+    logs.map(async (l) => ({
+      id: l.id,
+      deployment: deployment.name,
+      modelVersionId: l.modelVersionId,
+      at: l.at,
+      latencyMs: l.latencyMs,
+      inputs: await open(l.inputs),
+      outputs: await open(l.outputs),
+    })),
+  );
 }

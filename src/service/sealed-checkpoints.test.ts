@@ -23,12 +23,18 @@ before(async () => {
   ctx = await openContext(home.home, { consume: false });
   tenant = await newTenant(ctx);
 });
-after(async () => { await ctx.close(); await home.remove(); });
+after(async () => {
+  await ctx.close();
+  await home.remove();
+});
 
 /** Trains until the first epoch's checkpoint is written (the epoch event comes after it), then cancels; returns the events. */
 async function trainOneEpoch(work: TrainingWork): Promise<ProgressEvent[]> {
   const events: ProgressEvent[] = [];
-  const thread = startTrainingThread(work, (e) => { events.push(e); if (e.type === 'epoch') thread.cancel(); });
+  const thread = startTrainingThread(work, (e) => {
+    events.push(e);
+    if (e.type === 'epoch') thread.cancel();
+  });
   await thread.done;
   return events;
 }
@@ -44,7 +50,11 @@ test('checkpoints are sealed under a per-job key whose file is sealed under the 
   assert.equal((await checkpointKeyOf(ctx, tenant, jobId, dir))?.id, key.id, 'a later attempt gets the same key back');
 
   const work = (k: typeof key): TrainingWork => ({
-    bytes: machinesCsv(300), format: 'csv', spec: checkTrainingSpec({ target: 'machine_failure', epochs: 500, members: 1, seed: 1 }), checkpointDir: dir, checkpointKey: k,
+    bytes: machinesCsv(300),
+    format: 'csv',
+    spec: checkTrainingSpec({ target: 'machine_failure', epochs: 500, members: 1, seed: 1 }),
+    checkpointDir: dir,
+    checkpointKey: k,
   });
   await trainOneEpoch(work(key));
   const checkpoint = await readFile(join(dir, CHECKPOINT_FILE));
@@ -67,5 +77,8 @@ test('checkpoints are sealed under a per-job key whose file is sealed under the 
   const replaced = (await checkpointKeyOf(ctx, tenant, jobId, dir))!;
   assert.notEqual(replaced.id, key.id);
   const over = await trainOneEpoch(work(replaced));
-  assert.ok(over.some((e) => e.type === 'warning' && e.code === 'checkpoint_ignored'), 'training starts over');
+  assert.ok(
+    over.some((e) => e.type === 'warning' && e.code === 'checkpoint_ignored'),
+    'training starts over',
+  );
 });

@@ -8,7 +8,11 @@ import { getDataset } from './datasets.js';
 import { newTenant, openContext, tempHome } from './test-helpers.js';
 
 const EMAIL = 'legacy.operator@plant.example';
-const inFiles = (home: string) => ['andon.db', 'andon.db-wal'].map((f) => join(home, f)).filter(existsSync).some((f) => readFileSync(f).includes(EMAIL));
+const inFiles = (home: string) =>
+  ['andon.db', 'andon.db-wal']
+    .map((f) => join(home, f))
+    .filter(existsSync)
+    .some((f) => readFileSync(f).includes(EMAIL));
 
 test('opening a home with clear version rows seals them; the values read back the same', async () => {
   const home = await tempHome();
@@ -20,7 +24,14 @@ test('opening a home with clear version rows seals them; the values read back th
     const old = await openSqliteMetaStore({ path: join(home.home, 'andon.db') });
     const ds = await old.datasets.ensure(tenant, 'contacts');
     const profile = { columns: [{ name: 'email', top: [{ value: EMAIL, count: 3 }] }] };
-    await old.datasets.addVersion(tenant, ds.id, { sha256: 'a'.repeat(64), blobKey: 'a'.repeat(64), schema: { columns: [{ name: 'email', type: 'category' }] }, profile, rows: 3, bytes: 90 });
+    await old.datasets.addVersion(tenant, ds.id, {
+      sha256: 'a'.repeat(64),
+      blobKey: 'a'.repeat(64),
+      schema: { columns: [{ name: 'email', type: 'category' }] },
+      profile,
+      rows: 3,
+      bytes: 90,
+    });
     await old.close();
     assert.ok(inFiles(home.home), 'the clear row is on disk before');
 
@@ -28,6 +39,10 @@ test('opening a home with clear version rows seals them; the values read back th
     try {
       assert.ok(!inFiles(home.home), 'sealed at open, with no clear copy left in the files');
       assert.deepEqual((await getDataset(ctx, tenant, 'contacts')).versions[0]?.profile, profile);
-    } finally { await ctx.close(); }
-  } finally { await home.remove(); }
+    } finally {
+      await ctx.close();
+    }
+  } finally {
+    await home.remove();
+  }
 });

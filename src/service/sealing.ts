@@ -5,5 +5,6 @@ import type { ValueSealer } from '../store/index.js';
 export function sealerOf(blobs: unknown): ValueSealer | null {
   const b = blobs as Partial<ValueSealer> | null;
   return b && typeof b.sealValue === 'function' && typeof b.openValue === 'function'
-    ? { sealValue: b.sealValue.bind(b), openValue: b.openValue.bind(b) } : null;
+    ? { sealValue: b.sealValue.bind(b), openValue: b.openValue.bind(b) }
+    : null;
 }

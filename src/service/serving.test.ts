@@ -4,15 +4,27 @@ import assert from 'node:assert/strict';
 import { ModelCache, type ServingModel } from './serving.js';
 
 function fake(name: string, closed: string[]): ServingModel {
-  return { name, close: async () => { closed.push(name); } } as unknown as ServingModel;
+  return {
+    name,
+    close: async () => {
+      closed.push(name);
+    },
+  } as unknown as ServingModel;
 }
 
 test('loads of one key share a promise; peek answers only once the load has finished', async () => {
   const cache = new ModelCache(4);
   const closed: string[] = [];
-  let loads = 0, finish!: (m: ServingModel) => void;
-  const load = () => { loads++; return new Promise<ServingModel>((r) => { finish = r; }); };
-  const a = cache.get('t/v1', load), b = cache.get('t/v1', load);
+  let loads = 0,
+    finish!: (m: ServingModel) => void;
+  const load = () => {
+    loads++;
+    return new Promise<ServingModel>((r) => {
+      finish = r;
+    });
+  };
+  const a = cache.get('t/v1', load),
+    b = cache.get('t/v1', load);
   assert.equal(a, b);
   assert.equal(loads, 1);
   assert.equal(cache.peek('t/v1'), undefined, 'still loading');

@@ -73,7 +73,8 @@ export class ModelCache {
     let b = entry.batchers.get(id);
     if (!b) {
       b = createBatcher(model, {
-        maxBatch: config.maxBatch, maxDelayMs: config.maxDelayMs,
+        maxBatch: config.maxBatch,
+        maxDelayMs: config.maxDelayMs,
         onBatch: (info) => this.observer.onBatch?.(deployment, info),
         onQueueTime: (ms) => this.observer.onQueueTime?.(deployment, ms),
       });
@@ -89,8 +90,12 @@ export class ModelCache {
     return n;
   }
 
-  get size(): number { return this.entries.size; }
-  has(key: string): boolean { return this.entries.has(key); }
+  get size(): number {
+    return this.entries.size;
+  }
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
 
   private entry(key: string, load: () => Promise<ServingModel>): Entry {
     const hit = this.entries.get(key);
@@ -100,7 +105,14 @@ export class ModelCache {
     }
     const entry: Entry = { model: load(), batchers: new Map(), used: ++this.clock };
     this.entries.set(key, entry);
-    entry.model.then((m) => { entry.loaded = m; }, () => { if (this.entries.get(key) === entry) this.entries.delete(key); });
+    entry.model.then(
+      (m) => {
+        entry.loaded = m;
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      },
+    );
     while (this.entries.size > this.capacity) {
       let oldest: [string, Entry] | undefined;
       for (const kv of this.entries) if (!oldest || kv[1].used < oldest[1].used) oldest = kv;

@@ -21,22 +21,38 @@ export interface TablePredictionOptions {
  * One prediction per row of the table, or null where there is none (for remaining useful life, a unit's value sits
  * on its latest reading and its other rows stay empty). A refused row throws, named by its row in the file.
  */
-export async function predictTableRows(table: Table, columns: InputColumn[], predict: (rows: Record<string, unknown>[]) => Promise<Prediction[]>,
-  options: TablePredictionOptions): Promise<(Prediction | null)[]> {
+export async function predictTableRows(
+  table: Table,
+  columns: InputColumn[],
+  predict: (rows: Record<string, unknown>[]) => Promise<Prediction[]>,
+  options: TablePredictionOptions,
+): Promise<(Prediction | null)[]> {
   const rul = columns.find((c) => c.kind === 'group');
   const predictions: (Prediction | null)[] = new Array(table.rowCount).fill(null);
-  const chunks = rul ? unitChunks(table, rul.name, columns.find((c) => c.kind === 'time')!.name, options.chunkRows) : rowChunks(table.rowCount, options.chunkRows);
+  const chunks = rul
+    ? unitChunks(table, rul.name, columns.find((c) => c.kind === 'time')!.name, options.chunkRows)
+    : rowChunks(table.rowCount, options.chunkRows);
   let done = 0;
   for (const chunk of chunks) {
     if (options.signal?.aborted) break;
     let out: Prediction[];
-    try { out = await predict(chunk.rows.map((r) => rowOf(table, columns, r))); } catch (e) { throw rowError(e, chunk.rows); }
+    try {
+      out = await predict(chunk.rows.map((r) => rowOf(table, columns, r)));
+    } catch (e) {
+      throw rowError(e, chunk.rows);
+    }
     if (rul) {
       // One value per unit, for its latest reading: it goes on that row, the unit's other rows stay empty.
       const lastOf = new Map(chunk.units!.map((u) => [u.key, u.last]));
-      for (const p of out) if ('value' in p) { const r = lastOf.get(String(p.group)); if (r !== undefined) predictions[r] = p; }
+      for (const p of out)
+        if ('value' in p) {
+          const r = lastOf.get(String(p.group));
+          if (r !== undefined) predictions[r] = p;
+        }
     } else {
-      out.forEach((p, i) => { predictions[chunk.rows[i]!] = p; });
+      out.forEach((p, i) => {
+        predictions[chunk.rows[i]!] = p;
+      });
     }
     done += chunk.rows.length;
     await options.onChunk?.(done);
@@ -44,7 +60,10 @@ export async function predictTableRows(table: Table, columns: InputColumn[], pre
   return predictions;
 }
 
-interface Chunk { rows: number[]; units?: { key: string; last: number }[] }
+interface Chunk {
+  rows: number[];
+  units?: { key: string; last: number }[];
+}
 
 function* rowChunks(total: number, size: number): Generator<Chunk> {
   for (let start = 0; start < total; start += size) {
@@ -54,21 +73,26 @@ function* rowChunks(total: number, size: number): Generator<Chunk> {
 
 /** RUL reads each unit's readings together: chunks hold whole units (a unit bigger than a chunk gets its own). */
 function* unitChunks(table: Table, groupColumn: string, timeColumn: string, size: number): Generator<Chunk> {
-  const g = table.column(groupColumn), time = table.column(timeColumn);
+  const g = table.column(groupColumn),
+    time = table.column(timeColumn);
   const units = new Map<string, { rows: number[]; last: number }>();
   for (let r = 0; r < table.rowCount; r++) {
     const key = String(cellOf(g, r));
     let u = units.get(key);
     if (!u) units.set(key, (u = { rows: [], last: r }));
     u.rows.push(r);
-    const tr = cellOf(time, r), tl = cellOf(time, u.last);
+    const tr = cellOf(time, r),
+      tl = cellOf(time, u.last);
     if (typeof tr === 'number' && (typeof tl !== 'number' || tr >= tl)) u.last = r;
   }
   let chunk: Chunk = { rows: [], units: [] };
   for (const [key, u] of units) {
     chunk.rows.push(...u.rows);
     chunk.units!.push({ key, last: u.last });
-    if (chunk.rows.length >= size) { yield chunk; chunk = { rows: [], units: [] }; }
+    if (chunk.rows.length >= size) {
+      yield chunk;
+      chunk = { rows: [], units: [] };
+    }
   }
   if (chunk.rows.length) yield chunk;
 }
@@ -92,4 +116,3 @@ function rowError(e: unknown, rows: number[]): unknown {
   const rest = e.message.replace(/^row \d+[,:]?\s*/, '');
   return new AndonError(e.code, `input row ${r + 1} (counting data rows from 1): ${rest}`, { ...e.details, row: r + 1 });
 }
-

@@ -26,7 +26,12 @@ export function machinesCsv(rows = 300, seed = 1): Uint8Array {
 }
 
 /** Polls the job (no timing assertions: it only waits until the job reaches a final state). */
-export async function waitForJob(ctx: ServiceContext, tenantId: string, id: string, until: (j: TrainingJob) => boolean = (j) => ['succeeded', 'failed', 'cancelled'].includes(j.status)): Promise<TrainingJob> {
+export async function waitForJob(
+  ctx: ServiceContext,
+  tenantId: string,
+  id: string,
+  until: (j: TrainingJob) => boolean = (j) => ['succeeded', 'failed', 'cancelled'].includes(j.status),
+): Promise<TrainingJob> {
   for (;;) {
     const job = await ctx.meta.jobs.get(tenantId, id);
     if (job && until(job)) return job;

@@ -31,12 +31,15 @@ export function startTrainingThread(work: TrainingWork, onProgress: (e: Progress
   // From sources, a tiny eval'd entry loads the .ts file through tsx's tsImport: on Node 20, `execArgv: ['--import', 'tsx']`
   // does not reach a worker's module loader ("Unknown file extension .ts").
   const boot = `import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)}))`;
-  const worker = fromSource
-    ? new Worker(boot, { eval: true, workerData: { andonTraining: work } })
-    : new Worker(url, { workerData: { andonTraining: work } });
+  const worker = fromSource ? new Worker(boot, { eval: true, workerData: { andonTraining: work } }) : new Worker(url, { workerData: { andonTraining: work } });
   let settled = false;
   const done = new Promise<TrainingResult>((resolve, reject) => {
-    const finish = (f: () => void) => { if (!settled) { settled = true; f(); } };
+    const finish = (f: () => void) => {
+      if (!settled) {
+        settled = true;
+        f();
+      }
+    };
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') onProgress(m.event);
       else if (m.type === 'done') finish(() => resolve({ files: new Map(m.files), stopped: m.stopped, warnings: m.warnings }));
@@ -48,8 +51,12 @@ export function startTrainingThread(work: TrainingWork, onProgress: (e: Progress
   // The exit after a result is expected; keep a rejection nobody awaits from surfacing as unhandled.
   done.catch(() => {});
   return {
-    cancel: () => { if (!settled) worker.postMessage('cancel'); },
-    terminate: async () => { await worker.terminate(); },
+    cancel: () => {
+      if (!settled) worker.postMessage('cancel');
+    },
+    terminate: async () => {
+      await worker.terminate();
+    },
     done,
   };
 }

@@ -29,7 +29,9 @@ export type WorkerMessage =
 export async function trainWork(work: TrainingWork, hooks: TrainHooks = {}): Promise<Extract<WorkerMessage, { type: 'done' }>> {
   const { table } = await readTable(work.bytes, { format: work.format });
   const { files, manifest, warnings } = await trainBundle(table, work.spec, {
-    ...hooks, ...(work.checkpointDir ? { checkpointDir: work.checkpointDir } : {}), ...(work.checkpointKey ? { checkpointCipher: checkpointCipher(work.checkpointKey) } : {}),
+    ...hooks,
+    ...(work.checkpointDir ? { checkpointDir: work.checkpointDir } : {}),
+    ...(work.checkpointKey ? { checkpointCipher: checkpointCipher(work.checkpointKey) } : {}),
   });
   return { type: 'done', files: [...files], stopped: manifest.training.stopped, warnings };
 }
@@ -42,7 +44,9 @@ function checkpointCipher(k: CheckpointKey): CheckpointCipher {
 
 async function run(work: TrainingWork, port: NonNullable<typeof parentPort>): Promise<void> {
   const controller = new AbortController();
-  port.on('message', (m) => { if (m === 'cancel') controller.abort(); });
+  port.on('message', (m) => {
+    if (m === 'cancel') controller.abort();
+  });
   const post = (m: WorkerMessage) => port.postMessage(m);
   try {
     post(await trainWork(work, { signal: controller.signal, onProgress: (event) => post({ type: 'progress', event }) }));
@@ -52,7 +56,7 @@ async function run(work: TrainingWork, port: NonNullable<typeof parentPort>): Pr
       type: 'error',
       code: typeof err?.code === 'string' ? err.code : 'internal',
       message: typeof err?.message === 'string' ? err.message : String(e),
-      details: err?.details && typeof err.details === 'object' ? err.details as Record<string, unknown> : {},
+      details: err?.details && typeof err.details === 'object' ? (err.details as Record<string, unknown>) : {},
     });
   } finally {
     port.close();

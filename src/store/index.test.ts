@@ -23,7 +23,9 @@ test('openStores: the embedded URIs open SQLite, a blob folder and the local que
     await stores.meta.datasets.addVersion(tenant.id, ds.id, { sha256: ref.sha256, blobKey: ref.key, schema: {}, rows: 1, bytes: ref.bytes });
     const job = await stores.meta.jobs.create(tenant.id, { spec: {} });
     let ran = '';
-    stores.queue.process('train', async (j) => { ran = j.id; });
+    stores.queue.process('train', async (j) => {
+      ran = j.id;
+    });
     await stores.queue.enqueue('train', {}, { jobId: job.id, tenantId: tenant.id });
     while (!ran) await new Promise((res) => setTimeout(res, 5));
     assert.equal(ran, job.id);

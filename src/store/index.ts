@@ -87,7 +87,9 @@ export function sqlitePathOf(url: string): string {
 }
 
 function blobRootOf(url: string): string {
-  try { return fileURLToPath(url); } catch {
+  try {
+    return fileURLToPath(url);
+  } catch {
     throw new AndonError('invalid_input', `a blob URL is ${SCHEMES.blob.hint}`, { url });
   }
 }
@@ -129,10 +131,11 @@ export async function openStores(options: StoreOptions): Promise<Stores> {
     meta,
     blobs,
     queue,
-    close: () => (closed ??= (async () => {
-      await queue.close();
-      await blobs.close();
-      await meta.close();
-    })()),
+    close: () =>
+      (closed ??= (async () => {
+        await queue.close();
+        await blobs.close();
+        await meta.close();
+      })()),
   };
 }

@@ -19,7 +19,11 @@ import { DeploymentPage } from './pages/deployment';
 import { Keys } from './pages/keys';
 import { Audit } from './pages/audit';
 
-interface NavItem { href: string; label: MessageKey; needs?: Permission }
+interface NavItem {
+  href: string;
+  label: MessageKey;
+  needs?: Permission;
+}
 const NAV: NavItem[] = [
   { href: '/', label: 'nav.overview' },
   { href: '/datasets', label: 'nav.datasets' },
@@ -47,7 +51,14 @@ function Page({ path, session }: { path: string; session: Session }) {
   if ((m = match('/deployments/:name', path))) return <DeploymentPage name={m.name} role={role} />;
   if (path === '/keys' && roleCan(role, 'keys:manage')) return <Keys />;
   if (path === '/audit' && roleCan(role, 'audit:read')) return <Audit />;
-  return <section><h1>{t('error.pageNotFound')}</h1><p><Link href="/">{t('nav.overview')}</Link></p></section>;
+  return (
+    <section>
+      <h1>{t('error.pageNotFound')}</h1>
+      <p>
+        <Link href="/">{t('nav.overview')}</Link>
+      </p>
+    </section>
+  );
 }
 
 function Shell({ session }: { session: Session }) {
@@ -58,25 +69,44 @@ function Shell({ session }: { session: Session }) {
   const active = (href: string) => (href === '/' ? path === '/' : path === href || path.startsWith(href + '/'));
   return (
     <>
-      <a class="skip" href="#main">{t('common.skipToContent')}</a>
+      <a class="skip" href="#main">
+        {t('common.skipToContent')}
+      </a>
       <header class="top">
-        <div class="brand"><span class="logo" aria-hidden="true">▲</span> Andon</div>
-        <button class="menu-toggle" aria-expanded={menuOpen} aria-controls="main-nav" onClick={() => setMenuOpen(!menuOpen)}>{t('common.menu')}</button>
+        <div class="brand">
+          <span class="logo" aria-hidden="true">
+            ▲
+          </span>{' '}
+          Andon
+        </div>
+        <button class="menu-toggle" aria-expanded={menuOpen} aria-controls="main-nav" onClick={() => setMenuOpen(!menuOpen)}>
+          {t('common.menu')}
+        </button>
         <nav id="main-nav" class={menuOpen ? 'open' : ''} aria-label={t('nav.label')}>
           <ul>
             {NAV.filter((n) => !n.needs || roleCan(session.role, n.needs)).map((n) => (
-              <li key={n.href}><Link href={n.href} aria-current={active(n.href) ? 'page' : undefined} data-nav={n.href}>{t(n.label)}</Link></li>
+              <li key={n.href}>
+                <Link href={n.href} aria-current={active(n.href) ? 'page' : undefined} data-nav={n.href}>
+                  {t(n.label)}
+                </Link>
+              </li>
             ))}
           </ul>
         </nav>
         <div class="who">
-          <span class="badge role" data-testid="role">{t(`role.${session.role}` as MessageKey)}</span>
+          <span class="badge role" data-testid="role">
+            {t(`role.${session.role}` as MessageKey)}
+          </span>
           {session.keyName && <span class="muted small">{session.keyName}</span>}
           <LanguageSwitch />
-          <button class="secondary" onClick={() => setSession(null)}>{t('common.signOut')}</button>
+          <button class="secondary" onClick={() => setSession(null)}>
+            {t('common.signOut')}
+          </button>
         </div>
       </header>
-      <main id="main"><Page path={path} session={session} /></main>
+      <main id="main">
+        <Page path={path} session={session} />
+      </main>
     </>
   );
 }
@@ -85,13 +115,18 @@ export function App() {
   const [lang, setLangState] = useState<Lang>(initialLang);
   const [session, setSessionState] = useState<Session | null>(getSession);
   const [reason, setReason] = useState<string | null>(null);
-  useEffect(() => onSession((s, r) => { setSessionState(s); setReason(r); }), []);
+  useEffect(
+    () =>
+      onSession((s, r) => {
+        setSessionState(s);
+        setReason(r);
+      }),
+    [],
+  );
   useEffect(() => saveLang(lang), [lang]);
   const i18n = useMemo(() => makeI18n(lang, setLangState), [lang]);
-  useEffect(() => { document.title = i18n.t('app.title'); }, [i18n]);
-  return (
-    <I18nContext.Provider value={i18n}>
-      {session ? <Shell session={session} /> : <SignIn reason={reason} />}
-    </I18nContext.Provider>
-  );
+  useEffect(() => {
+    document.title = i18n.t('app.title');
+  }, [i18n]);
+  return <I18nContext.Provider value={i18n}>{session ? <Shell session={session} /> : <SignIn reason={reason} />}</I18nContext.Provider>;
 }

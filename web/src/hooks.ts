@@ -2,18 +2,30 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api/client';
 
-export interface Loaded<T> { data: T | null; error: Error | null; loading: boolean; reload: () => void }
+export interface Loaded<T> {
+  data: T | null;
+  error: Error | null;
+  loading: boolean;
+  reload: () => void;
+}
 
 export function useApi<T>(path: string | null, deps: unknown[] = []): Loaded<T> {
   const [state, setState] = useState<{ data: T | null; error: Error | null; loading: boolean }>({ data: null, error: null, loading: !!path });
   const [tick, setTick] = useState(0);
   useEffect(() => {
-    if (!path) { setState({ data: null, error: null, loading: false }); return; }
+    if (!path) {
+      setState({ data: null, error: null, loading: false });
+      return;
+    }
     const ac = new AbortController();
     setState((s) => ({ ...s, loading: true, error: null }));
     api<T>(path, { signal: ac.signal })
-      .then((data) => { if (!ac.signal.aborted) setState({ data, error: null, loading: false }); })
-      .catch((error: Error) => { if (!ac.signal.aborted) setState({ data: null, error, loading: false }); });
+      .then((data) => {
+        if (!ac.signal.aborted) setState({ data, error: null, loading: false });
+      })
+      .catch((error: Error) => {
+        if (!ac.signal.aborted) setState({ data: null, error, loading: false });
+      });
     return () => ac.abort();
   }, [path, tick, ...deps]);
   const reload = useCallback(() => setTick((x) => x + 1), []);

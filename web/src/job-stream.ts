@@ -27,12 +27,29 @@ export interface JobStream {
 
 const empty = (): JobStream => ({
   curves: { epochs: [], trainLoss: [], validationLoss: [], metrics: {} },
-  totalEpochs: null, epoch: 0, etaSeconds: null, status: null, error: null, log: [], versionNumber: null, streamError: null,
+  totalEpochs: null,
+  epoch: 0,
+  etaSeconds: null,
+  status: null,
+  error: null,
+  log: [],
+  versionNumber: null,
+  streamError: null,
 });
 
-export interface LogLine { seq: number; at: string; key: MessageKey; params: Record<string, string | number> }
+export interface LogLine {
+  seq: number;
+  at: string;
+  key: MessageKey;
+  params: Record<string, string | number>;
+}
 
-interface Envelope { seq: number; type: string; at: string; data: Record<string, unknown> }
+interface Envelope {
+  seq: number;
+  type: string;
+  at: string;
+  data: Record<string, unknown>;
+}
 
 /** One event into the state; pure, so replays after a reconnect give the same picture. */
 export function fold(s: JobStream, e: Envelope): JobStream {
@@ -63,10 +80,21 @@ export function fold(s: JobStream, e: Envelope): JobStream {
     case 'training_end':
       return { ...s, etaSeconds: 0, log: log('log.trainingEnd', { reason: String(d.reason), best: Number(d.bestEpoch) }) };
     case 'succeeded':
-      return { ...s, status: 'succeeded', etaSeconds: 0, versionNumber: Number(d.version) || null, log: log('log.succeeded', { model: String(d.model), version: Number(d.version) }) };
+      return {
+        ...s,
+        status: 'succeeded',
+        etaSeconds: 0,
+        versionNumber: Number(d.version) || null,
+        log: log('log.succeeded', { model: String(d.model), version: Number(d.version) }),
+      };
     case 'failed':
     case 'cancelled':
-      return { ...s, status: e.type, error: typeof d.message === 'string' ? d.message : s.error, log: e.type === 'failed' ? log('log.failed', { message: String(d.message ?? '') }) : log('log.cancelled') };
+      return {
+        ...s,
+        status: e.type,
+        error: typeof d.message === 'string' ? d.message : s.error,
+        log: e.type === 'failed' ? log('log.failed', { message: String(d.message ?? '') }) : log('log.cancelled'),
+      };
     case 'started':
       return { ...s, status: 'running', log: log('log.started', { attempt: Number(d.attempt ?? 1) }) };
     case 'queued':
@@ -87,7 +115,11 @@ export function useJobStream(id: string): JobStream {
       signal: ac.signal,
       onMessage: (m) => {
         let parsed: unknown;
-        try { parsed = JSON.parse(m.data); } catch { return; }
+        try {
+          parsed = JSON.parse(m.data);
+        } catch {
+          return;
+        }
         if (m.event === 'end') {
           const end = parsed as { status: string; error: string | null };
           setState((s) => ({ ...s, status: end.status, error: end.error ?? s.error }));

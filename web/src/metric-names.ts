@@ -19,5 +19,5 @@ const NEUTRAL = new Set(['threshold']);
 /** 'better' or 'worse' for a change of a metric, or '' when neither applies. */
 export function direction(metric: string, delta: number | null): 'better' | 'worse' | '' {
   if (!delta || NEUTRAL.has(metric)) return '';
-  return (delta > 0) !== LOWER_IS_BETTER.has(metric) ? 'better' : 'worse';
+  return delta > 0 !== LOWER_IS_BETTER.has(metric) ? 'better' : 'worse';
 }

@@ -2,8 +2,7 @@
 // The server still checks every request; this only hides what would be refused.
 import type { Role } from './session-store';
 
-export type Permission =
-  | 'datasets:write' | 'jobs:write' | 'models:promote' | 'deployments:write' | 'predict' | 'keys:manage' | 'audit:read';
+export type Permission = 'datasets:write' | 'jobs:write' | 'models:promote' | 'deployments:write' | 'predict' | 'keys:manage' | 'audit:read';
 
 const TABLE: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set<Permission>(['datasets:write', 'jobs:write', 'models:promote', 'deployments:write', 'predict', 'keys:manage', 'audit:read']),

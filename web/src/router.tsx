@@ -27,17 +27,24 @@ export function usePath(): string {
   const [path, setPath] = useState(location.pathname);
   useEffect(() => {
     const update = () => setPath(location.pathname);
-    const back = () => { moved = true; update(); };
+    const back = () => {
+      moved = true;
+      update();
+    };
     listeners.add(update);
     window.addEventListener('popstate', back);
-    return () => { listeners.delete(update); window.removeEventListener('popstate', back); };
+    return () => {
+      listeners.delete(update);
+      window.removeEventListener('popstate', back);
+    };
   }, []);
   return path;
 }
 
 /** Matches "/models/:name" against a path; returns the decoded parameters or null. */
 export function match(pattern: string, path: string): Record<string, string> | null {
-  const p = pattern.split('/').filter(Boolean), s = path.split('/').filter(Boolean);
+  const p = pattern.split('/').filter(Boolean),
+    s = path.split('/').filter(Boolean);
   if (p.length !== s.length) return null;
   const out: Record<string, string> = {};
   for (let i = 0; i < p.length; i++) {
@@ -56,5 +63,9 @@ export function Link({ href, children, ...rest }: LinkProps) {
     e.preventDefault();
     navigate(href);
   };
-  return <a href={href} onClick={onClick} {...rest}>{children}</a>;
+  return (
+    <a href={href} onClick={onClick} {...rest}>
+      {children}
+    </a>
+  );
 }

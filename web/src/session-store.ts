@@ -1,7 +1,13 @@
 // The signed-in key and what it may do, kept in sessionStorage only: closing the tab forgets the key.
 export type Role = 'admin' | 'developer' | 'operator' | 'viewer';
 
-export interface Session { key: string; role: Role; keyName: string | null; scopes: string[]; /** Known when the server has GET /api/v1/me. */ keyId?: string }
+export interface Session {
+  key: string;
+  role: Role;
+  keyName: string | null;
+  scopes: string[];
+  /** Known when the server has GET /api/v1/me. */ keyId?: string;
+}
 
 const STORAGE = 'andon.session';
 type Listener = (s: Session | null, reason: string | null) => void;
@@ -18,8 +24,12 @@ function read(): Session | null {
   }
 }
 
-export function getSession(): Session | null { return current; }
-export function getKey(): string | null { return current?.key ?? null; }
+export function getSession(): Session | null {
+  return current;
+}
+export function getKey(): string | null {
+  return current?.key ?? null;
+}
 
 export function setSession(s: Session | null, reason: string | null = null): void {
   current = s;

@@ -1,7 +1,12 @@
 // The training templates the server knows (src/ml/templates.ts), with the message keys of their plain-language descriptions.
 import type { MessageKey } from './i18n';
 
-export interface TemplateInfo { name: string; title: MessageKey; description: MessageKey; rul?: boolean }
+export interface TemplateInfo {
+  name: string;
+  title: MessageKey;
+  description: MessageKey;
+  rul?: boolean;
+}
 
 export const TEMPLATES: TemplateInfo[] = [
   { name: 'predictive-maintenance', title: 'template.predictive-maintenance.title', description: 'template.predictive-maintenance.description' },

@@ -5,13 +5,22 @@ import { useInterval } from './hooks';
 
 const KEEP = 120;
 
-export interface TrafficSeries { time: number[]; rate: (number | null)[]; latencyMs: (number | null)[]; total: number; errors: number }
+export interface TrafficSeries {
+  time: number[];
+  rate: (number | null)[];
+  latencyMs: (number | null)[];
+  total: number;
+  errors: number;
+}
 
 /** Rates need two snapshots; a counter that went down (a server restart) starts over instead of drawing a negative rate. */
 export function toSeries(snaps: DeploymentTraffic[]): TrafficSeries {
-  const time: number[] = [], rate: (number | null)[] = [], latencyMs: (number | null)[] = [];
+  const time: number[] = [],
+    rate: (number | null)[] = [],
+    latencyMs: (number | null)[] = [];
   for (let i = 1; i < snaps.length; i++) {
-    const a = snaps[i - 1], b = snaps[i];
+    const a = snaps[i - 1],
+      b = snaps[i];
     const dt = (b.at - a.at) / 1000;
     const dn = b.ok + b.errors - (a.ok + a.errors);
     const dc = b.latencyCount - a.latencyCount;
@@ -28,11 +37,13 @@ export function useTraffic(deployment: string, everyMs = 3000): { series: Traffi
   const [version, setVersion] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const refresh = () => {
-    fetchMetrics().then((s) => {
-      snaps.current = [...snaps.current, deploymentTraffic(s, deployment)].slice(-KEEP);
-      setError(null);
-      setVersion((v) => v + 1);
-    }).catch((e: Error) => setError(e.message));
+    fetchMetrics()
+      .then((s) => {
+        snaps.current = [...snaps.current, deploymentTraffic(s, deployment)].slice(-KEEP);
+        setError(null);
+        setVersion((v) => v + 1);
+      })
+      .catch((e: Error) => setError(e.message));
   };
   useInterval(refresh, everyMs);
   const series = useMemo(() => toSeries(snaps.current), [version]);

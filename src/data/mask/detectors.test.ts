@@ -8,7 +8,10 @@ function withLuhn(body: string): string {
   for (let c = 0; c <= 9; c++) {
     const n = body + c;
     let sum = 0;
-    [...n].reverse().forEach((ch, i) => { const d = Number(ch) * (i % 2 ? 2 : 1); sum += d > 9 ? d - 9 : d; });
+    [...n].reverse().forEach((ch, i) => {
+      const d = Number(ch) * (i % 2 ? 2 : 1);
+      sum += d > 9 ? d - 9 : d;
+    });
     if (sum % 10 === 0) return n;
   }
   throw new Error('unreachable');
@@ -25,17 +28,27 @@ function withIdCheck(first17: string): string {
 }
 /** A valid ID whose check character is X, found by trying sequence numbers. */
 function idEndingInX(prefix14: string): string {
-  for (let seq = 100; seq < 1000; seq++) { const id = withIdCheck(prefix14 + seq); if (id.endsWith('X')) return id; }
+  for (let seq = 100; seq < 1000; seq++) {
+    const id = withIdCheck(prefix14 + seq);
+    if (id.endsWith('X')) return id;
+  }
   throw new Error('no X');
 }
 /** Changes the last digit so a checksum fails. */
 const corrupt = (s: string): string => s.slice(0, -1) + (s.endsWith('1') ? '2' : '1');
 
-const visa = withLuhn('411111111111111'), master = withLuhn('555555555555444'), amex = withLuhn('37828224631000');
-const unionPay19 = withLuhn('622202123456789012'), mir = withLuhn('220012345678901');
-const id1 = withIdCheck('11010519491231002'), id2 = withIdCheck('44030620000229123'), idX = idEndingInX('31011519880808');
+const visa = withLuhn('411111111111111'),
+  master = withLuhn('555555555555444'),
+  amex = withLuhn('37828224631000');
+const unionPay19 = withLuhn('622202123456789012'),
+  mir = withLuhn('220012345678901');
+const id1 = withIdCheck('11010519491231002'),
+  id2 = withIdCheck('44030620000229123'),
+  idX = idEndingInX('31011519880808');
 
-function kinds(text: string): PiiKind[] { return detect(text).map((s) => s.kind); }
+function kinds(text: string): PiiKind[] {
+  return detect(text).map((s) => s.kind);
+}
 
 test('the Chinese sentence of the brief', () => {
   assert.equal(maskText('请联系张工 13800138000 或 zhang.gong@factory.cn'), '请联系张工 [PHONE] 或 [EMAIL]');
@@ -108,7 +121,11 @@ test('IPv4 and IPv6 addresses', () => {
 });
 
 test('payment cards: Luhn-valid numbers of real issuers, with and without separators', () => {
-  const formatted = [visa.replace(/(\d{4})(?=\d)/g, '$1 '), master.replace(/(\d{4})(?=\d)/g, '$1-'), `${amex.slice(0, 4)} ${amex.slice(4, 10)} ${amex.slice(10)}`];
+  const formatted = [
+    visa.replace(/(\d{4})(?=\d)/g, '$1 '),
+    master.replace(/(\d{4})(?=\d)/g, '$1-'),
+    `${amex.slice(0, 4)} ${amex.slice(4, 10)} ${amex.slice(10)}`,
+  ];
   for (const n of [visa, master, amex, unionPay19, mir, ...formatted]) {
     assert.equal(maskText(`card ${n} expires 12/27`), 'card [CARD] expires 12/27', n);
     assert.equal(maskText(`卡号${n}。`), '卡号[CARD]。', n);
@@ -139,14 +156,67 @@ test('Chinese resident IDs: check character, birth date and region', () => {
 
 test('factory look-alikes stay unchanged', () => {
   const lookAlikes = [
-    'PN-4711-0815', 'M14860', '6205-2RS', 'bearing 6205-2RS, qty 4', '2024-03-05 14:22:31', '2024-03-05T14:22:31+08:00',
-    '20240305142231', '1709648551000', '1709648551', '1551.2', '-0.0007', '3.14159265358979', '+3.14159265358979', '+1551.2',
-    '10.0.0.1.5', 'v2.4.10', 'v10.0.0.1', '2024/03/05', '2024.03.05', '256.1.1.1', '192.168.1.300', '999.999.999.999',
-    '12345678901', '23800138000', '12800138000', '913800138000', '138001380001', 'SN13800138000', 'SN-13800138000',
-    '13800138000.5', '0.13800138000', 'BATCH-20240305-001', 'LOT2024A0305', 'LOT-2024-0305-A', 'WO_13800138000',
-    '14:22:31', '14:22:31.123', '00:1A:2B:3C:4D:5E', 'ratio 3:4', '1,380,013,800', '+08:00', '+0800', 'user@localhost',
-    '@mention', 'a@b', 'x@y.z', 'S/N 0012345678901', '0044123456789012', 'bag tags 0016 964012, 0016 964077', '+1 555 1234', '123-456-7890', '911-555-1234', 'PN-914-329-0185', '914-329-0185-01', '914-329.0185', 'temp 21.5 22.0 21.8', 'shift 1 2 3 4 5 6 7 8 9 10 11 12',
-    '4111111111111112', corrupt(id1), '1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6', 'torque 1380 0138 000',
+    'PN-4711-0815',
+    'M14860',
+    '6205-2RS',
+    'bearing 6205-2RS, qty 4',
+    '2024-03-05 14:22:31',
+    '2024-03-05T14:22:31+08:00',
+    '20240305142231',
+    '1709648551000',
+    '1709648551',
+    '1551.2',
+    '-0.0007',
+    '3.14159265358979',
+    '+3.14159265358979',
+    '+1551.2',
+    '10.0.0.1.5',
+    'v2.4.10',
+    'v10.0.0.1',
+    '2024/03/05',
+    '2024.03.05',
+    '256.1.1.1',
+    '192.168.1.300',
+    '999.999.999.999',
+    '12345678901',
+    '23800138000',
+    '12800138000',
+    '913800138000',
+    '138001380001',
+    'SN13800138000',
+    'SN-13800138000',
+    '13800138000.5',
+    '0.13800138000',
+    'BATCH-20240305-001',
+    'LOT2024A0305',
+    'LOT-2024-0305-A',
+    'WO_13800138000',
+    '14:22:31',
+    '14:22:31.123',
+    '00:1A:2B:3C:4D:5E',
+    'ratio 3:4',
+    '1,380,013,800',
+    '+08:00',
+    '+0800',
+    'user@localhost',
+    '@mention',
+    'a@b',
+    'x@y.z',
+    'S/N 0012345678901',
+    '0044123456789012',
+    'bag tags 0016 964012, 0016 964077',
+    '+1 555 1234',
+    '123-456-7890',
+    '911-555-1234',
+    'PN-914-329-0185',
+    '914-329-0185-01',
+    '914-329.0185',
+    'temp 21.5 22.0 21.8',
+    'shift 1 2 3 4 5 6 7 8 9 10 11 12',
+    '4111111111111112',
+    corrupt(id1),
+    '1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6',
+    'torque 1380 0138 000',
   ];
   for (const s of lookAlikes) assert.equal(maskText(s), s, s);
 });
@@ -154,10 +224,20 @@ test('factory look-alikes stay unchanged', () => {
 test('spans: offsets, order, and the longest claim wins', () => {
   const s = 'a 13800138000@qq.com b +86 138 0013 8000 c 10.0.0.1';
   const spans = detect(s);
-  assert.deepEqual(spans.map((x) => [x.kind, s.slice(x.start, x.end)]), [['email', '13800138000@qq.com'], ['phone', '+86 138 0013 8000'], ['ip', '10.0.0.1']]);
+  assert.deepEqual(
+    spans.map((x) => [x.kind, s.slice(x.start, x.end)]),
+    [
+      ['email', '13800138000@qq.com'],
+      ['phone', '+86 138 0013 8000'],
+      ['ip', '10.0.0.1'],
+    ],
+  );
   assert.deepEqual(detect('no personal data here'), []);
   assert.deepEqual(detect(''), []);
-  assert.deepEqual(detect('13800138000 a@b.cn', ['email']).map((x) => x.kind), ['email']);
+  assert.deepEqual(
+    detect('13800138000 a@b.cn', ['email']).map((x) => x.kind),
+    ['email'],
+  );
 });
 
 test('long hostile inputs finish (linear scanners, no catastrophic backtracking)', () => {

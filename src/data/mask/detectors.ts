@@ -4,7 +4,11 @@ export type PiiKind = 'email' | 'phone' | 'ip' | 'card' | 'cn_id';
 export const PII_KINDS: readonly PiiKind[] = ['email', 'phone', 'ip', 'card', 'cn_id'];
 
 /** One piece of personal data in a string: [start, end) in UTF-16 code units. */
-export interface Span { readonly kind: PiiKind; readonly start: number; readonly end: number }
+export interface Span {
+  readonly kind: PiiKind;
+  readonly start: number;
+  readonly end: number;
+}
 
 /**
  * A candidate finder that is cheap, permissive and linear in the text (boundaries already checked), and a
@@ -18,7 +22,13 @@ export interface Detector {
   validate(value: string): boolean;
 }
 
-const SPACE = 32, PLUS = 43, DASH = 45, DOT = 46, COLON = 58, LPAREN = 40, RPAREN = 41;
+const SPACE = 32,
+  PLUS = 43,
+  DASH = 45,
+  DOT = 46,
+  COLON = 58,
+  LPAREN = 40,
+  RPAREN = 41;
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isAlnum = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 const isWord = (c: number): boolean => isAlnum(c) || c === 95;
@@ -54,13 +64,14 @@ function matches(re: RegExp, s: string, dash = true): Array<[number, number]> {
 }
 
 // ---- e-mail: anchored on each '@', scanning out over at most 64 + 254 characters.
-const isLocal = (c: number): boolean => isWord(c) || c === DOT || c === DASH || c === PLUS || c === 37 /* % */;
+const isLocal = (c: number): boolean => isWord(c) || c === DOT || c === DASH || c === PLUS || c === 37; /* % */
 const isDomain = (c: number): boolean => isAlnum(c) || c === DOT || c === DASH;
 const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const TLD = /^(?:[A-Za-z]{2,24}|xn--[A-Za-z0-9-]{1,59})$/;
 
 const email: Detector = {
-  kind: 'email', name: 'email',
+  kind: 'email',
+  name: 'email',
   candidates(s) {
     const out: Array<[number, number]> = [];
     for (let at = s.indexOf('@'); at >= 0; at = s.indexOf('@', at + 1)) {
@@ -76,7 +87,8 @@ const email: Detector = {
   },
   validate(v) {
     const at = v.indexOf('@');
-    const local = v.slice(0, at), domain = v.slice(at + 1);
+    const local = v.slice(0, at),
+      domain = v.slice(at + 1);
     if (local.length > 64 || local.endsWith('.') || local.includes('..') || domain.length > 253) return false;
     const labels = domain.split('.');
     return labels.length >= 2 && labels.every((l) => LABEL.test(l)) && TLD.test(labels[labels.length - 1]);
@@ -96,21 +108,32 @@ const MAX_GROUPS = 5;
 function scanNumeric(s: string, minLen: number, maxLen: number): Array<[number, number, number]> {
   const out: Array<[number, number, number]> = [];
   // starts[g], ends[g] of group g in the current run; the sign of starts marks "a space came before"
-  let starts: Int32Array = new Int32Array(64), ends: Int32Array = new Int32Array(64);
+  let starts: Int32Array = new Int32Array(64),
+    ends: Int32Array = new Int32Array(64);
   const n = s.length;
   let i = 0;
   while (i < n) {
-    if (!isDigit(s.charCodeAt(i))) { i++; continue; }
-    let g = 0, spaceBefore = false;
+    if (!isDigit(s.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let g = 0,
+      spaceBefore = false;
     for (;;) {
-      if (g === starts.length) { starts = grow(starts); ends = grow(ends); }
+      if (g === starts.length) {
+        starts = grow(starts);
+        ends = grow(ends);
+      }
       const start = i;
       while (i < n && isDigit(s.charCodeAt(i))) i++;
       if (i < n && (s.charCodeAt(i) | 32) === 120) i++; // x or X
       starts[g] = spaceBefore ? -start - 1 : start;
       ends[g++] = i;
       const c = s.charCodeAt(i);
-      if ((c === SPACE || c === DASH) && i + 1 < n && isDigit(s.charCodeAt(i + 1))) { spaceBefore = c === SPACE; i++; } else break;
+      if ((c === SPACE || c === DASH) && i + 1 < n && isDigit(s.charCodeAt(i + 1))) {
+        spaceBefore = c === SPACE;
+        i++;
+      } else break;
     }
     for (let a = 0; a < g; a++) {
       if (a === 0 ? gluedBefore(s, starts[0]) : starts[a] >= 0) continue;
@@ -153,13 +176,19 @@ const MOBILE_SHAPES = new Set(['11', '3,4,4', '3,8']);
 
 /** Chinese mobile: 1[3-9] + 9 digits, optionally after 86 / 0086, as 13800138000, 138-0013-8000 or 138 0013 8000. */
 const cnMobile: Detector = {
-  kind: 'phone', name: 'phone_cn_mobile',
+  kind: 'phone',
+  name: 'phone_cn_mobile',
   candidates: (s) => numericCandidates(s, 11, 15),
   validate(v) {
     let parts = v.split(/[ -]/);
     let rest = v;
-    if (parts.length > 1 && (parts[0] === '86' || parts[0] === '0086')) { rest = v.slice(parts[0].length + 1); parts = parts.slice(1); }
-    else if (parts.length === 1) { rest = v.replace(/^(?:00)?86(?=\d{11}$)/, ''); parts = [rest]; }
+    if (parts.length > 1 && (parts[0] === '86' || parts[0] === '0086')) {
+      rest = v.slice(parts[0].length + 1);
+      parts = parts.slice(1);
+    } else if (parts.length === 1) {
+      rest = v.replace(/^(?:00)?86(?=\d{11}$)/, '');
+      parts = [rest];
+    }
     const { uniform } = groupsOf(rest);
     return uniform && MOBILE.test(parts.join('')) && MOBILE_SHAPES.has(parts.map((p) => p.length).join(','));
   },
@@ -180,10 +209,12 @@ function digitsFrom(s: string, q: number): number {
  */
 function scanIntl(s: string, p: number, plus: boolean): number {
   let end = digitsFrom(s, p);
-  let digits = end - p, groups = 1;
+  let digits = end - p,
+    groups = 1;
   if (!plus && digits > 3) return -1;
   while (digits <= 15) {
-    let q = end, extra = 0;
+    let q = end,
+      extra = 0;
     const sep = s.charCodeAt(q) === SPACE || s.charCodeAt(q) === DASH;
     if (sep) q++;
     if (s.charCodeAt(q) === LPAREN) {
@@ -206,7 +237,8 @@ function scanIntl(s: string, p: number, plus: boolean): number {
 }
 
 const intlPhone: Detector = {
-  kind: 'phone', name: 'phone_intl',
+  kind: 'phone',
+  name: 'phone_intl',
   candidates(s) {
     const out: Array<[number, number]> = [];
     if (!s.includes('+') && !s.includes('00')) return out;
@@ -232,14 +264,21 @@ const intlPhone: Detector = {
  */
 const NANP = /^(?:1[-.])?(?:\([2-9]\d{2}\) ?[2-9]\d{2}-\d{4}|[2-9]\d{2}([-.])[2-9]\d{2}\1\d{4})$/;
 const nanpPhone: Detector = {
-  kind: 'phone', name: 'phone_nanp',
+  kind: 'phone',
+  name: 'phone_nanp',
   candidates: (s) => matches(/(?:1[-.])?(?:\(\d{3}\) ?\d{3}-\d{4}|\d{3}[-.]\d{3}[-.]\d{4})/g, s),
-  validate: (v) => NANP.test(v) && v.replace(/^1[-.]/, '').replace(/\D/g, '').slice(1, 3) !== '11',
+  validate: (v) =>
+    NANP.test(v) &&
+    v
+      .replace(/^1[-.]/, '')
+      .replace(/\D/g, '')
+      .slice(1, 3) !== '11',
 };
 
 // ---- IP addresses
 const ipv4: Detector = {
-  kind: 'ip', name: 'ipv4',
+  kind: 'ip',
+  name: 'ipv4',
   candidates: (s) => matches(/\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/g, s, false),
   validate: (v) => v.split('.').every((o) => Number(o) <= 255),
 };
@@ -257,36 +296,45 @@ export function isIPv6(v: string): boolean {
   let count = 0;
   for (let i = 0; i < groups.length; i++) {
     const g = groups[i];
-    if (g.includes('.')) { if (i !== groups.length - 1 || (halves.length === 2 && halves[1] === '') || !isIPv4(g)) return false; count += 2; }
-    else if (/^[0-9A-Fa-f]{1,4}$/.test(g)) count++;
+    if (g.includes('.')) {
+      if (i !== groups.length - 1 || (halves.length === 2 && halves[1] === '') || !isIPv4(g)) return false;
+      count += 2;
+    } else if (/^[0-9A-Fa-f]{1,4}$/.test(g)) count++;
     else return false;
   }
   return halves.length === 2 ? count >= 1 && count <= 7 : count === 8;
 }
 
 const ipv6: Detector = {
-  kind: 'ip', name: 'ipv6',
+  kind: 'ip',
+  name: 'ipv6',
   candidates(s) {
     if (!s.includes(':')) return [];
     const out: Array<[number, number]> = [];
     let i = 0;
     while (i < s.length) {
       const c = s.charCodeAt(i);
-      if (!isHex(c) && c !== COLON) { i++; continue; }
-      let j = i, colons = 0;
+      if (!isHex(c) && c !== COLON) {
+        i++;
+        continue;
+      }
+      let j = i,
+        colons = 0;
       for (; j < s.length; j++) {
         const d = s.charCodeAt(j);
         if (d === COLON) colons++;
         else if (!isHex(d) && d !== DOT) break;
       }
       if (colons >= 2) {
-        let a = i, b = j;
+        let a = i,
+          b = j;
         while (b > a && s.charCodeAt(b - 1) === DOT) b--;
         if (s.charCodeAt(b - 1) === COLON && s.charCodeAt(b - 2) !== COLON) b--; // "… fe80::1: blocked"
         if (s.charCodeAt(a) === COLON && s.charCodeAt(a + 1) !== COLON) a++;
         if (!gluedAfter(s, b)) {
           if (!gluedBefore(s, a)) out.push([a, b]);
-          else { // "IPv6:fe80::1": the run began inside the label; try after its first colon
+          else {
+            // "IPv6:fe80::1": the run began inside the label; try after its first colon
             const k = s.indexOf(':', a);
             if (k > a && k + 1 < b && s.charCodeAt(k + 1) !== COLON) out.push([k + 1, b]);
           }
@@ -304,7 +352,10 @@ export function luhnValid(digits: string): boolean {
   let sum = 0;
   for (let i = 0; i < digits.length; i++) {
     let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) { d *= 2; if (d > 9) d -= 9; }
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
     sum += d;
   }
   return sum % 10 === 0;
@@ -316,7 +367,10 @@ export function luhnValid(digits: string): boolean {
  * one time in ten. Maestro only by its named ranges, not the whole 5x/6x block, for the same reason.
  */
 function plausibleIssuer(d: string): boolean {
-  const n = d.length, p2 = Number(d.slice(0, 2)), p3 = Number(d.slice(0, 3)), p4 = Number(d.slice(0, 4));
+  const n = d.length,
+    p2 = Number(d.slice(0, 2)),
+    p3 = Number(d.slice(0, 3)),
+    p4 = Number(d.slice(0, 4));
   if (n === 17 || n === 18) return false;
   if (d[0] === '4') return n === 13 || n === 16 || n === 19; // Visa
   if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return n === 16; // Mastercard
@@ -328,7 +382,8 @@ function plausibleIssuer(d: string): boolean {
 }
 
 const card: Detector = {
-  kind: 'card', name: 'card',
+  kind: 'card',
+  name: 'card',
   candidates: (s) => numericCandidates(s, 13, 19),
   validate(v) {
     const { parts, uniform } = groupsOf(v);
@@ -351,18 +406,26 @@ export function cnIdCheckChar(first17: string): string {
 }
 
 function plausibleBirthDate(ymd: string): boolean {
-  const y = Number(ymd.slice(0, 4)), m = Number(ymd.slice(4, 6)), d = Number(ymd.slice(6, 8));
+  const y = Number(ymd.slice(0, 4)),
+    m = Number(ymd.slice(4, 6)),
+    d = Number(ymd.slice(6, 8));
   if (y < 1900 || y > new Date().getUTCFullYear() || m < 1 || m > 12 || d < 1) return false;
   return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
 
 export function cnIdValid(id: string): boolean {
-  return /^\d{17}[\dX]$/.test(id) && PROVINCES.has(id.slice(0, 2)) && id.slice(2, 6) !== '0000'
-    && plausibleBirthDate(id.slice(6, 14)) && cnIdCheckChar(id) === id[17];
+  return (
+    /^\d{17}[\dX]$/.test(id) &&
+    PROVINCES.has(id.slice(0, 2)) &&
+    id.slice(2, 6) !== '0000' &&
+    plausibleBirthDate(id.slice(6, 14)) &&
+    cnIdCheckChar(id) === id[17]
+  );
 }
 
 const cnId: Detector = {
-  kind: 'cn_id', name: 'cn_id',
+  kind: 'cn_id',
+  name: 'cn_id',
   candidates: (s) => numericCandidates(s, 18, 18),
   validate(v) {
     const parts = v.split(' ');
@@ -388,19 +451,27 @@ export function detect(text: string, kinds?: Iterable<PiiKind>): Span[] {
   });
   numericCache = null; // do not keep a large text alive
   if (found.length === 0) return [];
-  found.sort((x, y) => x.start - y.start || (y.end - y.start) - (x.end - x.start) || x.rank - y.rank);
+  found.sort((x, y) => x.start - y.start || y.end - y.start - (x.end - x.start) || x.rank - y.rank);
   const out: Span[] = [];
   let last = 0;
-  for (const f of found) if (f.start >= last) { out.push({ kind: f.kind, start: f.start, end: f.end }); last = f.end; }
+  for (const f of found)
+    if (f.start >= last) {
+      out.push({ kind: f.kind, start: f.start, end: f.end });
+      last = f.end;
+    }
   return out;
 }
 
 /** The form two spellings of one value share, so hashed tokens still join: "138-0013-8000" ≡ "+86 13800138000". */
 export function canonical(kind: PiiKind, value: string): string {
   switch (kind) {
-    case 'email': case 'ip': return value.toLowerCase();
-    case 'cn_id': return value.replace(/ /g, '').toUpperCase();
-    case 'card': return value.replace(/\D/g, '');
+    case 'email':
+    case 'ip':
+      return value.toLowerCase();
+    case 'cn_id':
+      return value.replace(/ /g, '').toUpperCase();
+    case 'card':
+      return value.replace(/\D/g, '');
     case 'phone': {
       const d = value.replace(/\D/g, '').replace(/^00/, '');
       return /^861[3-9]\d{9}$/.test(d) ? d.slice(2) : d;

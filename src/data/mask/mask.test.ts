@@ -39,7 +39,10 @@ function allText(t: Table): string[] {
   const out: string[] = [];
   for (const c of t.columns) {
     if (c.type === 'string') out.push(...c.dictionary);
-    for (let r = 0; r < t.rowCount; r++) { const v = cellOf(c, r); if (v !== null) out.push(String(v)); }
+    for (let r = 0; r < t.rowCount; r++) {
+      const v = cellOf(c, r);
+      if (v !== null) out.push(String(v));
+    }
   }
   return out;
 }
@@ -82,7 +85,10 @@ test('report: counts per kind over rows, masked cells, no personal values', () =
   assert.deepEqual(contact, { column: 'contact', source: 'detected', found: { phone: 60 }, maskedCells: 60, dropped: false, convertedToText: true });
   const customer = report.columns.find((c) => c.column === 'customer')!;
   assert.deepEqual(customer.found, { pii: 60 });
-  assert.deepEqual(report.columns.map((c) => c.column), ['customer', 'contact', 'note']);
+  assert.deepEqual(
+    report.columns.map((c) => c.column),
+    ['customer', 'contact', 'note'],
+  );
   assert.equal(report.rows, 60);
   assert.deepEqual(report.dropped, []);
   assert.equal(report.maskedCells, 60 + 60 + note.maskedCells);
@@ -131,7 +137,10 @@ test('per-kind modes and detect: false', () => {
   const named = maskTable(fixture(), { columns: { customer: 'redact' }, detect: false });
   assert.equal(named.table.get(0, 'note'), fixture().get(0, 'note'));
   assert.equal(named.table.get(0, 'contact'), 13800138000);
-  assert.deepEqual(named.report.columns.map((c) => c.column), ['customer']);
+  assert.deepEqual(
+    named.report.columns.map((c) => c.column),
+    ['customer'],
+  );
 });
 
 test('free text: drop removes the span; a prepared masker reuses its options', () => {
@@ -144,7 +153,11 @@ test('free text: drop removes the span; a prepared masker reuses its options', (
 
 test('look-alike columns pass through untouched and unreported', () => {
   const rows = ['PN-4711-0815', 'M14860', '6205-2RS', '2024-03-05 14:22:31', 'v2.4.10', '10.0.0.1.5', '2024/03/05'].map((part) => ({
-    part, epoch: 1709648551000, reading: 1551.2, stamp: 20240305142231, serial: 12345678901,
+    part,
+    epoch: 1709648551000,
+    reading: 1551.2,
+    stamp: 20240305142231,
+    serial: 12345678901,
   }));
   const source = Table.fromRows(rows);
   const { table, report } = maskTable(source);
@@ -164,7 +177,10 @@ test('option errors: hash without a key, unknown columns, modes and kinds', () =
   assert.throws(() => maskTable(t, { mode: 'scramble' as never }), code('invalid_input'));
   assert.throws(() => maskTable(t, { kinds: { passport: 'redact' } as never }), code('invalid_input'));
   const key = randomBytes(32);
-  try { maskTable(t, { mode: 'hash', key: key.subarray(0, 8) }); assert.fail('expected an error'); } catch (e) {
+  try {
+    maskTable(t, { mode: 'hash', key: key.subarray(0, 8) });
+    assert.fail('expected an error');
+  } catch (e) {
     assert.ok(e instanceof AndonError);
     assert.ok(!JSON.stringify({ m: e.message, d: e.details }).includes(key.subarray(0, 8).toString('hex')), 'the key is never echoed');
   }

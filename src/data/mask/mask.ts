@@ -10,7 +10,12 @@ export const MASK_MODES: readonly MaskMode[] = ['redact', 'hash', 'drop'];
 /** A detector's kind, or 'pii' for a column the caller declared personal as a whole. */
 export type FoundKind = PiiKind | 'pii';
 export const REDACTION_LABELS: Readonly<Record<FoundKind, string>> = {
-  email: '[EMAIL]', phone: '[PHONE]', ip: '[IP]', card: '[CARD]', cn_id: '[CN_ID]', pii: '[PII]',
+  email: '[EMAIL]',
+  phone: '[PHONE]',
+  ip: '[IP]',
+  card: '[CARD]',
+  cn_id: '[CN_ID]',
+  pii: '[PII]',
 };
 
 export interface TextMaskOptions {
@@ -53,7 +58,10 @@ export interface MaskReport {
 
 function checkMode(mode: unknown, what: string): MaskMode {
   if (!MASK_MODES.includes(mode as MaskMode)) {
-    throw new AndonError('invalid_input', `unknown masking mode ${JSON.stringify(mode)} for ${what}; expected one of ${MASK_MODES.join(', ')}`, { mode: String(mode), allowed: MASK_MODES });
+    throw new AndonError('invalid_input', `unknown masking mode ${JSON.stringify(mode)} for ${what}; expected one of ${MASK_MODES.join(', ')}`, {
+      mode: String(mode),
+      allowed: MASK_MODES,
+    });
   }
   return mode as MaskMode;
 }
@@ -67,7 +75,8 @@ class Masker {
     const fallback = checkMode(options.mode ?? 'redact', 'the default mode');
     const modes = Object.fromEntries(PII_KINDS.map((k) => [k, fallback])) as Record<PiiKind, MaskMode>;
     for (const [kind, mode] of Object.entries(options.kinds ?? {})) {
-      if (!PII_KINDS.includes(kind as PiiKind)) throw new AndonError('invalid_input', `unknown personal-data kind "${kind}"; expected one of ${PII_KINDS.join(', ')}`, { kind, allowed: PII_KINDS });
+      if (!PII_KINDS.includes(kind as PiiKind))
+        throw new AndonError('invalid_input', `unknown personal-data kind "${kind}"; expected one of ${PII_KINDS.join(', ')}`, { kind, allowed: PII_KINDS });
       modes[kind as PiiKind] = checkMode(mode, `kind "${kind}"`);
     }
     this.modes = modes;
@@ -86,7 +95,8 @@ class Masker {
   }
 
   apply(text: string, spans: readonly Span[]): string {
-    let out = '', last = 0;
+    let out = '',
+      last = 0;
     for (const sp of spans) {
       out += text.slice(last, sp.start);
       const mode = this.modes[sp.kind];
@@ -138,14 +148,22 @@ export function maskTable(table: Table, options: TableMaskOptions = {}): { table
   return { table: new Table(columns), report };
 }
 
-interface ColumnResult { column: Column | null; report: ColumnMaskReport | null }
+interface ColumnResult {
+  column: Column | null;
+  report: ColumnMaskReport | null;
+}
 
 function maskNamed(col: Column, mode: MaskMode, masker: Masker): ColumnResult {
   const text = col.type === 'string' ? col : toText(col);
   let cells = 0;
   for (const c of text.codes) if (c >= 0) cells++;
   const report: ColumnMaskReport = {
-    column: col.name, source: 'named', found: { pii: cells }, maskedCells: cells, dropped: mode === 'drop', convertedToText: col.type === 'number' && mode !== 'drop',
+    column: col.name,
+    source: 'named',
+    found: { pii: cells },
+    maskedCells: cells,
+    dropped: mode === 'drop',
+    convertedToText: col.type === 'number' && mode !== 'drop',
   };
   if (mode === 'drop') return { column: null, report };
   if (mode === 'redact') return { column: remap(text, () => REDACTION_LABELS.pii), report };
@@ -172,7 +190,8 @@ function maskDetected(col: Column, masker: Masker): ColumnResult {
   for (const c of text.codes) if (c >= 0) freq[c]++;
   const spansOf: Array<Span[] | undefined> = new Array(text.dictionary.length);
   const found: Partial<Record<FoundKind, number>> = {};
-  let cells = 0, drop = false;
+  let cells = 0,
+    drop = false;
   for (let e = 0; e < freq.length; e++) {
     if (freq[e] === 0) continue;
     const spans = detect(text.dictionary[e]);
@@ -186,7 +205,12 @@ function maskDetected(col: Column, masker: Masker): ColumnResult {
   }
   if (cells === 0) return { column: col, report: null };
   const report: ColumnMaskReport = {
-    column: col.name, source: 'detected', found, maskedCells: cells, dropped: drop, convertedToText: col.type === 'number' && !drop,
+    column: col.name,
+    source: 'detected',
+    found,
+    maskedCells: cells,
+    dropped: drop,
+    convertedToText: col.type === 'number' && !drop,
   };
   if (drop) return { column: null, report };
   return { column: remap(text, (v, e) => (spansOf[e] ? masker.apply(v, spansOf[e]!) : v)), report };
@@ -209,9 +233,16 @@ function toText(col: NumberColumn): StringColumn {
   const codes = new Int32Array(col.values.length);
   for (let i = 0; i < codes.length; i++) {
     const v = col.values[i];
-    if (Number.isNaN(v)) { codes[i] = -1; continue; }
+    if (Number.isNaN(v)) {
+      codes[i] = -1;
+      continue;
+    }
     let c = index.get(v);
-    if (c === undefined) { c = dictionary.length; dictionary.push(String(v)); index.set(v, c); }
+    if (c === undefined) {
+      c = dictionary.length;
+      dictionary.push(String(v));
+      index.set(v, c);
+    }
     codes[i] = c;
   }
   return { type: 'string', name: col.name, codes, dictionary };
@@ -228,11 +259,18 @@ function remap(col: StringColumn, f: (value: string, entry: number) => string): 
   const codes = new Int32Array(col.codes.length);
   for (let i = 0; i < codes.length; i++) {
     const c = col.codes[i];
-    if (c < 0) { codes[i] = -1; continue; }
+    if (c < 0) {
+      codes[i] = -1;
+      continue;
+    }
     if (to[c] === -2) {
       const v = f(col.dictionary[c], c);
       let n = index.get(v);
-      if (n === undefined) { n = dictionary.length; dictionary.push(v); index.set(v, n); }
+      if (n === undefined) {
+        n = dictionary.length;
+        dictionary.push(v);
+        index.set(v, n);
+      }
       to[c] = n;
     }
     codes[i] = to[c];

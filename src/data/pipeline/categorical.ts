@@ -1,9 +1,7 @@
 // Category encoders: one-hot (rare and unseen values → an "other" bucket or all zeros) and ordinal (unseen → a reserved code).
 import { AndonError } from '../../errors.js';
 import type { Table } from '../table.js';
-import {
-  checkBoolean, checkColumns, checkKeys, checkNumber, checkObject, invalid, isString, notFitted, readKeys, restoring, stateList,
-} from './clean.js';
+import { checkBoolean, checkColumns, checkKeys, checkNumber, checkObject, invalid, isString, notFitted, readKeys, restoring, stateList } from './clean.js';
 import { registerEncoder } from './registry.js';
 import type { DenseBlock, Encoder, StepState } from './types.js';
 
@@ -46,10 +44,13 @@ export class OneHotEncoder implements Encoder {
     };
   }
 
-  get columns(): readonly string[] { return this.options.columns; }
+  get columns(): readonly string[] {
+    return this.options.columns;
+  }
 
   fit(table: Table): void {
-    const categories: string[][] = [], hasOther: boolean[] = [];
+    const categories: string[][] = [],
+      hasOther: boolean[] = [];
     for (const name of this.options.columns) {
       const counts = countKeys(table, name);
       // Most frequent first, ties by text, so which categories survive the cut does not depend on row order.
@@ -70,7 +71,8 @@ export class OneHotEncoder implements Encoder {
   encode(table: Table): DenseBlock {
     if (!this.categories || !this.hasOther) throw notFitted('one_hot');
     const names = this.featureNames;
-    const width = names.length, rows = table.rowCount;
+    const width = names.length,
+      rows = table.rowCount;
     const data = new Float32Array(rows * width);
     let offset = 0;
     this.options.columns.forEach((name, i) => {
@@ -134,7 +136,9 @@ export class OrdinalEncoder implements Encoder {
     this.options = { columns, order: order as Record<string, string[]>, unknownCode };
   }
 
-  get columns(): readonly string[] { return this.options.columns; }
+  get columns(): readonly string[] {
+    return this.options.columns;
+  }
 
   fit(table: Table): void {
     this.categories = this.options.columns.map((name) => {
@@ -144,21 +148,29 @@ export class OrdinalEncoder implements Encoder {
       // A value outside a configured order is likely a typo in the data or the order; say so rather than guess its rank.
       const unlisted = seen.filter((k) => !order.includes(k));
       if (unlisted.length) {
-        throw new AndonError('invalid_input', `ordinal: column "${name}" has values not in its "order": ${unlisted.slice(0, 5).map((k) => JSON.stringify(k)).join(', ')}`,
-          { column: name, values: unlisted.slice(0, 20) });
+        throw new AndonError(
+          'invalid_input',
+          `ordinal: column "${name}" has values not in its "order": ${unlisted
+            .slice(0, 5)
+            .map((k) => JSON.stringify(k))
+            .join(', ')}`,
+          { column: name, values: unlisted.slice(0, 20) },
+        );
       }
       return [...order];
     });
     const clash = this.categories.findIndex((cats) => this.options.unknownCode >= 0 && this.options.unknownCode < cats.length);
     if (clash >= 0) {
-      throw invalid('ordinal', `"unknownCode" ${this.options.unknownCode} is a category's code in column "${this.options.columns[clash]}"`,
-        { column: this.options.columns[clash] });
+      throw invalid('ordinal', `"unknownCode" ${this.options.unknownCode} is a category's code in column "${this.options.columns[clash]}"`, {
+        column: this.options.columns[clash],
+      });
     }
   }
 
   encode(table: Table): DenseBlock {
     if (!this.categories) throw notFitted('ordinal');
-    const width = this.options.columns.length, rows = table.rowCount;
+    const width = this.options.columns.length,
+      rows = table.rowCount;
     const data = new Float32Array(rows * width);
     this.options.columns.forEach((name, j) => {
       const index = new Map(this.categories![j].map((k, i) => [k, i]));
@@ -183,7 +195,9 @@ export class OrdinalEncoder implements Encoder {
   }
 }
 
-function isStringList(x: unknown): x is string[] { return Array.isArray(x) && x.every(isString); }
+function isStringList(x: unknown): x is string[] {
+  return Array.isArray(x) && x.every(isString);
+}
 
 /** Non-missing category counts of a column, by text. */
 function countKeys(table: Table, name: string): Map<string, number> {
@@ -191,7 +205,9 @@ function countKeys(table: Table, name: string): Map<string, number> {
   const perCode = new Int32Array(dictionary.length);
   for (const c of codes) if (c >= 0) perCode[c]++;
   const counts = new Map<string, number>();
-  perCode.forEach((n, c) => { if (n > 0) counts.set(dictionary[c], (counts.get(dictionary[c]) ?? 0) + n); });
+  perCode.forEach((n, c) => {
+    if (n > 0) counts.set(dictionary[c], (counts.get(dictionary[c]) ?? 0) + n);
+  });
   return counts;
 }
 

@@ -30,18 +30,30 @@ export function readNumbers(column: Column, parse: (s: string) => number | null 
   const lut = new Float64Array(column.dictionary.length);
   const bad = new Uint8Array(column.dictionary.length);
   column.dictionary.forEach((s, i) => {
-    if (isMissingText(s)) { lut[i] = NaN; return; }
+    if (isMissingText(s)) {
+      lut[i] = NaN;
+      return;
+    }
     const n = parse(s);
-    if (n === null || Number.isNaN(n)) { lut[i] = NaN; bad[i] = 1; } else lut[i] = n;
+    if (n === null || Number.isNaN(n)) {
+      lut[i] = NaN;
+      bad[i] = 1;
+    } else lut[i] = n;
   });
   const values = new Float64Array(column.codes.length);
   let unparseable = 0;
   const samples = new Set<string>();
   for (let r = 0; r < values.length; r++) {
     const c = column.codes[r];
-    if (c < 0) { values[r] = NaN; continue; }
+    if (c < 0) {
+      values[r] = NaN;
+      continue;
+    }
     values[r] = lut[c];
-    if (bad[c]) { unparseable++; if (samples.size < 3) samples.add(column.dictionary[c]); }
+    if (bad[c]) {
+      unparseable++;
+      if (samples.size < 3) samples.add(column.dictionary[c]);
+    }
   }
   return { values, unparseable, samples: [...samples] };
 }
@@ -60,10 +72,17 @@ export function readKeys(column: Column): { dictionary: string[]; codes: Int32Ar
   const codes = new Int32Array(column.values.length);
   for (let r = 0; r < codes.length; r++) {
     const v = column.values[r];
-    if (isMissing(v)) { codes[r] = -1; continue; }
+    if (isMissing(v)) {
+      codes[r] = -1;
+      continue;
+    }
     const key = String(v);
     let c = index.get(key);
-    if (c === undefined) { c = dictionary.length; dictionary.push(key); index.set(key, c); }
+    if (c === undefined) {
+      c = dictionary.length;
+      dictionary.push(key);
+      index.set(key, c);
+    }
     codes[r] = c;
   }
   return { dictionary, codes };
@@ -125,8 +144,12 @@ export function checkEnum<T extends string>(value: unknown, allowed: readonly T[
 }
 
 export function checkNumber(value: unknown, kind: string, option: string, opts: { min?: number; max?: number; integer?: boolean } = {}): number {
-  const ok = typeof value === 'number' && Number.isFinite(value) && (!opts.integer || Number.isInteger(value))
-    && (opts.min === undefined || value >= opts.min) && (opts.max === undefined || value <= opts.max);
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (!opts.integer || Number.isInteger(value)) &&
+    (opts.min === undefined || value >= opts.min) &&
+    (opts.max === undefined || value <= opts.max);
   if (!ok) {
     const range = [opts.min !== undefined ? `≥ ${opts.min}` : '', opts.max !== undefined ? `≤ ${opts.max}` : ''].filter(Boolean).join(' and ');
     throw invalid(kind, `"${option}" must be a${opts.integer ? 'n integer' : ' finite number'}${range ? ' ' + range : ''}; got ${JSON.stringify(value)}`);

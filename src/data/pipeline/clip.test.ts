@@ -31,7 +31,12 @@ test('defaults are p01/p99 with interpolation; a side can be switched off', () =
 
 test('a column without training values passes through; restoring reproduces the bounds', () => {
   const s = new Clip({ columns: ['x', 'y'] });
-  s.fit(Table.fromRows([{ x: null, y: 1 }, { x: null, y: 3 }]));
+  s.fit(
+    Table.fromRows([
+      { x: null, y: 1 },
+      { x: null, y: 3 },
+    ]),
+  );
   assert.deepEqual(s.bounds![0], [null, null]);
   const r = restoreStep(JSON.parse(JSON.stringify(s.toJSON())));
   const t = Table.fromRows([{ x: 5, y: 99 }]);

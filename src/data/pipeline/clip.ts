@@ -2,8 +2,20 @@
 import { AndonError } from '../../errors.js';
 import type { Column, Table } from '../table.js';
 import {
-  canonical, checkColumns, checkKeys, checkNumber, checkObject, invalid, isFiniteOrNull, notFitted, quantileSorted,
-  readNumbers, replaceColumns, restoring, sortedFinite, stateList,
+  canonical,
+  checkColumns,
+  checkKeys,
+  checkNumber,
+  checkObject,
+  invalid,
+  isFiniteOrNull,
+  notFitted,
+  quantileSorted,
+  readNumbers,
+  replaceColumns,
+  restoring,
+  sortedFinite,
+  stateList,
 } from './clean.js';
 import { registerStep } from './registry.js';
 import type { Step, StepState } from './types.js';
@@ -16,7 +28,9 @@ export interface ClipOptions {
   upper?: number | null;
 }
 
-export interface ClipReport { [column: string]: { clippedLow: number; clippedHigh: number } }
+export interface ClipReport {
+  [column: string]: { clippedLow: number; clippedHigh: number };
+}
 
 /** Bounds per column; null where a side is not clipped or training had no values. */
 type Bounds = [number | null, number | null];
@@ -41,8 +55,10 @@ export class Clip implements Step {
     this.bounds = this.options.columns.map((name): Bounds => {
       const read = readNumbers(table.column(name));
       if (read.unparseable > 0) {
-        throw new AndonError('invalid_input', `clip: column "${name}" holds text such as ${JSON.stringify(read.samples[0])}; coerce it to numbers first`,
-          { column: name, samples: read.samples });
+        throw new AndonError('invalid_input', `clip: column "${name}" holds text such as ${JSON.stringify(read.samples[0])}; coerce it to numbers first`, {
+          column: name,
+          samples: read.samples,
+        });
       }
       const sorted = sortedFinite(read.values);
       if (sorted.length === 0) return [null, null];
@@ -60,11 +76,18 @@ export class Clip implements Step {
       const [lo, hi] = this.bounds![i];
       const { values: input } = readNumbers(table.column(name));
       const values = new Float64Array(input.length);
-      let low = 0, high = 0;
+      let low = 0,
+        high = 0;
       for (let r = 0; r < values.length; r++) {
         let v = input[r];
-        if (lo !== null && v < lo) { v = lo; low++; }
-        if (hi !== null && v > hi) { v = hi; high++; }
+        if (lo !== null && v < lo) {
+          v = lo;
+          low++;
+        }
+        if (hi !== null && v > hi) {
+          v = hi;
+          high++;
+        }
         values[r] = v;
       }
       replaced.set(name, { type: 'number', name, values });

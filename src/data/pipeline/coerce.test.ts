@@ -8,9 +8,27 @@ import { restoreStep } from './registry.js';
 
 test('parseLooseNumber reads what people and spreadsheets write', () => {
   const cases: [string, number | null][] = [
-    ['1,234.5', 1234.5], ['12 %', 12], [' -3.5 ', -3.5], ['\u22127', -7], ['1 234 567', 1234567], ['1\u00a0234', 1234],
-    ["1'000", 1000], ['€ 3.50', 3.5], ['3.50 $', 3.5], ['.5', 0.5], ['1e3', 1000], ['007', 7], ['+4', 4],
-    ['1,5', null], ['1,23', null], ['1,234 567', null], ['12 mm', null], ['abc', null], ['', null], ['Infinity', null], ['0x1F', null],
+    ['1,234.5', 1234.5],
+    ['12 %', 12],
+    [' -3.5 ', -3.5],
+    ['\u22127', -7],
+    ['1 234 567', 1234567],
+    ['1\u00a0234', 1234],
+    ["1'000", 1000],
+    ['€ 3.50', 3.5],
+    ['3.50 $', 3.5],
+    ['.5', 0.5],
+    ['1e3', 1000],
+    ['007', 7],
+    ['+4', 4],
+    ['1,5', null],
+    ['1,23', null],
+    ['1,234 567', null],
+    ['12 mm', null],
+    ['abc', null],
+    ['', null],
+    ['Infinity', null],
+    ['0x1F', null],
   ];
   for (const [text, want] of cases) assert.equal(parseLooseNumber(text), want, text);
   assert.equal(parseLooseNumber('12 %', '.', 'fraction'), 0.12);
@@ -21,7 +39,12 @@ test('parseLooseNumber reads what people and spreadsheets write', () => {
 });
 
 test('text columns become numbers with a per-column report; number columns pass through', () => {
-  const t = Table.fromRows([{ a: '1,234.5', b: 2 }, { a: '12 %', b: 3 }, { a: 'broken', b: null }, { a: null, b: 4 }]);
+  const t = Table.fromRows([
+    { a: '1,234.5', b: 2 },
+    { a: '12 %', b: 3 },
+    { a: 'broken', b: null },
+    { a: null, b: 4 },
+  ]);
   const s = new Coerce({ columns: ['a', 'b'] });
   s.fit(t);
   const out = s.transform(t);

@@ -16,7 +16,9 @@ export interface CoerceOptions {
 }
 
 /** Per column: text cells read as numbers, and non-missing text cells that did not parse (now missing). */
-export interface CoerceReport { [column: string]: { coerced: number; failed: number; samples: string[] } }
+export interface CoerceReport {
+  [column: string]: { coerced: number; failed: number; samples: string[] };
+}
 
 // Thousands groups must be consistent within a number ("1,234,567", not "1,234 567"); \u00a0 and \u202f are the spaces spreadsheets write.
 const GROUPED: Record<'.' | ',', RegExp> = {
@@ -36,10 +38,16 @@ const CURRENCY = /^[$€£¥]\s*|\s*[$€£¥]$/g;
 export function parseLooseNumber(text: string, decimal: '.' | ',' = '.', percent: 'strip' | 'fraction' = 'strip'): number | null {
   let s = text.trim().replace(/[\u00a0\u202f\u2009]/g, ' ');
   let fraction = false;
-  if (s.endsWith('%')) { s = s.slice(0, -1).trimEnd(); fraction = percent === 'fraction'; }
+  if (s.endsWith('%')) {
+    s = s.slice(0, -1).trimEnd();
+    fraction = percent === 'fraction';
+  }
   s = s.replace(CURRENCY, '');
   let sign = 1;
-  if (/^[+\-\u2212]/.test(s)) { if (s[0] !== '+') sign = -1; s = s.slice(1).trimStart(); }
+  if (/^[+\-\u2212]/.test(s)) {
+    if (s[0] !== '+') sign = -1;
+    s = s.slice(1).trimStart();
+  }
   let canonicalText: string;
   if (GROUPED[decimal].test(s)) {
     const sep = GROUPED[decimal].exec(s)![1];
@@ -84,7 +92,10 @@ export class Coerce implements Step {
     const report: CoerceReport = {};
     for (const name of this.options.columns) {
       const column = table.column(name);
-      if (column.type === 'number') { report[name] = { coerced: 0, failed: 0, samples: [] }; continue; }
+      if (column.type === 'number') {
+        report[name] = { coerced: 0, failed: 0, samples: [] };
+        continue;
+      }
       const read = readNumbers(column, (s) => parseLooseNumber(s, decimal, percent));
       let present = 0;
       for (const v of read.values) if (!Number.isNaN(v)) present++;

@@ -7,17 +7,29 @@ import { DatetimeParts, parseDateText } from './datetime.js';
 import { restoreStep } from './registry.js';
 
 const partsOf = (t: Table, prefix: string) =>
-  Object.fromEntries(t.columnNames.filter((n) => n.startsWith(prefix + '__')).map((n) => [n.slice(prefix.length + 2), Array.from((t.column(n) as { values: Float64Array }).values)]));
+  Object.fromEntries(
+    t.columnNames
+      .filter((n) => n.startsWith(prefix + '__'))
+      .map((n) => [n.slice(prefix.length + 2), Array.from((t.column(n) as { values: Float64Array }).values)]),
+  );
 
 test('parts from text: wall-clock as written, weekday 0 = Monday, day of year from 1', () => {
   const s = new DatetimeParts({ columns: ['ts'] });
   const t = Table.fromRows([{ ts: '2024-03-10 14:30:00' }, { ts: '2023-12-31T23:59:59.5+02:00' }, { ts: '2024-01-01' }]);
   s.fit(t);
   assert.deepEqual(partsOf(s.transform(t), 'ts'), {
-    year: [2024, 2023, 2024], month: [3, 12, 1], day: [10, 31, 1], weekday: [6, 6, 0],
-    hour: [14, 23, 0], minute: [30, 59, 0], dayofyear: [70, 365, 1],
+    year: [2024, 2023, 2024],
+    month: [3, 12, 1],
+    day: [10, 31, 1],
+    weekday: [6, 6, 0],
+    hour: [14, 23, 0],
+    minute: [30, 59, 0],
+    dayofyear: [70, 365, 1],
   });
-  assert.deepEqual(s.outputColumns, ['year', 'month', 'day', 'weekday', 'hour', 'minute', 'dayofyear'].map((p) => `ts__${p}`));
+  assert.deepEqual(
+    s.outputColumns,
+    ['year', 'month', 'day', 'weekday', 'hour', 'minute', 'dayofyear'].map((p) => `ts__${p}`),
+  );
 });
 
 test('epoch numbers in seconds or milliseconds (by magnitude, or configured), read in UTC', () => {
@@ -45,11 +57,18 @@ test('cyclic parts put December next to January', () => {
   const t = Table.fromRows([{ d: '2024-01-15' }, { d: '2024-12-15' }, { d: '2024-07-15' }]);
   s.fit(t);
   const out = s.transform(t);
-  const sin = partsOf(out, 'd').month_sin, cos = partsOf(out, 'd').month_cos;
+  const sin = partsOf(out, 'd').month_sin,
+    cos = partsOf(out, 'd').month_cos;
   const dist = (i: number, j: number) => Math.hypot(sin[i] - sin[j], cos[i] - cos[j]);
   assert.ok(dist(0, 1) < 0.6 && dist(0, 2) > 1.9);
-  assert.deepEqual(new DatetimeParts({ columns: ['d'], cyclic: true }).outputColumns.slice(-6),
-    ['d__month_sin', 'd__month_cos', 'd__weekday_sin', 'd__weekday_cos', 'd__hour_sin', 'd__hour_cos']);
+  assert.deepEqual(new DatetimeParts({ columns: ['d'], cyclic: true }).outputColumns.slice(-6), [
+    'd__month_sin',
+    'd__month_cos',
+    'd__weekday_sin',
+    'd__weekday_cos',
+    'd__hour_sin',
+    'd__hour_cos',
+  ]);
 });
 
 test('bad options and name clashes are AndonErrors; restores by kind', () => {
@@ -62,5 +81,10 @@ test('bad options and name clashes are AndonErrors; restores by kind', () => {
   const s = new DatetimeParts({ columns: ['d'], cyclic: true });
   const t = Table.fromRows([{ d: '2024-05-06 07:08:09' }]);
   s.fit(t);
-  assert.deepEqual(restoreStep(JSON.parse(JSON.stringify(s.toJSON()))).transform(t).row(0), s.transform(t).row(0));
+  assert.deepEqual(
+    restoreStep(JSON.parse(JSON.stringify(s.toJSON())))
+      .transform(t)
+      .row(0),
+    s.transform(t).row(0),
+  );
 });

@@ -1,8 +1,6 @@
 // DatetimeParts: adds numeric columns (year, month, …, optional sin/cos cycles) parsed from date-time text or epoch numbers.
 import type { Column, Table } from '../table.js';
-import {
-  checkBoolean, checkColumns, checkEnum, checkFree, checkKeys, checkObject, invalid, readKeys, replaceColumns, restoring,
-} from './clean.js';
+import { checkBoolean, checkColumns, checkEnum, checkFree, checkKeys, checkObject, invalid, readKeys, replaceColumns, restoring } from './clean.js';
 import { registerStep } from './registry.js';
 import type { Step, StepState } from './types.js';
 
@@ -26,9 +24,17 @@ export interface DatetimeOptions {
   epochUnit?: 's' | 'ms';
 }
 
-export interface DatetimeReport { [column: string]: { parsed: number; missing: number; unparseable: number; samples: string[] } }
+export interface DatetimeReport {
+  [column: string]: { parsed: number; missing: number; unparseable: number; samples: string[] };
+}
 
-interface Fields { year: number; month: number; day: number; hour: number; minute: number }
+interface Fields {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+}
 
 /*
  * Text is read as the wall-clock time it states; a trailing zone ("Z", "+02:00") is accepted and ignored,
@@ -59,28 +65,42 @@ function utc(year: number, monthIndex: number, day: number): number {
   return d.getTime();
 }
 
-function daysInMonth(year: number, month: number): number { return new Date(utc(year, month, 0)).getUTCDate(); }
+function daysInMonth(year: number, month: number): number {
+  return new Date(utc(year, month, 0)).getUTCDate();
+}
 
 function partOf(f: Fields, part: DatePart): number {
   switch (part) {
-    case 'year': return f.year;
-    case 'month': return f.month;
-    case 'day': return f.day;
-    case 'hour': return f.hour;
-    case 'minute': return f.minute;
-    case 'weekday': return (new Date(utc(f.year, f.month - 1, f.day)).getUTCDay() + 6) % 7;
-    case 'dayofyear': return Math.round((utc(f.year, f.month - 1, f.day) - utc(f.year, 0, 1)) / 86_400_000) + 1;
+    case 'year':
+      return f.year;
+    case 'month':
+      return f.month;
+    case 'day':
+      return f.day;
+    case 'hour':
+      return f.hour;
+    case 'minute':
+      return f.minute;
+    case 'weekday':
+      return (new Date(utc(f.year, f.month - 1, f.day)).getUTCDay() + 6) % 7;
+    case 'dayofyear':
+      return Math.round((utc(f.year, f.month - 1, f.day) - utc(f.year, 0, 1)) / 86_400_000) + 1;
   }
 }
 
 /** The position of a cyclic part on its circle, in [0, 1). */
 function phaseOf(f: Fields, part: CyclicPart): number {
   switch (part) {
-    case 'month': return (f.month - 1) / 12;
-    case 'weekday': return partOf(f, 'weekday') / 7;
-    case 'hour': return f.hour / 24;
-    case 'minute': return f.minute / 60;
-    case 'dayofyear': return (partOf(f, 'dayofyear') - 1) / 365.25;
+    case 'month':
+      return (f.month - 1) / 12;
+    case 'weekday':
+      return partOf(f, 'weekday') / 7;
+    case 'hour':
+      return f.hour / 24;
+    case 'minute':
+      return f.minute / 60;
+    case 'dayofyear':
+      return (partOf(f, 'dayofyear') - 1) / 365.25;
   }
 }
 
@@ -95,9 +115,12 @@ export class DatetimeParts implements Step {
     checkKeys(o, ['columns', 'parts', 'cyclic', 'epochUnit'], 'datetime');
     const columns = checkColumns(o.columns, 'datetime');
     const parts = o.parts === undefined ? [...DATE_PARTS] : checkSubset(o.parts, DATE_PARTS, 'parts');
-    const cyclic = o.cyclic === undefined || typeof o.cyclic === 'boolean'
-      ? (checkBoolean(o.cyclic, 'datetime', 'cyclic', false) ? [...DEFAULT_CYCLIC] : [])
-      : checkSubset(o.cyclic, CYCLIC_PARTS, 'cyclic');
+    const cyclic =
+      o.cyclic === undefined || typeof o.cyclic === 'boolean'
+        ? checkBoolean(o.cyclic, 'datetime', 'cyclic', false)
+          ? [...DEFAULT_CYCLIC]
+          : []
+        : checkSubset(o.cyclic, CYCLIC_PARTS, 'cyclic');
     if (parts.length === 0 && cyclic.length === 0) throw invalid('datetime', 'no output: "parts" and "cyclic" are both empty');
     const epochUnit = o.epochUnit === undefined || o.epochUnit === null ? null : checkEnum(o.epochUnit, ['s', 'ms'] as const, 'datetime', 'epochUnit', 's');
     this.options = { columns, parts, cyclic, epochUnit };
@@ -109,10 +132,7 @@ export class DatetimeParts implements Step {
   }
 
   private namesFor(column: string): string[] {
-    return [
-      ...this.options.parts.map((p) => `${column}__${p}`),
-      ...this.options.cyclic.flatMap((p) => [`${column}__${p}_sin`, `${column}__${p}_cos`]),
-    ];
+    return [...this.options.parts.map((p) => `${column}__${p}`), ...this.options.cyclic.flatMap((p) => [`${column}__${p}_sin`, `${column}__${p}_cos`])];
   }
 
   /** Nothing is learned (parsing rules are fixed); fit checks the output names are free and records a report. */
@@ -147,13 +167,20 @@ export class DatetimeParts implements Step {
 
   private parseColumn(column: Column): { fields: (Fields | null)[]; missing: number; unparseable: number; samples: string[] } {
     const unit = this.options.epochUnit ?? undefined;
-    let missing = 0, unparseable = 0;
+    let missing = 0,
+      unparseable = 0;
     const samples = new Set<string>();
     if (column.type === 'number') {
       const fields = Array.from(column.values, (v) => {
-        if (!Number.isFinite(v)) { missing++; return null; }
+        if (!Number.isFinite(v)) {
+          missing++;
+          return null;
+        }
         const f = fieldsFromEpoch(v, unit);
-        if (!f) { unparseable++; if (samples.size < 3) samples.add(String(v)); }
+        if (!f) {
+          unparseable++;
+          if (samples.size < 3) samples.add(String(v));
+        }
         return f;
       });
       return { fields, missing, unparseable, samples: [...samples] };
@@ -162,8 +189,14 @@ export class DatetimeParts implements Step {
     const { dictionary, codes } = readKeys(column);
     const parsed = dictionary.map((s) => (/^-?\d+(\.\d+)?$/.test(s.trim()) ? fieldsFromEpoch(Number(s), unit) : parseDateText(s)));
     const fields = Array.from(codes, (c) => {
-      if (c < 0) { missing++; return null; }
-      if (!parsed[c]) { unparseable++; if (samples.size < 3) samples.add(dictionary[c]); }
+      if (c < 0) {
+        missing++;
+        return null;
+      }
+      if (!parsed[c]) {
+        unparseable++;
+        if (samples.size < 3) samples.add(dictionary[c]);
+      }
       return parsed[c];
     });
     return { fields, missing, unparseable, samples: [...samples] };

@@ -43,7 +43,10 @@ export function dropMissingRows(table: Table, columns: string[]): RowFilterResul
     for (let r = 0; r < table.rowCount; r++) {
       const cell = cellOf(column, r);
       const gone = cell === null || (typeof cell === 'number' && isMissing(cell)) || (typeof cell === 'string' && isMissingText(cell));
-      if (gone) { n++; drop[r] = 1; }
+      if (gone) {
+        n++;
+        drop[r] = 1;
+      }
     }
     missing[name] = n;
   }

@@ -12,7 +12,11 @@ const texts = (t: Table, n: string) => Array.from({ length: t.rowCount }, (_, r)
 
 test('mean, median, most frequent and constant fill what training taught', () => {
   const train = Table.fromRows([{ x: 1 }, { x: null }, { x: 3 }, { x: 10 }, { x: 3 }]);
-  const fillOf = (o: ConstructorParameters<typeof Impute>[0]) => { const s = new Impute(o); s.fit(train); return nums(s.transform(train), 'x')[1]; };
+  const fillOf = (o: ConstructorParameters<typeof Impute>[0]) => {
+    const s = new Impute(o);
+    s.fit(train);
+    return nums(s.transform(train), 'x')[1];
+  };
   assert.equal(fillOf({ columns: ['x'], strategy: 'mean' }), 17 / 4);
   assert.equal(fillOf({ columns: ['x'], strategy: 'median' }), 3);
   assert.equal(fillOf({ columns: ['x'], strategy: 'most_frequent' }), 3);
@@ -54,7 +58,12 @@ test('numeric fill parses numbers that arrive as text; what does not parse is fi
 
 test('a column with no training values uses the fallback; ±Infinity counts as missing', () => {
   const s = new Impute({ columns: ['x', 'y'], strategy: 'median', fallback: 7 });
-  s.fit(Table.fromRows([{ x: null, y: Infinity }, { x: null, y: 2 }]));
+  s.fit(
+    Table.fromRows([
+      { x: null, y: Infinity },
+      { x: null, y: 2 },
+    ]),
+  );
   assert.deepEqual(s.fills, [7, 2]);
   const d = new Impute({ columns: ['x'], strategy: 'most_frequent' });
   d.fit(Table.fromRows([{ x: null }]));
@@ -63,10 +72,16 @@ test('a column with no training values uses the fallback; ±Infinity counts as m
 
 test("'drop' refuses missing training values and serving rows, naming the column", () => {
   const s = new Impute({ columns: ['x'], strategy: 'drop' });
-  assert.throws(() => s.fit(Table.fromRows([{ x: 1 }, { x: null }])), (e: unknown) => code('invalid_input')(e) && /"x".*dropMissingRows/.test((e as Error).message));
+  assert.throws(
+    () => s.fit(Table.fromRows([{ x: 1 }, { x: null }])),
+    (e: unknown) => code('invalid_input')(e) && /"x".*dropMissingRows/.test((e as Error).message),
+  );
   s.fit(Table.fromRows([{ x: 1 }]));
   assert.equal(s.transform(Table.fromRows([{ x: 4 }])).get(0, 'x'), 4);
-  assert.throws(() => s.transform(Table.fromRows([{ x: null }])), (e: unknown) => code('invalid_input')(e) && (e as AndonError).details.column === 'x');
+  assert.throws(
+    () => s.transform(Table.fromRows([{ x: null }])),
+    (e: unknown) => code('invalid_input')(e) && (e as AndonError).details.column === 'x',
+  );
 });
 
 test('bad options and unknown columns are AndonErrors', () => {
@@ -84,7 +99,10 @@ test('bad options and unknown columns are AndonErrors', () => {
 
 test('restores from JSON by kind and refuses malformed state', () => {
   const s = new Impute({ columns: ['x', 't'], strategy: 'most_frequent', indicator: true });
-  const train = Table.fromRows([{ x: -0, t: 'a' }, { x: null, t: null }]);
+  const train = Table.fromRows([
+    { x: -0, t: 'a' },
+    { x: null, t: null },
+  ]);
   s.fit(train);
   const r = restoreStep(JSON.parse(JSON.stringify(s.toJSON())));
   assert.deepEqual(r.transform(train).rows().next().value, s.transform(train).rows().next().value);

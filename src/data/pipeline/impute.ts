@@ -2,8 +2,24 @@
 import { AndonError } from '../../errors.js';
 import type { Column, Table } from '../table.js';
 import {
-  canonical, checkBoolean, checkColumns, checkEnum, checkFree, checkKeys, checkObject, invalid, isFiniteNumber, isMissing,
-  notFitted, quantileSorted, readKeys, readNumbers, replaceColumns, restoring, sortedFinite, stateList,
+  canonical,
+  checkBoolean,
+  checkColumns,
+  checkEnum,
+  checkFree,
+  checkKeys,
+  checkObject,
+  invalid,
+  isFiniteNumber,
+  isMissing,
+  notFitted,
+  quantileSorted,
+  readKeys,
+  readNumbers,
+  replaceColumns,
+  restoring,
+  sortedFinite,
+  stateList,
 } from './clean.js';
 import { registerStep } from './registry.js';
 import type { Step, StepState } from './types.js';
@@ -19,7 +35,7 @@ const STRATEGIES: readonly ImputeStrategy[] = ['mean', 'median', 'most_frequent'
 
 export interface ImputeOptions {
   columns: string[];
-  strategy?: ImputeStrategy;         // default 'median'
+  strategy?: ImputeStrategy; // default 'median'
   /** The fill for 'constant': a number keeps the column numeric, a string makes it text. */
   value?: number | string;
   /** Adds `<column>__missing` (1 where the cell was missing, else 0), so a model can learn from missingness. */
@@ -34,7 +50,9 @@ export interface ImputeOptions {
   categorical?: boolean;
 }
 
-export interface ImputeReport { [column: string]: { filled: number; unparseable: number } }
+export interface ImputeReport {
+  [column: string]: { filled: number; unparseable: number };
+}
 
 export const MISSING_SUFFIX = '__missing';
 export const MISSING_CATEGORY = '(missing)';
@@ -86,8 +104,12 @@ export class Impute implements Step {
       let fill: Fill;
       if (strategy === 'drop') {
         if (missing > 0) {
-          throw new AndonError('invalid_input', `impute: column "${name}" has ${missing} missing value(s) in training and strategy "drop"; `
-            + 'remove those rows before fitting (dropMissingRows), the pipeline cannot drop rows', { column: name, missing });
+          throw new AndonError(
+            'invalid_input',
+            `impute: column "${name}" has ${missing} missing value(s) in training and strategy "drop"; ` +
+              'remove those rows before fitting (dropMissingRows), the pipeline cannot drop rows',
+            { column: name, missing },
+          );
         }
         fill = null;
       } else if (strategy === 'constant') {
@@ -95,8 +117,11 @@ export class Impute implements Step {
       } else if (strategy === 'mean' || strategy === 'median') {
         const read = readNumbers(column);
         if (read.unparseable > 0) {
-          throw new AndonError('invalid_input', `impute: column "${name}" holds text such as ${JSON.stringify(read.samples[0])}; `
-            + `coerce it to numbers before strategy "${strategy}"`, { column: name, samples: read.samples });
+          throw new AndonError(
+            'invalid_input',
+            `impute: column "${name}" holds text such as ${JSON.stringify(read.samples[0])}; ` + `coerce it to numbers before strategy "${strategy}"`,
+            { column: name, samples: read.samples },
+          );
         }
         const sorted = sortedFinite(read.values);
         if (sorted.length === 0) fill = (this.options.fallback as number | undefined) ?? 0;
@@ -123,8 +148,10 @@ export class Impute implements Step {
       if (fill === null) {
         const n = countMissing(column);
         if (n > 0) {
-          throw new AndonError('invalid_input', `column "${name}" has ${n} missing value(s); this model cannot predict without it`,
-            { column: name, missing: n });
+          throw new AndonError('invalid_input', `column "${name}" has ${n} missing value(s); this model cannot predict without it`, {
+            column: name,
+            missing: n,
+          });
         }
         report[name] = { filled: 0, unparseable: 0 };
         return;
@@ -168,7 +195,10 @@ function checkFill(value: unknown, option: string): number | string | undefined 
 /** Missing cells: NaN or ±Infinity in a number column, −1 or "NA"-like text in a text column. */
 function countMissing(column: Column): number {
   let n = 0;
-  if (column.type === 'number') { for (const v of column.values) if (isMissing(v)) n++; return n; }
+  if (column.type === 'number') {
+    for (const v of column.values) if (isMissing(v)) n++;
+    return n;
+  }
   for (const c of readKeys(column).codes) if (c < 0) n++;
   return n;
 }
@@ -186,17 +216,26 @@ function mostFrequent(column: Column): number | string | null {
   if (column.type === 'number') {
     const counts = new Map<number, number>();
     for (const v of column.values) if (!isMissing(v)) counts.set(canonical(v), (counts.get(canonical(v)) ?? 0) + 1);
-    let best: number | null = null, bestCount = 0;
-    for (const [v, n] of counts) if (n > bestCount || (n === bestCount && v < best!)) { best = v; bestCount = n; }
+    let best: number | null = null,
+      bestCount = 0;
+    for (const [v, n] of counts)
+      if (n > bestCount || (n === bestCount && v < best!)) {
+        best = v;
+        bestCount = n;
+      }
     return best;
   }
   const { dictionary, codes } = readKeys(column);
   const counts = new Int32Array(dictionary.length);
   for (const c of codes) if (c >= 0) counts[c]++;
-  let best: string | null = null, bestCount = 0;
+  let best: string | null = null,
+    bestCount = 0;
   counts.forEach((n, c) => {
     // Two dictionary entries may hold the same text only in hand-built tables; plain < keeps ties deterministic.
-    if (n > bestCount || (n === bestCount && n > 0 && dictionary[c] < best!)) { best = dictionary[c]; bestCount = n; }
+    if (n > bestCount || (n === bestCount && n > 0 && dictionary[c] < best!)) {
+      best = dictionary[c];
+      bestCount = n;
+    }
   });
   return best;
 }
@@ -208,7 +247,10 @@ function fillNumbers(column: Column, fill: number): { column: Column; missing: U
   const missing = new Uint8Array(values.length);
   for (let r = 0; r < values.length; r++) {
     const v = read.values[r];
-    if (isMissing(v)) { values[r] = fill; missing[r] = 1; } else values[r] = v;
+    if (isMissing(v)) {
+      values[r] = fill;
+      missing[r] = 1;
+    } else values[r] = v;
   }
   return { column: { type: 'number', name: column.name, values }, missing, unparseable: read.unparseable };
 }
@@ -217,11 +259,17 @@ function fillNumbers(column: Column, fill: number): { column: Column; missing: U
 function fillKeys(column: Column, fill: string): { column: Column; missing: Uint8Array; unparseable: number } {
   const { dictionary, codes } = readKeys(column);
   let fillCode = dictionary.indexOf(fill);
-  if (fillCode < 0) { fillCode = dictionary.length; dictionary.push(fill); }
+  if (fillCode < 0) {
+    fillCode = dictionary.length;
+    dictionary.push(fill);
+  }
   const out = new Int32Array(codes.length);
   const missing = new Uint8Array(codes.length);
   for (let r = 0; r < codes.length; r++) {
-    if (codes[r] < 0) { out[r] = fillCode; missing[r] = 1; } else out[r] = codes[r];
+    if (codes[r] < 0) {
+      out[r] = fillCode;
+      missing[r] = 1;
+    } else out[r] = codes[r];
   }
   return { column: { type: 'string', name: column.name, codes: out, dictionary }, missing, unparseable: 0 };
 }

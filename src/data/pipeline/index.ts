@@ -65,8 +65,25 @@ export interface TabularOptions {
   cyclic?: boolean | CyclicPart[];
 }
 
-const KNOWN = ['numeric', 'categorical', 'datetime', 'coerce', 'clip', 'numericImpute', 'numericFill', 'missingIndicator', 'scale',
-  'log1p', 'categoricalImpute', 'categoricalFill', 'categoricalEncoding', 'maxCategories', 'order', 'datetimeParts', 'cyclic'];
+const KNOWN = [
+  'numeric',
+  'categorical',
+  'datetime',
+  'coerce',
+  'clip',
+  'numericImpute',
+  'numericFill',
+  'missingIndicator',
+  'scale',
+  'log1p',
+  'categoricalImpute',
+  'categoricalFill',
+  'categoricalEncoding',
+  'maxCategories',
+  'order',
+  'datetimeParts',
+  'cyclic',
+];
 
 /**
  * A pipeline with sensible defaults: numbers coerced from text, median-imputed and standardised; categories
@@ -77,7 +94,9 @@ export function buildTabularPipeline(options: TabularOptions): Pipeline {
   const kind = 'buildTabularPipeline';
   const o = checkObject(options, kind);
   checkKeys(o, KNOWN, kind);
-  const numeric = names(o.numeric, 'numeric'), categorical = names(o.categorical, 'categorical'), datetime = names(o.datetime, 'datetime');
+  const numeric = names(o.numeric, 'numeric'),
+    categorical = names(o.categorical, 'categorical'),
+    datetime = names(o.datetime, 'datetime');
   const log1p = names(o.log1p, 'log1p');
   const all = [...numeric, ...categorical, ...datetime];
   if (all.length === 0) throw invalid(kind, 'no columns: give at least one of "numeric", "categorical", "datetime"');
@@ -94,7 +113,11 @@ export function buildTabularPipeline(options: TabularOptions): Pipeline {
 
   if (numeric.length && o.coerce !== false) steps.push(new Coerce({ ...sub(o.coerce, 'coerce'), columns: numeric }));
   if (datetime.length) {
-    const step = new DatetimeParts({ columns: datetime, parts: o.datetimeParts as DatePart[] | undefined, cyclic: o.cyclic as boolean | CyclicPart[] | undefined });
+    const step = new DatetimeParts({
+      columns: datetime,
+      parts: o.datetimeParts as DatePart[] | undefined,
+      cyclic: o.cyclic as boolean | CyclicPart[] | undefined,
+    });
     steps.push(step);
     parts = step.outputColumns;
   }
@@ -112,7 +135,7 @@ export function buildTabularPipeline(options: TabularOptions): Pipeline {
   if (categorical.length) {
     const strategy = checkEnum(o.categoricalImpute, ['most_frequent', 'constant', 'drop'] as const, kind, 'categoricalImpute', 'most_frequent');
     if (o.categoricalFill !== undefined && typeof o.categoricalFill !== 'string') throw invalid(kind, '"categoricalFill" must be a string');
-    const value = strategy === 'constant' ? (o.categoricalFill as string | undefined) ?? '(missing)' : undefined;
+    const value = strategy === 'constant' ? ((o.categoricalFill as string | undefined) ?? '(missing)') : undefined;
     steps.push(new Impute({ columns: categorical, strategy, categorical: true, ...(value !== undefined ? { value } : {}) }));
   }
 

@@ -39,16 +39,28 @@ test('a constant column encodes as exactly 0 without dividing by zero', () => {
 
 test('log1p: negatives are an error by default, or shifted by the training minimum; serving never yields NaN', () => {
   close(encode({ log1p: true, scale: 'none' }, [0, Math.E - 1]), [0, 1]);
-  assert.throws(() => encode({ log1p: true }, [-1, 2]), (e: unknown) => e instanceof AndonError && e.code === 'invalid_input' && e.details.column === 'x');
+  assert.throws(
+    () => encode({ log1p: true }, [-1, 2]),
+    (e: unknown) => e instanceof AndonError && e.code === 'invalid_input' && e.details.column === 'x',
+  );
   close(encode({ log1p: true, negatives: 'shift', scale: 'none' }, [-1, 0], [-1, 0, -50]), [0, Math.log(2), 0]);
 });
 
 test('a missing or non-numeric value reaching the encoder is invalid_input naming the column', () => {
   const e = new NumericEncoder({ columns: ['x'] });
-  assert.throws(() => e.fit(col([1, null])), (err: unknown) => err instanceof AndonError && err.code === 'invalid_input' && err.details.column === 'x');
+  assert.throws(
+    () => e.fit(col([1, null])),
+    (err: unknown) => err instanceof AndonError && err.code === 'invalid_input' && err.details.column === 'x',
+  );
   e.fit(col([1, 2]));
-  assert.throws(() => e.encode(col([1, null, 3])), (err: unknown) => err instanceof AndonError && err.details.column === 'x' && err.details.row === 1);
-  assert.throws(() => e.encode(col(['abc'])), (err: unknown) => err instanceof AndonError && err.code === 'invalid_input');
+  assert.throws(
+    () => e.encode(col([1, null, 3])),
+    (err: unknown) => err instanceof AndonError && err.details.column === 'x' && err.details.row === 1,
+  );
+  assert.throws(
+    () => e.encode(col(['abc'])),
+    (err: unknown) => err instanceof AndonError && err.code === 'invalid_input',
+  );
   close(Array.from(e.encode(col(['2'])).data), [1]); // numbers sent as text still encode
 });
 
@@ -58,10 +70,17 @@ test('options are validated; the encoder restores by kind', () => {
   assert.throws(() => new NumericEncoder({ columns: ['x'], log1p: 'yes' as never }), is);
   assert.throws(() => new NumericEncoder({ columns: ['x'], negatives: 'clip' as never }), is);
   const e = new NumericEncoder({ columns: ['x', 'y'], scale: 'robust' });
-  const t = Table.fromRows([{ x: 1, y: 5 }, { x: 4, y: -2 }, { x: 9, y: 0 }]);
+  const t = Table.fromRows([
+    { x: 1, y: 5 },
+    { x: 4, y: -2 },
+    { x: 9, y: 0 },
+  ]);
   e.fit(t);
   const r = restoreEncoder(JSON.parse(JSON.stringify(e.toJSON())));
   assert.deepEqual(r.encode(t), e.encode(t));
   assert.deepEqual(e.encode(t).names, ['x', 'y']);
-  assert.throws(() => restoreEncoder({ ...e.toJSON(), scale: [0, 1] }), (err: unknown) => err instanceof AndonError && err.code === 'parse_error');
+  assert.throws(
+    () => restoreEncoder({ ...e.toJSON(), scale: [0, 1] }),
+    (err: unknown) => err instanceof AndonError && err.code === 'parse_error',
+  );
 });

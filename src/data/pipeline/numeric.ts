@@ -2,8 +2,18 @@
 import { AndonError } from '../../errors.js';
 import type { Table } from '../table.js';
 import {
-  canonical, checkBoolean, checkColumns, checkEnum, checkKeys, checkObject, isFiniteNumber, notFitted, quantileSorted, readNumbers,
-  restoring, stateList,
+  canonical,
+  checkBoolean,
+  checkColumns,
+  checkEnum,
+  checkKeys,
+  checkObject,
+  isFiniteNumber,
+  notFitted,
+  quantileSorted,
+  readNumbers,
+  restoring,
+  stateList,
 } from './clean.js';
 import { registerEncoder } from './registry.js';
 import type { DenseBlock, Encoder, StepState } from './types.js';
@@ -43,26 +53,37 @@ export class NumericEncoder implements Encoder {
     };
   }
 
-  get columns(): readonly string[] { return this.options.columns; }
+  get columns(): readonly string[] {
+    return this.options.columns;
+  }
 
   fit(table: Table): void {
-    const shift: number[] = [], center: number[] = [], scale: number[] = [];
+    const shift: number[] = [],
+      center: number[] = [],
+      scale: number[] = [];
     for (const name of this.options.columns) {
       const raw = finiteOrThrow(table, name);
       let s = 0;
       if (this.options.log1p) {
         const min = raw.length ? minMax(raw)[0] : 0;
         if (min < 0 && this.options.negatives === 'error') {
-          throw new AndonError('invalid_input', `numeric: column "${name}" has negative values (min ${min}) and log1p; `
-            + 'use negatives: "shift" or drop log1p', { column: name, min });
+          throw new AndonError(
+            'invalid_input',
+            `numeric: column "${name}" has negative values (min ${min}) and log1p; ` + 'use negatives: "shift" or drop log1p',
+            { column: name, min },
+          );
         }
         s = min < 0 ? canonical(-min) : 0;
       }
       const values = this.options.log1p ? raw.map((x) => Math.log1p(Math.max(x + s, 0))) : raw;
       const [c, k] = statistics(values, this.options.scale);
-      shift.push(s); center.push(canonical(c)); scale.push(canonical(k));
+      shift.push(s);
+      center.push(canonical(c));
+      scale.push(canonical(k));
     }
-    this.shift = shift; this.center = center; this.scale = scale;
+    this.shift = shift;
+    this.center = center;
+    this.scale = scale;
   }
 
   encode(table: Table): DenseBlock {
@@ -72,7 +93,9 @@ export class NumericEncoder implements Encoder {
     const data = new Float32Array(rows * width);
     this.options.columns.forEach((name, j) => {
       const values = finiteOrThrow(table, name);
-      const s = this.shift![j], c = this.center![j], k = this.scale![j];
+      const s = this.shift![j],
+        c = this.center![j],
+        k = this.scale![j];
       for (let r = 0; r < rows; r++) {
         const x = this.options.log1p ? Math.log1p(Math.max(values[r] + s, 0)) : values[r];
         // + 0 turns −0 into 0 (and changes nothing else): −0 does not survive JSON or text, so features never carry it.
@@ -123,8 +146,12 @@ function statistics(values: Float64Array, scaling: Scaling): [number, number] {
 const nonZero = (x: number): number => (x > 0 && Number.isFinite(x) ? x : 1);
 
 function minMax(values: Float64Array): [number, number] {
-  let min = Infinity, max = -Infinity;
-  for (const v of values) { if (v < min) min = v; if (v > max) max = v; }
+  let min = Infinity,
+    max = -Infinity;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
   return [min, max];
 }
 
@@ -135,14 +162,24 @@ function minMax(values: Float64Array): [number, number] {
 function finiteOrThrow(table: Table, name: string): Float64Array {
   const read = readNumbers(table.column(name));
   if (read.unparseable > 0) {
-    throw new AndonError('invalid_input', `column "${name}" must be numeric; got text such as ${JSON.stringify(read.samples[0])}`,
-      { column: name, samples: read.samples });
+    throw new AndonError('invalid_input', `column "${name}" must be numeric; got text such as ${JSON.stringify(read.samples[0])}`, {
+      column: name,
+      samples: read.samples,
+    });
   }
-  let bad = 0, first = -1;
-  for (let r = 0; r < read.values.length; r++) if (!Number.isFinite(read.values[r])) { bad++; if (first < 0) first = r; }
+  let bad = 0,
+    first = -1;
+  for (let r = 0; r < read.values.length; r++)
+    if (!Number.isFinite(read.values[r])) {
+      bad++;
+      if (first < 0) first = r;
+    }
   if (bad > 0) {
-    throw new AndonError('invalid_input', `column "${name}" has ${bad} missing or non-finite value(s) (first at row ${first}); `
-      + 'impute it before encoding', { column: name, count: bad, row: first });
+    throw new AndonError(
+      'invalid_input',
+      `column "${name}" has ${bad} missing or non-finite value(s) (first at row ${first}); ` + 'impute it before encoding',
+      { column: name, count: bad, row: first },
+    );
   }
   return read.values;
 }

@@ -12,14 +12,22 @@ export interface Features {
   sequences: SequenceBlock[];
 }
 
-export interface PipelineState { version: 1; inputColumns: string[]; steps: StepState[]; encoders: StepState[] }
+export interface PipelineState {
+  version: 1;
+  inputColumns: string[];
+  steps: StepState[];
+  encoders: StepState[];
+}
 
 export class Pipeline {
   private fitted = false;
   /** The raw columns the pipeline reads; serving requests are checked against these. */
   inputColumns: string[] = [];
 
-  constructor(readonly steps: Step[], readonly encoders: Encoder[]) {
+  constructor(
+    readonly steps: Step[],
+    readonly encoders: Encoder[],
+  ) {
     if (encoders.length === 0) throw new AndonError('invalid_input', 'a pipeline needs at least one encoder');
   }
 
@@ -28,7 +36,10 @@ export class Pipeline {
     if (table.rowCount === 0) throw new AndonError('empty_input', 'cannot fit a pipeline on zero rows');
     this.inputColumns = [...table.columnNames];
     let t = table;
-    for (const s of this.steps) { s.fit(t); t = s.transform(t); }
+    for (const s of this.steps) {
+      s.fit(t);
+      t = s.transform(t);
+    }
     for (const e of this.encoders) e.fit(t);
     this.fitted = true;
     return this;
@@ -38,10 +49,15 @@ export class Pipeline {
     if (!this.fitted) throw new AndonError('invalid_input', 'the pipeline has not been fitted');
     let t = table;
     for (const s of this.steps) t = s.transform(t);
-    return assemble(t.rowCount, this.encoders.map((e) => e.encode(t)));
+    return assemble(
+      t.rowCount,
+      this.encoders.map((e) => e.encode(t)),
+    );
   }
 
-  fitTransform(table: Table): Features { return this.fit(table).transform(table); }
+  fitTransform(table: Table): Features {
+    return this.fit(table).transform(table);
+  }
 
   toJSON(): PipelineState {
     if (!this.fitted) throw new AndonError('invalid_input', 'only a fitted pipeline can be saved');

@@ -5,8 +5,12 @@ import type { Encoder, Restorer, Step, StepState } from './types.js';
 const steps = new Map<string, Restorer<Step>>();
 const encoders = new Map<string, Restorer<Encoder>>();
 
-export function registerStep(kind: string, restore: Restorer<Step>): void { steps.set(kind, restore); }
-export function registerEncoder(kind: string, restore: Restorer<Encoder>): void { encoders.set(kind, restore); }
+export function registerStep(kind: string, restore: Restorer<Step>): void {
+  steps.set(kind, restore);
+}
+export function registerEncoder(kind: string, restore: Restorer<Encoder>): void {
+  encoders.set(kind, restore);
+}
 
 function restore<T>(map: Map<string, Restorer<T>>, state: StepState, what: string): T {
   if (!state || typeof state !== 'object' || typeof state.kind !== 'string') {

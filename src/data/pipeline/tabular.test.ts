@@ -20,18 +20,40 @@ test('defaults: coerce + median + standardise numbers, parts of datetimes, most 
 });
 
 test('options: indicators, log1p, ordinal, clip; bad options are invalid_input', () => {
-  const train = Table.fromRows([{ a: 1, b: 100, c: 'x' }, { a: null, b: 1000, c: 'y' }, { a: 3, b: 10, c: 'x' }]);
-  const p = buildTabularPipeline({ numeric: ['a', 'b'], categorical: ['c'], log1p: ['b'], missingIndicator: true, categoricalEncoding: 'ordinal', clip: { lower: 0.05 } });
+  const train = Table.fromRows([
+    { a: 1, b: 100, c: 'x' },
+    { a: null, b: 1000, c: 'y' },
+    { a: 3, b: 10, c: 'x' },
+  ]);
+  const p = buildTabularPipeline({
+    numeric: ['a', 'b'],
+    categorical: ['c'],
+    log1p: ['b'],
+    missingIndicator: true,
+    categoricalEncoding: 'ordinal',
+    clip: { lower: 0.05 },
+  });
   const f = p.fitTransform(train);
   assert.deepEqual(f.dense.names, ['a', 'b', 'a__missing', 'b__missing', 'c']);
   // Row 1 had no "a": filled with the median 2, which is also the mean of [1, 2, 3], so it standardises to 0; "y" is code 1.
   assert.deepEqual(Array.from(f.dense.data.subarray(5, 10)), [0, f.dense.data[6], 1, 0, 1]);
   const bad: TabularOptions[] = [
-    {}, { numeric: ['a'], categorical: ['a'] }, { numeric: ['a'], log1p: ['b'] }, { numeric: 'a' as never },
-    { numeric: ['a'], scale: 'z' as never }, { categorical: ['c'], order: { c: ['x'] } }, { numeric: ['a'], nope: 1 } as never,
-    { categorical: ['c'], categoricalEncoding: 'ordinal', maxCategories: 3 }, { numeric: ['a'], numericImpute: 'mode' as never },
+    {},
+    { numeric: ['a'], categorical: ['a'] },
+    { numeric: ['a'], log1p: ['b'] },
+    { numeric: 'a' as never },
+    { numeric: ['a'], scale: 'z' as never },
+    { categorical: ['c'], order: { c: ['x'] } },
+    { numeric: ['a'], nope: 1 } as never,
+    { categorical: ['c'], categoricalEncoding: 'ordinal', maxCategories: 3 },
+    { numeric: ['a'], numericImpute: 'mode' as never },
   ];
-  for (const o of bad) assert.throws(() => buildTabularPipeline(o), (e: unknown) => e instanceof AndonError && e.code === 'invalid_input', JSON.stringify(o));
+  for (const o of bad)
+    assert.throws(
+      () => buildTabularPipeline(o),
+      (e: unknown) => e instanceof AndonError && e.code === 'invalid_input',
+      JSON.stringify(o),
+    );
 });
 
 // ---- property: fit(train) → transform(test) equals fromJSON(JSON(toJSON)) → transform(test), bit for bit ----
@@ -42,10 +64,10 @@ function numericCell(rng: Rng, scale: number, offset: number, constant: boolean,
   const v = constant ? offset : offset + scale * rng.normal();
   const x = rng.uniform() < 0.3 ? Math.round(v) : v;
   const u = rng.uniform();
-  if (u < textRate * 0.4) return x.toLocaleString('en-US', { maximumFractionDigits: 3 });   // "1,234.5"
+  if (u < textRate * 0.4) return x.toLocaleString('en-US', { maximumFractionDigits: 3 }); // "1,234.5"
   if (u < textRate * 0.7) return `${Math.abs(x).toFixed(1)} %`;
   if (u < textRate) return rng.uniform() < 0.5 ? 'n/a' : 'sensor fault';
-  return x === 0 && rng.int(2) ? -0 : x;                                                // a −0 now and then
+  return x === 0 && rng.int(2) ? -0 : x; // a −0 now and then
 }
 
 function dateCell(rng: Rng, epoch: boolean): Cell {
@@ -56,26 +78,36 @@ function dateCell(rng: Rng, epoch: boolean): Cell {
   return u < 0.05 ? 'not a date' : u < 0.3 ? iso.slice(0, 10) : u < 0.6 ? iso.slice(0, 19).replace('T', ' ') : iso;
 }
 
-interface Spec { name: string; kind: 'numeric' | 'categorical' | 'datetime'; make: (rng: Rng, serving: boolean) => Cell }
+interface Spec {
+  name: string;
+  kind: 'numeric' | 'categorical' | 'datetime';
+  make: (rng: Rng, serving: boolean) => Cell;
+}
 
 function randomSpecs(rng: Rng): Spec[] {
   const specs: Spec[] = [];
   const n = [rng.int(4), rng.int(4), rng.int(3)];
   if (n[0] + n[1] + n[2] === 0) n[rng.int(3)] = 1;
   for (let i = 0; i < n[0]; i++) {
-    const missing = rng.uniform() < 0.1 ? 1 : rng.uniform() * 0.5, scale = 10 ** (rng.int(7) - 3), offset = rng.normal() * scale * 3;
-    const constant = rng.uniform() < 0.15, text = rng.uniform() < 0.3 ? 0.2 : 0;
+    const missing = rng.uniform() < 0.1 ? 1 : rng.uniform() * 0.5,
+      scale = 10 ** (rng.int(7) - 3),
+      offset = rng.normal() * scale * 3;
+    const constant = rng.uniform() < 0.15,
+      text = rng.uniform() < 0.3 ? 0.2 : 0;
     specs.push({ name: `n${i}`, kind: 'numeric', make: (r) => (r.uniform() < missing ? null : numericCell(r, scale, offset, constant, text)) });
   }
   for (let i = 0; i < n[1]; i++) {
-    const missing = rng.uniform() < 0.1 ? 1 : rng.uniform() * 0.4, k = 1 + rng.int(WORDS.length);
+    const missing = rng.uniform() < 0.1 ? 1 : rng.uniform() * 0.4,
+      k = 1 + rng.int(WORDS.length);
     specs.push({
-      name: `c${i}`, kind: 'categorical',
+      name: `c${i}`,
+      kind: 'categorical',
       make: (r, serving) => (r.uniform() < missing ? null : serving && r.uniform() < 0.2 ? `new${r.int(3)}` : WORDS[r.int(k)]),
     });
   }
   for (let i = 0; i < n[2]; i++) {
-    const missing = rng.uniform() < 0.1 ? 1 : rng.uniform() * 0.3, epoch = rng.uniform() < 0.3;
+    const missing = rng.uniform() < 0.1 ? 1 : rng.uniform() * 0.3,
+      epoch = rng.uniform() < 0.3;
     specs.push({ name: `d${i}`, kind: 'datetime', make: (r) => (r.uniform() < missing ? null : dateCell(r, epoch)) });
   }
   return specs;
@@ -84,9 +116,12 @@ function randomSpecs(rng: Rng): Spec[] {
 function randomOptions(rng: Rng, specs: Spec[]): TabularOptions {
   const of = (k: Spec['kind']) => specs.filter((s) => s.kind === k).map((s) => s.name);
   const pick = <T>(xs: readonly T[]): T => xs[rng.int(xs.length)];
-  const numeric = of('numeric'), encoding = pick(['one_hot', 'ordinal'] as const);
+  const numeric = of('numeric'),
+    encoding = pick(['one_hot', 'ordinal'] as const);
   return {
-    numeric, categorical: of('categorical'), datetime: of('datetime'),
+    numeric,
+    categorical: of('categorical'),
+    datetime: of('datetime'),
     scale: pick(['standard', 'minmax', 'robust', 'none'] as const),
     numericImpute: pick(['mean', 'median', 'most_frequent', 'constant'] as const),
     categoricalImpute: pick(['most_frequent', 'constant'] as const),
@@ -113,7 +148,8 @@ test('property: a saved and restored pipeline transforms new rows to bit-identic
     const sizes = [1, 2, 3, 7, 20, 60];
     const trainRows = rowsOf(rng, specs, sizes[rng.int(sizes.length)], false);
     const testRows = rowsOf(rng, specs, rng.int(25), true);
-    const train = Table.fromRows(trainRows, names), testTable = Table.fromRows(testRows, names);
+    const train = Table.fromRows(trainRows, names),
+      testTable = Table.fromRows(testRows, names);
     const options = randomOptions(rng, specs);
     const where = `trial ${trial}: ${JSON.stringify(options)}`;
 
@@ -131,7 +167,10 @@ test('property: a saved and restored pipeline transforms new rows to bit-identic
     for (let r = 0; r < Math.min(3, testRows.length); r++) {
       const one = restored.transform(Table.fromRows([testRows[r]], names));
       const w = a.dense.width;
-      assert.ok(Buffer.from(one.dense.data.buffer).equals(Buffer.from(a.dense.data.buffer, r * w * 4, w * 4)), `row ${JSON.stringify(testRows[r])} alone differs; ${where}`);
+      assert.ok(
+        Buffer.from(one.dense.data.buffer).equals(Buffer.from(a.dense.data.buffer, r * w * 4, w * 4)),
+        `row ${JSON.stringify(testRows[r])} alone differs; ${where}`,
+      );
     }
   }
 });

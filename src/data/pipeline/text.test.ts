@@ -38,7 +38,8 @@ test('TF-IDF matches smooth idf and l2 normalisation by the formula', () => {
   const e = new TfidfEncoder({ column: 'review', text: noPunct });
   e.fit(corpus);
   // n = 4 rows (the missing one is an empty document); df good = 2, pump = 2, bad = 1.
-  const idfGood = Math.log(5 / 3) + 1, idfBad = Math.log(5 / 2) + 1;
+  const idfGood = Math.log(5 / 3) + 1,
+    idfBad = Math.log(5 / 2) + 1;
   close(e.idf!, [idfGood, idfGood, idfBad]);
   close(e.idf!, [1.5108256237659907, 1.5108256237659907, 1.916290731874155]);
   const r1 = Math.hypot(idfGood, idfBad);
@@ -57,8 +58,10 @@ test('token bags: ids and offsets, unknown dropped or kept, n-grams in the vocab
   const e = new TokenBagsEncoder({ column: 'review', text: noPunct });
   e.fit(corpus);
   const b = e.encode(corpus);
-  assert.deepEqual({ ...b, ids: Array.from(b.ids), offsets: Array.from(b.offsets) },
-    { type: 'bags', rows: 4, vocabSize: 5, ids: [2, 3, 4, 3, 2, 2], offsets: [0, 2, 4, 6] });
+  assert.deepEqual(
+    { ...b, ids: Array.from(b.ids), offsets: Array.from(b.offsets) },
+    { type: 'bags', rows: 4, vocabSize: 5, ids: [2, 3, 4, 3, 2, 2], offsets: [0, 2, 4, 6] },
+  );
   assert.deepEqual(Array.from(e.encode(serving).ids), [3]);
   const keep = new TokenBagsEncoder({ column: 'review', text: noPunct, unknown: 'id' });
   keep.fit(corpus);
@@ -79,7 +82,12 @@ test('token bags: ids and offsets, unknown dropped or kept, n-grams in the vocab
 
 test('token bags of Chinese text with hashed character bigrams', () => {
   const t = Table.fromRows([{ note: '轴承坏了' }, { note: '轴承正常' }]);
-  const e = new TokenBagsEncoder({ column: 'note', index: { type: 'hashing', buckets: 1000 }, text: { tokenize: { charNgrams: { min: 2, max: 2, scope: 'cjk' } } }, ngramBuckets: 10 });
+  const e = new TokenBagsEncoder({
+    column: 'note',
+    index: { type: 'hashing', buckets: 1000 },
+    text: { tokenize: { charNgrams: { min: 2, max: 2, scope: 'cjk' } } },
+    ngramBuckets: 10,
+  });
   e.fit(t);
   const b = e.encode(t);
   // Words 轴承|坏|了 and 轴承|正常 hash into 2..1001; char bigrams into 1002 + (c:轴承 9, c:承坏 3, c:坏了 3, c:承正 6, c:正常 1).
@@ -123,8 +131,15 @@ test('numbers columns are text too; errors name the problem', () => {
   assert.throws(() => new TfidfEncoder({ column: 'review', maxFeatures: 0 }), code('invalid_input'));
   assert.throws(() => new TfidfEncoder({ column: 'review', normalise: true } as never), code('invalid_input'));
   assert.throws(() => new TfidfEncoder({ column: 'review', minCount: 9 }).fit(corpus), code('empty_input'));
-  assert.throws(() => restoreEncoder({ kind: 'tfidf', options: { column: 'review' }, index: { type: 'vocabulary', tokens: ['a'] }, idf: [] }), code('parse_error'));
-  assert.throws(() => restoreEncoder({ kind: 'token_bags', options: { column: 'review', index: { type: 'hashing', buckets: 9 } }, index: { type: 'vocabulary', tokens: [] } }), code('parse_error'));
+  assert.throws(
+    () => restoreEncoder({ kind: 'tfidf', options: { column: 'review' }, index: { type: 'vocabulary', tokens: ['a'] }, idf: [] }),
+    code('parse_error'),
+  );
+  assert.throws(
+    () =>
+      restoreEncoder({ kind: 'token_bags', options: { column: 'review', index: { type: 'hashing', buckets: 9 } }, index: { type: 'vocabulary', tokens: [] } }),
+    code('parse_error'),
+  );
 });
 
 const plain = (b: Block) => JSON.parse(JSON.stringify(b, (_k, v) => (ArrayBuffer.isView(v) ? { [v.constructor.name]: Array.from(v as Int32Array) } : v)));
@@ -132,16 +147,21 @@ const plain = (b: Block) => JSON.parse(JSON.stringify(b, (_k, v) => (ArrayBuffer
 function encoders(): Encoder[] {
   const text = { normalize: { numbers: true }, tokenize: { wordNgrams: 2, charNgrams: { min: 1, max: 2, scope: 'cjk' as const } } };
   return [
-    new BagOfWordsEncoder({ column: 'review', text }), new TfidfEncoder({ column: 'review', text, sublinearTf: true }),
-    new TokenBagsEncoder({ column: 'review', text, ngramBuckets: 64 }), new TokenSequenceEncoder({ column: 'review', length: 6 }),
+    new BagOfWordsEncoder({ column: 'review', text }),
+    new TfidfEncoder({ column: 'review', text, sublinearTf: true }),
+    new TokenBagsEncoder({ column: 'review', text, ngramBuckets: 64 }),
+    new TokenSequenceEncoder({ column: 'review', length: 6 }),
     new TokenSequenceEncoder({ column: 'review', length: 4, index: { type: 'hashing', buckets: 50 } }),
   ];
 }
 
 test('JSON round trip gives identical blocks, alone and inside a Pipeline', () => {
   const mixed = Table.fromRows([
-    { review: '设备 overheating 了，温度 95°C' }, { review: '@united Thanks!!! great crew :)' },
-    { review: 'Not good — E-104 again http://t.co/x' }, { review: null }, { review: '这台机器的轴承坏了 😡' },
+    { review: '设备 overheating 了，温度 95°C' },
+    { review: '@united Thanks!!! great crew :)' },
+    { review: 'Not good — E-104 again http://t.co/x' },
+    { review: null },
+    { review: '这台机器的轴承坏了 😡' },
   ]);
   for (const e of encoders()) {
     e.fit(mixed);
@@ -174,9 +194,13 @@ test('real data: 14,640 airline tweets', { skip: existsSync(tweetsPath) ? false 
   // Sentiment shows through: "thanks" weighs more in positive tweets, "delayed" in negative ones.
   const mean = (token: string, label: string) => {
     const j = vocab.id(token) - 2;
-    let s = 0, n = 0;
+    let s = 0,
+      n = 0;
     for (let r = 0; r < dense.rows; r++) {
-      if (labels.type === 'string' && labels.dictionary[labels.codes[r]] === label) { s += dense.data[r * dense.width + j]; n++; }
+      if (labels.type === 'string' && labels.dictionary[labels.codes[r]] === label) {
+        s += dense.data[r * dense.width + j];
+        n++;
+      }
     }
     return s / n;
   };
@@ -198,7 +222,10 @@ test('real data: 14,640 airline tweets', { skip: existsSync(tweetsPath) ? false 
   seq.fit(table);
   const q = seq.encode(table);
   let fits = 0;
-  for (let r = 0; r < q.rows; r++) { assert.notEqual(q.ids[r * 32], 0); if (q.ids[r * 32 + 31] === 0) fits++; }
+  for (let r = 0; r < q.rows; r++) {
+    assert.notEqual(q.ids[r * 32], 0);
+    if (q.ids[r * 32 + 31] === 0) fits++;
+  }
   assert.ok(fits > 0.9 * q.rows, `only ${fits} tweets fit in 32 tokens`);
 
   const back = restoreEncoder(JSON.parse(JSON.stringify(bags.toJSON())));

@@ -26,7 +26,10 @@ function checkColumn(value: unknown, kind: string): string {
 function resolveIndex(value: unknown, kind: string, maxSize: number): IndexOptions {
   if (value === undefined) return { type: 'vocabulary', minCount: 1, maxSize };
   const spec = checkObject(value, kind);
-  if (spec.type === 'hashing') { checkKeys(spec, ['type', 'buckets'], kind); return { type: 'hashing', buckets: new HashingIndex(spec.buckets as number).buckets }; }
+  if (spec.type === 'hashing') {
+    checkKeys(spec, ['type', 'buckets'], kind);
+    return { type: 'hashing', buckets: new HashingIndex(spec.buckets as number).buckets };
+  }
   if (spec.type !== 'vocabulary') throw invalid(kind, '"index.type" must be "vocabulary" or "hashing"');
   const { type: _, ...rest } = spec;
   return { type: 'vocabulary', ...resolveVocabularyOptions({ maxSize, ...rest }) };
@@ -38,9 +41,10 @@ function fitIndex(options: IndexOptions, docs: Iterable<readonly string[]>): Tok
 }
 function restoreIndex(state: unknown, options: IndexOptions): TokenIndex {
   const index = options.type === 'hashing' ? HashingIndex.fromJSON(state) : Vocabulary.fromJSON(state);
-  const fits = index instanceof HashingIndex
-    ? options.type === 'hashing' && index.buckets === options.buckets
-    : options.type === 'vocabulary' && (options.maxSize === null || index.size <= options.maxSize);
+  const fits =
+    index instanceof HashingIndex
+      ? options.type === 'hashing' && index.buckets === options.buckets
+      : options.type === 'vocabulary' && (options.maxSize === null || index.size <= options.maxSize);
   if (!fits) throw new AndonError('parse_error', 'the saved token index does not match the encoder options');
   return index;
 }
@@ -49,21 +53,31 @@ function noTokens(column: string): AndonError {
 }
 
 /** What every text encoder saves: its resolved options (column included) and fitted token index (plus idf for TF-IDF). */
-interface SavedState extends StepState { options: Record<string, unknown>; index: unknown; idf?: unknown }
+interface SavedState extends StepState {
+  options: Record<string, unknown>;
+  index: unknown;
+  idf?: unknown;
+}
 
 abstract class TextColumnEncoder<I extends TokenIndex = TokenIndex> implements Encoder {
   abstract readonly kind: string;
   abstract readonly options: { column: string; text: TextOptions };
   index: I | null = null;
-  get columns(): readonly string[] { return [this.options.column]; }
+  get columns(): readonly string[] {
+    return [this.options.column];
+  }
   abstract fit(table: Table): void;
   abstract encode(table: Table): DenseBlock | BagsBlock | SequenceBlock;
-  protected analyze(table: Table): Analysis[] { return analyzeColumn(table, this.options.column, this.options.text); }
+  protected analyze(table: Table): Analysis[] {
+    return analyzeColumn(table, this.options.column, this.options.text);
+  }
   protected fitted(): I {
     if (!this.index) throw notFitted(this.kind);
     return this.index;
   }
-  toJSON(): StepState { return { kind: this.kind, options: this.options, index: this.fitted().toJSON() }; }
+  toJSON(): StepState {
+    return { kind: this.kind, options: this.options, index: this.fitted().toJSON() };
+  }
   /** Puts back the fitted state of a saved encoder built from the same options. */
   abstract restore(state: SavedState): void;
 }
@@ -77,20 +91,34 @@ function baseOptions(value: unknown, kind: string, known: readonly string[]): [R
 
 // ---------------------------------------------------------------- dense: bag of words and TF-IDF
 
-interface DenseOptions { column: string; text: TextOptions; minCount: number; maxFeatures: number }
-export interface BagOfWordsOptions extends DenseOptions { binary: boolean }
-export interface TfidfOptions extends DenseOptions { norm: 'l2' | 'none'; smoothIdf: boolean; sublinearTf: boolean }
+interface DenseOptions {
+  column: string;
+  text: TextOptions;
+  minCount: number;
+  maxFeatures: number;
+}
+export interface BagOfWordsOptions extends DenseOptions {
+  binary: boolean;
+}
+export interface TfidfOptions extends DenseOptions {
+  norm: 'l2' | 'none';
+  smoothIdf: boolean;
+  sublinearTf: boolean;
+}
 /** What a caller passes: the column, and any options to change from their defaults. */
 export type BagOfWordsSpec = { column: string; text?: TextSpec } & Partial<Omit<BagOfWordsOptions, 'column' | 'text'>>;
 export type TfidfSpec = { column: string; text?: TextSpec } & Partial<Omit<TfidfOptions, 'column' | 'text'>>;
 
 function denseOptions(value: unknown, kind: string, known: readonly string[]): [Record<string, unknown>, DenseOptions] {
   const [o, base] = baseOptions(value, kind, ['minCount', 'maxFeatures', ...known]);
-  return [o, {
-    ...base,
-    minCount: checkNumber(o.minCount ?? 1, kind, 'minCount', { min: 1, integer: true }),
-    maxFeatures: checkNumber(o.maxFeatures ?? 1000, kind, 'maxFeatures', { min: 1, max: 1_000_000, integer: true }),
-  }];
+  return [
+    o,
+    {
+      ...base,
+      minCount: checkNumber(o.minCount ?? 1, kind, 'minCount', { min: 1, integer: true }),
+      maxFeatures: checkNumber(o.maxFeatures ?? 1000, kind, 'maxFeatures', { min: 1, max: 1_000_000, integer: true }),
+    },
+  ];
 }
 
 /** Dense output is rows × features floats; past this, bags are the right encoder. */
@@ -116,8 +144,11 @@ abstract class DenseTextEncoder extends TextColumnEncoder<Vocabulary> {
    */
   encode(table: Table): DenseBlock {
     const vocab = this.fitted();
-    const rows = table.rowCount, width = vocab.size - RESERVED, column = this.options.column;
-    if (rows * width > MAX_DENSE_CELLS) throw new AndonError('too_large', `${rows} rows × ${width} text features is too large for a dense block; use token_bags`, { rows, width });
+    const rows = table.rowCount,
+      width = vocab.size - RESERVED,
+      column = this.options.column;
+    if (rows * width > MAX_DENSE_CELLS)
+      throw new AndonError('too_large', `${rows} rows × ${width} text features is too large for a dense block; use token_bags`, { rows, width });
     const analyses = this.analyze(table);
     const data = new Float32Array(rows * width);
     const row = new Float64Array(width);
@@ -131,13 +162,18 @@ abstract class DenseTextEncoder extends TextColumnEncoder<Vocabulary> {
         row[j]++;
       }
       this.weigh(row, touched);
-      for (const j of touched) { data[r * width + j] = row[j]; row[j] = 0; }
+      for (const j of touched) {
+        data[r * width + j] = row[j];
+        row[j] = 0;
+      }
       touched.length = 0;
     }
     return { type: 'dense', rows, width, names: vocab.tokens.slice(RESERVED).map((t) => `${column}:${t}`), data };
   }
 
-  restore(state: SavedState): void { this.index = Vocabulary.fromJSON(state.index); }
+  restore(state: SavedState): void {
+    this.index = Vocabulary.fromJSON(state.index);
+  }
 }
 
 /** Token counts per row (or 1/0 with `binary`), like scikit-learn's CountVectorizer. */
@@ -149,7 +185,9 @@ export class BagOfWordsEncoder extends DenseTextEncoder {
     const [o, base] = denseOptions(spec, this.kind, ['binary']);
     this.options = { ...base, binary: checkBoolean(o.binary, this.kind, 'binary', false) };
   }
-  protected weigh(row: Float64Array, touched: number[]): void { if (this.options.binary) for (const j of touched) row[j] = 1; }
+  protected weigh(row: Float64Array, touched: number[]): void {
+    if (this.options.binary) for (const j of touched) row[j] = 1;
+  }
 }
 
 /**
@@ -180,10 +218,14 @@ export class TfidfEncoder extends DenseTextEncoder {
     analyses.forEach((a, r) => {
       for (const t of allFeatures(a)) {
         const id = vocab.lookup(t);
-        if (id !== undefined && lastRow[id - RESERVED] !== r) { lastRow[id - RESERVED] = r; df[id - RESERVED]++; }
+        if (id !== undefined && lastRow[id - RESERVED] !== r) {
+          lastRow[id - RESERVED] = r;
+          df[id - RESERVED]++;
+        }
       }
     });
-    const n = analyses.length, smooth = this.options.smoothIdf ? 1 : 0;
+    const n = analyses.length,
+      smooth = this.options.smoothIdf ? 1 : 0;
     this.idf = df.map((d) => Math.log((n + smooth) / (d + smooth)) + 1);
   }
 
@@ -195,10 +237,15 @@ export class TfidfEncoder extends DenseTextEncoder {
       row[j] = tf * idf[j];
       sq += row[j] * row[j];
     }
-    if (this.options.norm === 'l2' && sq > 0) { const s = 1 / Math.sqrt(sq); for (const j of touched) row[j] *= s; }
+    if (this.options.norm === 'l2' && sq > 0) {
+      const s = 1 / Math.sqrt(sq);
+      for (const j of touched) row[j] *= s;
+    }
   }
 
-  override toJSON(): StepState { return { ...super.toJSON(), idf: Array.from(this.idf!) }; }
+  override toJSON(): StepState {
+    return { ...super.toJSON(), idf: Array.from(this.idf!) };
+  }
 
   override restore(state: SavedState): void {
     super.restore(state);
@@ -212,9 +259,21 @@ export class TfidfEncoder extends DenseTextEncoder {
 
 // ---------------------------------------------------------------- ids: bags and sequences
 
-export interface TokenBagsOptions { column: string; text: TextOptions; index: IndexOptions; ngramBuckets: number; unknown: 'drop' | 'id' }
+export interface TokenBagsOptions {
+  column: string;
+  text: TextOptions;
+  index: IndexOptions;
+  ngramBuckets: number;
+  unknown: 'drop' | 'id';
+}
 export interface SequenceOptions {
-  column: string; text: TextOptions; index: IndexOptions; length: number; keep: 'start' | 'end'; padding: 'end' | 'start'; unknown: 'id' | 'drop';
+  column: string;
+  text: TextOptions;
+  index: IndexOptions;
+  length: number;
+  keep: 'start' | 'end';
+  padding: 'end' | 'start';
+  unknown: 'id' | 'drop';
 }
 export type TokenBagsSpec = { column: string; text?: TextSpec; index?: IndexSpec } & Partial<Omit<TokenBagsOptions, 'column' | 'text' | 'index'>>;
 export type SequenceSpec = { column: string; text?: TextSpec; index?: IndexSpec } & Partial<Omit<SequenceOptions, 'column' | 'text' | 'index'>>;
@@ -243,7 +302,10 @@ export class TokenBagsEncoder extends TextColumnEncoder {
 
   fit(table: Table): void {
     const hashed = this.options.ngramBuckets > 0;
-    const index = fitIndex(this.options.index, this.analyze(table).map((a) => (hashed ? a.tokens : allFeatures(a))));
+    const index = fitIndex(
+      this.options.index,
+      this.analyze(table).map((a) => (hashed ? a.tokens : allFeatures(a))),
+    );
     if (index.size === RESERVED) throw noTokens(this.options.column);
     this.index = index;
   }
@@ -254,7 +316,10 @@ export class TokenBagsEncoder extends TextColumnEncoder {
     const analyses = this.analyze(table);
     const offsets = new Int32Array(analyses.length);
     const ids: number[] = [];
-    const push = (t: string) => { const id = index.id(t); if (id !== UNK_ID || unknown === 'id') ids.push(id); };
+    const push = (t: string) => {
+      const id = index.id(t);
+      if (id !== UNK_ID || unknown === 'id') ids.push(id);
+    };
     analyses.forEach((a, r) => {
       offsets[r] = ids.length;
       for (const t of a.tokens) push(t);
@@ -264,7 +329,9 @@ export class TokenBagsEncoder extends TextColumnEncoder {
     return { type: 'bags', rows: analyses.length, vocabSize: index.size + ngramBuckets, ids: Int32Array.from(ids), offsets };
   }
 
-  restore(state: SavedState): void { this.index = restoreIndex(state.index, this.options.index); }
+  restore(state: SavedState): void {
+    this.index = restoreIndex(state.index, this.options.index);
+  }
 }
 
 /**
@@ -294,7 +361,10 @@ export class TokenSequenceEncoder extends TextColumnEncoder {
   }
 
   fit(table: Table): void {
-    const index = fitIndex(this.options.index, this.analyze(table).map((a) => a.tokens));
+    const index = fitIndex(
+      this.options.index,
+      this.analyze(table).map((a) => a.tokens),
+    );
     if (index.size === RESERVED) throw noTokens(this.options.column);
     this.index = index;
   }
@@ -313,19 +383,26 @@ export class TokenSequenceEncoder extends TextColumnEncoder {
     return { type: 'sequence', rows: analyses.length, length: L, vocabSize: index.size, padId: PAD_ID, ids };
   }
 
-  restore(state: SavedState): void { this.index = restoreIndex(state.index, this.options.index); }
+  restore(state: SavedState): void {
+    this.index = restoreIndex(state.index, this.options.index);
+  }
 }
 
 // ---------------------------------------------------------------- restore from a bundle
 
 const KINDS: Record<string, new (spec: never) => TextColumnEncoder> = {
-  bag_of_words: BagOfWordsEncoder, tfidf: TfidfEncoder, token_bags: TokenBagsEncoder, token_sequence: TokenSequenceEncoder,
+  bag_of_words: BagOfWordsEncoder,
+  tfidf: TfidfEncoder,
+  token_bags: TokenBagsEncoder,
+  token_sequence: TokenSequenceEncoder,
 };
 
 for (const [kind, Make] of Object.entries(KINDS)) {
-  registerEncoder(kind, (state) => restoring(state, kind, () => {
-    const e = new Make(state.options as never);
-    e.restore(state as SavedState);
-    return e;
-  }));
+  registerEncoder(kind, (state) =>
+    restoring(state, kind, () => {
+      const e = new Make(state.options as never);
+      e.restore(state as SavedState);
+      return e;
+    }),
+  );
 }

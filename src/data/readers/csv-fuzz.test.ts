@@ -34,12 +34,18 @@ function validCsv(rng: Rng): string {
   const eol = rng.int(2) ? '\r\n' : '\n';
   const cell = () => {
     switch (rng.int(6)) {
-      case 0: return String(rng.int(1000));
-      case 1: return (rng.uniform() * 100 - 50).toFixed(rng.int(5));
-      case 2: return '';
-      case 3: return `"q${d} ""x""${eol}y"`;
-      case 4: return ['A', 'B', 'NA', '007', 'é'][rng.int(5)];
-      default: return `t${rng.int(50)}`;
+      case 0:
+        return String(rng.int(1000));
+      case 1:
+        return (rng.uniform() * 100 - 50).toFixed(rng.int(5));
+      case 2:
+        return '';
+      case 3:
+        return `"q${d} ""x""${eol}y"`;
+      case 4:
+        return ['A', 'B', 'NA', '007', 'é'][rng.int(5)];
+      default:
+        return `t${rng.int(50)}`;
     }
   };
   const lines = [Array.from({ length: cols }, (_, j) => `c${j}`).join(d)];
@@ -53,11 +59,20 @@ function mutate(rng: Rng, bytes: Buffer): Buffer {
     const at = rng.int(b.length + 1);
     const byte = rng.int(2) ? INTERESTING[rng.int(INTERESTING.length)] : rng.int(256);
     switch (rng.int(5)) {
-      case 0: b = Buffer.concat([b.subarray(0, at), Buffer.from([byte]), b.subarray(at)]); break;
-      case 1: b = Buffer.concat([b.subarray(0, at), b.subarray(at + 1)]); break;
-      case 2: if (at < b.length) b[at] = byte; break;
-      case 3: b = b.subarray(0, at); break;
-      default: b = Buffer.concat([b.subarray(0, at), b.subarray(rng.int(b.length + 1))]);
+      case 0:
+        b = Buffer.concat([b.subarray(0, at), Buffer.from([byte]), b.subarray(at)]);
+        break;
+      case 1:
+        b = Buffer.concat([b.subarray(0, at), b.subarray(at + 1)]);
+        break;
+      case 2:
+        if (at < b.length) b[at] = byte;
+        break;
+      case 3:
+        b = b.subarray(0, at);
+        break;
+      default:
+        b = Buffer.concat([b.subarray(0, at), b.subarray(rng.int(b.length + 1))]);
     }
   }
   return b;

@@ -1,9 +1,14 @@
 // RowScanner: finds the fields of one CSV row in a byte buffer (RFC 4180 quoting), without decoding anything.
 
-const QUOTE = 0x22, LF = 0x0a, CR = 0x0d, SPACE = 0x20, TAB = 0x09;
+const QUOTE = 0x22,
+  LF = 0x0a,
+  CR = 0x0d,
+  SPACE = 0x20,
+  TAB = 0x09;
 
 /** Field flags: the field was quoted; its text holds "" pairs that stand for one quote. */
-export const QUOTED = 1, ESCAPED = 2;
+export const QUOTED = 1,
+  ESCAPED = 2;
 
 /** scan() result when the buffer ends inside the row and more bytes may follow. */
 export const INCOMPLETE = -1;
@@ -38,7 +43,10 @@ export class RowScanner {
    * `maxFields`: the most fields stored per row. `count` goes on counting past it (fields beyond are not
    * kept), so a reader can refuse a row of millions of fields without holding their offsets.
    */
-  constructor(delimiter: string, private readonly maxFields = Infinity) {
+  constructor(
+    delimiter: string,
+    private readonly maxFields = Infinity,
+  ) {
     this.whitespace = delimiter === ' ';
     this.delimiter = delimiter.charCodeAt(0);
   }
@@ -67,9 +75,18 @@ export class RowScanner {
         if (p === INCOMPLETE) return INCOMPLETE;
         if (p >= end) return eof ? p : INCOMPLETE;
         const c = buf[p];
-        if (c === d) { p++; continue; }
-        if (c === LF) { this.line++; return p + 1; }
-        if (c === CR && p + 1 < end && buf[p + 1] === LF) { this.line++; return p + 2; }
+        if (c === d) {
+          p++;
+          continue;
+        }
+        if (c === LF) {
+          this.line++;
+          return p + 1;
+        }
+        if (c === CR && p + 1 < end && buf[p + 1] === LF) {
+          this.line++;
+          return p + 2;
+        }
         if (c === CR && p + 1 >= end && !eof) return INCOMPLETE;
         if (c === CR && p + 1 >= end) return end;
         this.fail(`unexpected character after the closing quote of field ${this.count}`);
@@ -90,7 +107,10 @@ export class RowScanner {
       }
       this.push(s, c === LF && p > s && buf[p - 1] === CR ? p - 1 : p, 0);
       p++;
-      if (c === LF) { this.line++; return p; }
+      if (c === LF) {
+        this.line++;
+        return p;
+      }
     }
   }
 
@@ -146,7 +166,11 @@ export class RowScanner {
         this.push(s, end, flags);
         return end;
       }
-      if (p + 1 < end && buf[p + 1] === QUOTE) { flags = QUOTED | ESCAPED; p += 2; continue; }
+      if (p + 1 < end && buf[p + 1] === QUOTE) {
+        flags = QUOTED | ESCAPED;
+        p += 2;
+        continue;
+      }
       if (p + 1 >= end && !eof) return INCOMPLETE; // the next byte decides: "" or closing quote
       this.push(s, p, flags);
       return p + 1;
@@ -161,15 +185,26 @@ export class RowScanner {
     return p + 1;
   }
 
-  private fail(reason: string): void { if (this.error === null) this.error = reason; }
+  private fail(reason: string): void {
+    if (this.error === null) this.error = reason;
+  }
 
   private push(s: number, e: number, flags: number): void {
-    if (this.count >= this.maxFields) { this.count++; return; }
+    if (this.count >= this.maxFields) {
+      this.count++;
+      return;
+    }
     if (this.count === this.starts.length) {
       const n = this.count * 2;
-      const starts = new Int32Array(n), ends = new Int32Array(n), fl = new Uint8Array(n);
-      starts.set(this.starts); ends.set(this.ends); fl.set(this.flags);
-      this.starts = starts; this.ends = ends; this.flags = fl;
+      const starts = new Int32Array(n),
+        ends = new Int32Array(n),
+        fl = new Uint8Array(n);
+      starts.set(this.starts);
+      ends.set(this.ends);
+      fl.set(this.flags);
+      this.starts = starts;
+      this.ends = ends;
+      this.flags = fl;
     }
     this.starts[this.count] = s;
     this.ends[this.count] = e;
@@ -177,4 +212,6 @@ export class RowScanner {
   }
 }
 
-function isBlank(c: number): boolean { return c === SPACE || c === TAB || c === CR; }
+function isBlank(c: number): boolean {
+  return c === SPACE || c === TAB || c === CR;
+}

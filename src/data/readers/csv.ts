@@ -5,9 +5,7 @@ import { ColumnBuilder, Table } from '../table.js';
 import { detectDelimiter, detectHeader } from './csv-sniff.js';
 import { ESCAPED, INCOMPLETE, RowScanner } from './csv-scan.js';
 import { parseNumberBytes } from './number-bytes.js';
-import {
-  DEFAULT_MAX_BYTES, MAX_ROW_BYTES, uniqueNames, type ReadMode, type ReadResult, type RenamedColumn, type SkippedLine,
-} from './report.js';
+import { DEFAULT_MAX_BYTES, MAX_ROW_BYTES, uniqueNames, type ReadMode, type ReadResult, type RenamedColumn, type SkippedLine } from './report.js';
 import { byteChunks, utf8Text, type ByteSource } from './source.js';
 import { TextCache } from './text-cache.js';
 
@@ -72,7 +70,10 @@ export async function readCsv(source: ByteSource, options: CsvOptions = {}): Pro
       start = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
       const delim = delimiter ?? detectDelimiter(buf, start, buf.length, pending.eof);
       const sample = sampleRows(buf, start, delim, pending.eof, options.header ?? 'auto');
-      if (sample.length === 0 && !pending.eof) { rowTooLarge(pending.length, 1); continue; }
+      if (sample.length === 0 && !pending.eof) {
+        rowTooLarge(pending.length, 1);
+        continue;
+      }
       const header = options.header === undefined || options.header === 'auto' ? detectHeader(sample) : options.header;
       reader = new CsvParser(delim, header, options.mode ?? 'strict');
     }
@@ -107,7 +108,10 @@ class Pending {
   async fill(length: number): Promise<void> {
     while (this.length < length && !this.eof) {
       const next = await this.chunks.next();
-      if (next.done) { this.eof = true; break; }
+      if (next.done) {
+        this.eof = true;
+        break;
+      }
       this.parts.push(next.value);
       this.length += next.value.length;
       this.bytes += next.value.length;
@@ -126,7 +130,9 @@ class Pending {
     this.length = buf.length - from;
   }
 
-  async close(): Promise<void> { await this.chunks.return(undefined); }
+  async close(): Promise<void> {
+    await this.chunks.return(undefined);
+  }
 }
 
 function rowTooLarge(bytes: number, line: number): void {
@@ -186,7 +192,9 @@ function checkUnfinishedFirstRow(sc: RowScanner, buf: Buffer, p: number, header:
 function headerTooLarge(line: number, bytes: number, ended: boolean): AndonError {
   const size = ended ? `is ${bytes} bytes` : `has not ended after ${bytes} bytes`;
   return new AndonError('too_large', `line ${line}: the header line ${size}, over the limit of ${MAX_HEADER_BYTES} bytes (1 MiB)`, {
-    line, bytes, maxHeaderBytes: MAX_HEADER_BYTES,
+    line,
+    bytes,
+    maxHeaderBytes: MAX_HEADER_BYTES,
   });
 }
 
@@ -205,7 +213,8 @@ function fieldText(buf: Buffer, s: number, e: number, flags: number): string {
 /** The row's fields as text; `maxBytes` cuts each (for sampling, where only short cells matter). */
 function fieldTexts(buf: Buffer, scanner: RowScanner, maxBytes = Infinity): string[] {
   const out: string[] = [];
-  for (let i = 0; i < scanner.count; i++) out.push(fieldText(buf, scanner.starts[i], Math.min(scanner.ends[i], scanner.starts[i] + maxBytes), scanner.flags[i]));
+  for (let i = 0; i < scanner.count; i++)
+    out.push(fieldText(buf, scanner.starts[i], Math.min(scanner.ends[i], scanner.starts[i] + maxBytes), scanner.flags[i]));
   return out;
 }
 
@@ -222,14 +231,20 @@ class CsvParser {
   private seen = 0;
   private rescanned = 0;
 
-  constructor(private readonly delimiter: string, private readonly header: boolean, mode: ReadMode) {
+  constructor(
+    private readonly delimiter: string,
+    private readonly header: boolean,
+    mode: ReadMode,
+  ) {
     if (mode !== 'strict' && mode !== 'lenient') throw new AndonError('invalid_input', `mode is "strict" or "lenient", not "${String(mode)}"`);
     this.scanner = new RowScanner(delimiter, MAX_COLUMNS);
     this.strict = mode === 'strict';
   }
 
   /** The line the next row starts on. */
-  get line(): number { return this.scanner.line; }
+  get line(): number {
+    return this.scanner.line;
+  }
 
   /** Appends every whole row in buf from p; returns where the first incomplete row starts. */
   consume(buf: Buffer, p: number, eof: boolean): number {
@@ -282,15 +297,27 @@ class CsvParser {
   private append(buf: Buffer): void {
     const sc = this.scanner;
     const builders = this.builders!;
-    const starts = sc.starts, ends = sc.ends, flags = sc.flags;
+    const starts = sc.starts,
+      ends = sc.ends,
+      flags = sc.flags;
     for (let i = 0; i < builders.length; i++) {
       const col = builders[i];
-      const s = starts[i], e = ends[i];
-      if (flags[i] & ESCAPED) { col.append(fieldText(buf, s, e, ESCAPED)); continue; }
+      const s = starts[i],
+        e = ends[i];
+      if (flags[i] & ESCAPED) {
+        col.append(fieldText(buf, s, e, ESCAPED));
+        continue;
+      }
       if (col.numeric) {
-        if (s === e) { col.appendMissing(); continue; }
+        if (s === e) {
+          col.appendMissing();
+          continue;
+        }
         const v = parseNumberBytes(buf, s, e);
-        if (v === v) { col.appendNumber(v); continue; }
+        if (v === v) {
+          col.appendNumber(v);
+          continue;
+        }
       }
       col.append(this.caches[i].text(buf, s, e));
     }
@@ -307,8 +334,13 @@ class CsvParser {
     return {
       table,
       report: {
-        format: 'csv', delimiter: this.delimiter, header: this.header, rows: table.rowCount,
-        skipped: this.skipped, renamedColumns: this.renamed, bytes,
+        format: 'csv',
+        delimiter: this.delimiter,
+        header: this.header,
+        rows: table.rowCount,
+        skipped: this.skipped,
+        renamedColumns: this.renamed,
+        bytes,
       },
     };
   }

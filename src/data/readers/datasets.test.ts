@@ -13,15 +13,32 @@ const file = (path: string) => `${root}${path}`;
 /** How often each value of a column occurs, after trimming the padding some exports add. */
 function counts(t: Table, name: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const r of t.rows()) { const k = String(r[name]).trim(); out[k] = (out[k] ?? 0) + 1; }
+  for (const r of t.rows()) {
+    const k = String(r[name]).trim();
+    out[k] = (out[k] ?? 0) + 1;
+  }
   return out;
 }
 
 test('AI4I 2020: BOM, CRLF, 10,000 rows × 14 columns', { skip }, async () => {
   const { table, report } = await readTable(file('ai4i2020/ai4i2020.csv'));
   assert.equal(table.rowCount, 10_000);
-  assert.deepEqual(table.columnNames, ['UDI', 'Product ID', 'Type', 'Air temperature [K]', 'Process temperature [K]',
-    'Rotational speed [rpm]', 'Torque [Nm]', 'Tool wear [min]', 'Machine failure', 'TWF', 'HDF', 'PWF', 'OSF', 'RNF']);
+  assert.deepEqual(table.columnNames, [
+    'UDI',
+    'Product ID',
+    'Type',
+    'Air temperature [K]',
+    'Process temperature [K]',
+    'Rotational speed [rpm]',
+    'Torque [Nm]',
+    'Tool wear [min]',
+    'Machine failure',
+    'TWF',
+    'HDF',
+    'PWF',
+    'OSF',
+    'RNF',
+  ]);
   assert.equal(report.header, true);
   assert.deepEqual(report.skipped, []);
   assert.deepEqual(counts(table, 'Type'), { M: 2997, L: 6000, H: 1003 });
@@ -35,7 +52,10 @@ test('Twitter airline sentiment: CRLF inside quoted tweets, 14,640 rows × 15 co
   assert.equal(table.columns.length, 15);
   assert.equal(table.columnNames[10], 'text');
   assert.deepEqual(counts(table, 'airline_sentiment'), { neutral: 3099, positive: 2363, negative: 9178 });
-  assert.ok([...table.rows()].some((r) => String(r.text).includes('\r\n')), 'a multi-line tweet keeps its line break');
+  assert.ok(
+    [...table.rows()].some((r) => String(r.text).includes('\r\n')),
+    'a multi-line tweet keeps its line break',
+  );
 });
 
 test('C-MAPSS FD001: blank-separated, no header, 26 columns', { skip }, async () => {

@@ -10,18 +10,28 @@ import { formatOf, readTable } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'andon-readers-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const write = (name: string, text: string) => { const p = join(dir, name); writeFileSync(p, text); return p; };
+const write = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
 
 async function rejects(p: Promise<unknown>, code: string): Promise<void> {
   await assert.rejects(p, (e: unknown) => e instanceof AndonError && e.code === code);
 }
 
 test('the extension picks the reader', async () => {
-  const expected = [{ a: 1, b: 'x' }, { a: 2, b: 'y' }];
+  const expected = [
+    { a: 1, b: 'x' },
+    { a: 2, b: 'y' },
+  ];
   const files: [string, string, string][] = [
-    ['t.csv', 'a,b\n1,x\n2,y\n', 'csv'], ['t.TSV', 'a\tb\n1\tx\n2\ty\n', 'csv'], ['t.txt', 'a|b\n1|x\n2|y\n', 'csv'],
+    ['t.csv', 'a,b\n1,x\n2,y\n', 'csv'],
+    ['t.TSV', 'a\tb\n1\tx\n2\ty\n', 'csv'],
+    ['t.txt', 'a|b\n1|x\n2|y\n', 'csv'],
     ['t.json', '[{"a":1,"b":"x"},{"a":2,"b":"y"}]', 'json'],
-    ['t.jsonl', '{"a":1,"b":"x"}\n{"a":2,"b":"y"}\n', 'jsonl'], ['t.ndjson', '{"a":1,"b":"x"}\n{"a":2,"b":"y"}', 'jsonl'],
+    ['t.jsonl', '{"a":1,"b":"x"}\n{"a":2,"b":"y"}\n', 'jsonl'],
+    ['t.ndjson', '{"a":1,"b":"x"}\n{"a":2,"b":"y"}', 'jsonl'],
   ];
   for (const [name, text, format] of files) {
     const { table, report } = await readTable(write(name, text));

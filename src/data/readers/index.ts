@@ -12,9 +12,7 @@ export { readSql, type SqlOptions } from './sql.js';
 export { parseNumberBytes } from './number-bytes.js';
 export { MAX_COLUMNS, MAX_COLUMN_NAME_CHARS, MAX_HEADER_BYTES } from '../limits.js';
 export type { ByteSource } from './source.js';
-export {
-  DEFAULT_MAX_BYTES, type ReadFormat, type ReadMode, type ReadReport, type ReadResult, type RenamedColumn, type SkippedLine,
-} from './report.js';
+export { DEFAULT_MAX_BYTES, type ReadFormat, type ReadMode, type ReadReport, type ReadResult, type RenamedColumn, type SkippedLine } from './report.js';
 
 export type FileFormat = 'csv' | 'json' | 'jsonl';
 
@@ -24,7 +22,12 @@ export interface ReadOptions extends CsvOptions {
 }
 
 const BY_EXTENSION: Record<string, FileFormat> = {
-  '.csv': 'csv', '.tsv': 'csv', '.txt': 'csv', '.json': 'json', '.jsonl': 'jsonl', '.ndjson': 'jsonl',
+  '.csv': 'csv',
+  '.tsv': 'csv',
+  '.txt': 'csv',
+  '.json': 'json',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
 };
 
 /** The format of a file name by its extension, or null when the extension says nothing. */

@@ -10,7 +10,9 @@ const jsonl = (text: string, options: JsonOptions = {}) => readJsonLines(Buffer.
 const rows = (t: Table): Record<string, Cell>[] => [...t.rows()];
 
 async function rejects(p: Promise<unknown>, code: string, line?: number): Promise<AndonError> {
-  try { await p; } catch (e) {
+  try {
+    await p;
+  } catch (e) {
     assert.ok(e instanceof AndonError, `expected an AndonError, got ${String(e)}`);
     assert.equal(e.code, code, e.message);
     if (line !== undefined) assert.equal(e.details.line, line, e.message);
@@ -42,22 +44,34 @@ test('JSON arrays across every chunk boundary, with a BOM and unicode', async ()
   for (const chunkBytes of [1, 2, 3, 5, 8]) {
     assert.deepEqual(rows((await json(text, { chunkBytes })).table), rows(whole.table));
   }
-  assert.deepEqual(rows(whole.table), [{ a: 'é€𝄞', b: 1 }, { a: 'x,]}', b: 2.5 }]);
+  assert.deepEqual(rows(whole.table), [
+    { a: 'é€𝄞', b: 1 },
+    { a: 'x,]}', b: 2.5 },
+  ]);
 });
 
 test('bad array elements: strict names the line, lenient skips and reports them', async () => {
   const text = '[\n{"a": 1},\n{"a": 2,},\n42,\n{"a": 3},\n,\n{"a": 4}\n]';
   await rejects(json(text), 'parse_error', 3);
   const { table, report } = await json(text, { mode: 'lenient' });
-  assert.deepEqual(rows(table).map((r) => r.a), [1, 3, 4]);
-  assert.deepEqual(report.skipped.map((s) => s.line), [3, 4, 6]);
+  assert.deepEqual(
+    rows(table).map((r) => r.a),
+    [1, 3, 4],
+  );
+  assert.deepEqual(
+    report.skipped.map((s) => s.line),
+    [3, 4, 6],
+  );
   assert.match(report.skipped[1].reason, /expected an object, found number/);
 });
 
 test('truncated and malformed JSON arrays', async () => {
   await rejects(json('[{"a": 1}, {"a": 2'), 'parse_error', 1);
   const cut = await json('[{"a": 1},\n{"a": 2}', { mode: 'lenient' });
-  assert.deepEqual(rows(cut.table).map((r) => r.a), [1, 2]);
+  assert.deepEqual(
+    rows(cut.table).map((r) => r.a),
+    [1, 2],
+  );
   assert.match(cut.report.skipped[0].reason, /not closed/);
   await rejects(json('{"a": 1}'), 'parse_error');
   await rejects(json('[{"a": 1}] x'), 'parse_error');
@@ -70,15 +84,25 @@ test('truncated and malformed JSON arrays', async () => {
 test('JSON Lines: one object per line, CRLF, blank lines; bad lines by number', async () => {
   const text = '{"a": 1, "b": "x"}\r\n\r\n{"b": "y", "c": [1]}\n{"a": 2}';
   const { table, report } = await jsonl(text);
-  assert.deepEqual(rows(table), [{ a: 1, b: 'x', c: null }, { a: null, b: 'y', c: '[1]' }, { a: 2, b: null, c: null }]);
+  assert.deepEqual(rows(table), [
+    { a: 1, b: 'x', c: null },
+    { a: null, b: 'y', c: '[1]' },
+    { a: 2, b: null, c: null },
+  ]);
   assert.equal(report.format, 'jsonl');
   for (const chunkBytes of [1, 3, 7]) assert.deepEqual(rows((await jsonl(text, { chunkBytes })).table), rows(table));
 
   const bad = '{"a": 1}\n{"a": \n[1, 2]\n"text"\n{"a": 5}\n';
   await rejects(jsonl(bad), 'parse_error', 2);
   const lenient = await jsonl(bad, { mode: 'lenient' });
-  assert.deepEqual(rows(lenient.table).map((r) => r.a), [1, 5]);
-  assert.deepEqual(lenient.report.skipped.map((s) => s.line), [2, 3, 4]);
+  assert.deepEqual(
+    rows(lenient.table).map((r) => r.a),
+    [1, 5],
+  );
+  assert.deepEqual(
+    lenient.report.skipped.map((s) => s.line),
+    [2, 3, 4],
+  );
   assert.match(lenient.report.skipped[0].reason, /invalid JSON/);
   await rejects(jsonl('\n\n'), 'empty_input');
   await rejects(jsonl('nope\n', { mode: 'lenient' }), 'parse_error');

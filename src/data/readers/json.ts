@@ -15,7 +15,9 @@ export interface JsonOptions {
   chunkBytes?: number;
 }
 
-const LF = 0x0a, QUOTE = 0x22, BACKSLASH = 0x5c;
+const LF = 0x0a,
+  QUOTE = 0x22,
+  BACKSLASH = 0x5c;
 
 /** Collects one record's bytes across chunks and the outcome of every record. */
 class Records {
@@ -45,8 +47,16 @@ class Records {
     this.length = 0;
     if (!text) return;
     let value: unknown;
-    try { value = JSON.parse(text); } catch (e) { this.bad(line, jsonReason(e)); return; }
-    if (!isRecord(value)) { this.bad(line, `expected an object, found ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`); return; }
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      this.bad(line, jsonReason(e));
+      return;
+    }
+    if (!isRecord(value)) {
+      this.bad(line, `expected an object, found ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
+      return;
+    }
     this.columns.add(value, line);
   }
   bad(line: number, reason: string): void {
@@ -61,8 +71,13 @@ class Records {
  */
 export async function readJsonLines(source: ByteSource, options: JsonOptions = {}): Promise<ReadResult> {
   const records = new Records(options.mode);
-  let line = 1, bytes = 0;
-  for await (const chunk of withoutBom(counted(source, options, (n) => { bytes += n; }))) {
+  let line = 1,
+    bytes = 0;
+  for await (const chunk of withoutBom(
+    counted(source, options, (n) => {
+      bytes += n;
+    }),
+  )) {
     let p = 0;
     for (let lf = chunk.indexOf(LF, p); lf >= 0; lf = chunk.indexOf(LF, p)) {
       records.collect(chunk.subarray(p, lf), line);
@@ -84,10 +99,21 @@ export async function readJson(source: ByteSource, options: JsonOptions = {}): P
   const records = new Records(options.mode);
   // Where the scan is: before the [, between elements, inside one, or after the closing ].
   let state = 'before' as 'before' | 'between' | 'element' | 'after';
-  let depth = 0, inString = false, escaped = false, line = 1, elementLine = 1, bytes = 0;
+  let depth = 0,
+    inString = false,
+    escaped = false,
+    line = 1,
+    elementLine = 1,
+    bytes = 0;
   let afterComma = false;
-  const fail = (reason: string): never => { throw new AndonError('parse_error', `line ${line}: ${reason}`, { line, reason }); };
-  for await (const chunk of withoutBom(counted(source, options, (n) => { bytes += n; }))) {
+  const fail = (reason: string): never => {
+    throw new AndonError('parse_error', `line ${line}: ${reason}`, { line, reason });
+  };
+  for await (const chunk of withoutBom(
+    counted(source, options, (n) => {
+      bytes += n;
+    }),
+  )) {
     let from = 0; // where the current element's bytes start in this chunk
     for (let p = 0; p < chunk.length; p++) {
       const c = chunk[p];
@@ -98,9 +124,12 @@ export async function readJson(source: ByteSource, options: JsonOptions = {}): P
           else if (c === BACKSLASH) escaped = true;
           else if (c === QUOTE) inString = false;
         } else if (c === QUOTE) inString = true;
-        else if (c === 0x7b || c === 0x5b) depth++; // { [
-        else if ((c === 0x7d || c === 0x5d) && depth > 0) depth--; // } ]
-        else if (depth === 0 && (c === 0x2c || c === 0x5d)) { // , or the array's ]
+        else if (c === 0x7b || c === 0x5b)
+          depth++; // { [
+        else if ((c === 0x7d || c === 0x5d) && depth > 0)
+          depth--; // } ]
+        else if (depth === 0 && (c === 0x2c || c === 0x5d)) {
+          // , or the array's ]
           records.collect(chunk.subarray(from, p), elementLine);
           records.finish(elementLine);
           state = c === 0x2c ? 'between' : 'after';
@@ -110,7 +139,8 @@ export async function readJson(source: ByteSource, options: JsonOptions = {}): P
       }
       if (isSpace(c)) continue;
       if (state === 'before') {
-        if (c !== 0x5b) fail(c === 0x7b ? 'expected a JSON array of objects, found an object (JSON Lines? use format "jsonl")' : 'expected a JSON array of objects');
+        if (c !== 0x5b)
+          fail(c === 0x7b ? 'expected a JSON array of objects, found an object (JSON Lines? use format "jsonl")' : 'expected a JSON array of objects');
         state = 'between';
       } else if (state === 'between') {
         if (c === 0x5d) {
@@ -119,7 +149,10 @@ export async function readJson(source: ByteSource, options: JsonOptions = {}): P
         } else if (c === 0x2c) {
           records.bad(line, 'an empty element between commas');
         } else {
-          state = 'element'; elementLine = line; from = p; p--; // scan this byte again as part of the element
+          state = 'element';
+          elementLine = line;
+          from = p;
+          p--; // scan this byte again as part of the element
         }
       } else {
         fail('unexpected content after the closing ] of the array');
@@ -151,4 +184,6 @@ async function* counted(source: ByteSource, options: JsonOptions, count: (n: num
   }
 }
 
-function isSpace(c: number): boolean { return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; }
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}

@@ -14,7 +14,8 @@ const utf8 = new TextDecoder('utf-8');
  * handed to Number(), the same conversion parseNumberText uses.
  */
 export function parseNumberBytes(bytes: Uint8Array, start: number, end: number): number {
-  let s = start, e = end;
+  let s = start,
+    e = end;
   // String.prototype.trim's ASCII whitespace; other Unicode whitespace is left to the string path.
   while (s < e && isAsciiSpace(bytes[s])) s++;
   while (e > s && isAsciiSpace(bytes[e - 1])) e--;
@@ -29,7 +30,10 @@ export function parseNumberBytes(bytes: Uint8Array, start: number, end: number):
   // Every digit goes into the mantissa: leading zeros add nothing, and more than 15 digits take the slow path.
   let mantissa = 0;
   const intStart = p;
-  while (p < e && (c = bytes[p] - 48) >= 0 && c <= 9) { mantissa = mantissa * 10 + c; p++; }
+  while (p < e && (c = bytes[p] - 48) >= 0 && c <= 9) {
+    mantissa = mantissa * 10 + c;
+    p++;
+  }
   const intDigits = p - intStart;
   // "007" is a code, not a number: more than one integer digit may not start with 0.
   if (intDigits > 1 && bytes[intStart] === 0x30) return NaN;
@@ -37,7 +41,10 @@ export function parseNumberBytes(bytes: Uint8Array, start: number, end: number):
   const hasDot = p < e && bytes[p] === 0x2e;
   if (hasDot) {
     const fracStart = ++p;
-    while (p < e && (c = bytes[p] - 48) >= 0 && c <= 9) { mantissa = mantissa * 10 + c; p++; }
+    while (p < e && (c = bytes[p] - 48) >= 0 && c <= 9) {
+      mantissa = mantissa * 10 + c;
+      p++;
+    }
     fracDigits = p - fracStart;
   }
   if (intDigits + fracDigits === 0) return NaN;
@@ -49,10 +56,16 @@ export function parseNumberBytes(bytes: Uint8Array, start: number, end: number):
     if (c !== 0x65 && c !== 0x45) return NaN; // e E
     p++;
     let expNegative = false;
-    if (p < e && (bytes[p] === 0x2d || bytes[p] === 0x2b)) { expNegative = bytes[p] === 0x2d; p++; }
+    if (p < e && (bytes[p] === 0x2d || bytes[p] === 0x2b)) {
+      expNegative = bytes[p] === 0x2d;
+      p++;
+    }
     const expStart = p;
     let exponent = 0;
-    while (p < e && (c = bytes[p] - 48) >= 0 && c <= 9) { if (exponent < 100_000) exponent = exponent * 10 + c; p++; }
+    while (p < e && (c = bytes[p] - 48) >= 0 && c <= 9) {
+      if (exponent < 100_000) exponent = exponent * 10 + c;
+      p++;
+    }
     if (p === expStart || p !== e) return NaN;
     scale += expNegative ? -exponent : exponent;
   }
@@ -72,4 +85,6 @@ function slowPath(bytes: Uint8Array, start: number, end: number): number {
 }
 
 /** Tab, LF, VT, FF, CR and space. */
-function isAsciiSpace(c: number): boolean { return c === 0x20 || (c >= 0x09 && c <= 0x0d); }
+function isAsciiSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}

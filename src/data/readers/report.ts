@@ -4,10 +4,17 @@ import type { Table } from '../table.js';
 export type ReadFormat = 'csv' | 'json' | 'jsonl' | 'sql';
 
 /** A row left out in lenient mode: the line it starts on (1-based; a JSON array element's first line). */
-export interface SkippedLine { line: number; reason: string }
+export interface SkippedLine {
+  line: number;
+  reason: string;
+}
 
 /** A column name that had to change: empty names get `column_<n>`, repeated ones a `_2`, `_3`… suffix. */
-export interface RenamedColumn { index: number; from: string; to: string }
+export interface RenamedColumn {
+  index: number;
+  from: string;
+  to: string;
+}
 
 export interface ReadReport {
   format: ReadFormat;
@@ -22,7 +29,10 @@ export interface ReadReport {
   bytes: number;
 }
 
-export interface ReadResult { table: Table; report: ReadReport }
+export interface ReadResult {
+  table: Table;
+  report: ReadReport;
+}
 
 /** How a reader treats a malformed row: fail on the first one, or skip it and report its line. */
 export type ReadMode = 'strict' | 'lenient';

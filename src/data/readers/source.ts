@@ -40,7 +40,10 @@ export async function* byteChunks(source: ByteSource, options: ChunkOptions): As
     if (size > maxBytes) throw new AndonError('too_large', `${path} is ${size} bytes, over the limit of ${maxBytes}`, { maxBytes, bytes: size });
     const stream = createReadStream(path, { highWaterMark: options.chunkBytes ?? FILE_CHUNK });
     try {
-      for await (const chunk of stream) { count(chunk.length); yield chunk as Buffer; }
+      for await (const chunk of stream) {
+        count(chunk.length);
+        yield chunk as Buffer;
+      }
     } catch (e) {
       throw fileError(e, path);
     } finally {
@@ -103,15 +106,17 @@ const utf8Slice = (Buffer.prototype as unknown as { utf8Slice?: Slicer }).utf8Sl
  * The UTF-8 text of buf[start, end); invalid sequences become U+FFFD. Buffer's own utf8Slice skips the
  * argument checks of toString, which shows when every text cell of a million rows goes through here.
  */
-export const utf8Text: (buf: Buffer, start: number, end: number) => string = typeof utf8Slice === 'function'
-  ? (buf, start, end) => utf8Slice.call(buf, start, end)
-  : (buf, start, end) => buf.toString('utf8', start, end);
+export const utf8Text: (buf: Buffer, start: number, end: number) => string =
+  typeof utf8Slice === 'function' ? (buf, start, end) => utf8Slice.call(buf, start, end) : (buf, start, end) => buf.toString('utf8', start, end);
 
 /** The chunks without a leading UTF-8 byte order mark, even when the mark is split across chunks. */
 export async function* withoutBom(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   let head: Buffer | null = Buffer.alloc(0);
   for await (const chunk of chunks) {
-    if (head === null) { yield chunk; continue; }
+    if (head === null) {
+      yield chunk;
+      continue;
+    }
     head = Buffer.concat([head, chunk]);
     if (head.length < 3 && BOM.subarray(0, head.length).equals(head)) continue;
     const rest: Buffer = head.subarray(0, 3).equals(BOM) ? head.subarray(3) : head;

@@ -14,11 +14,17 @@ const INJECTION = `x'); DROP TABLE ${table}; --`;
 async function withClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
-  try { return await fn(c); } finally { await c.end(); }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
 
 async function rejects(p: Promise<unknown>, code: string): Promise<AndonError> {
-  try { await p; } catch (e) {
+  try {
+    await p;
+  } catch (e) {
     assert.ok(e instanceof AndonError, `expected an AndonError, got ${String(e)}`);
     assert.equal(e.code, code, e.message);
     return e;
@@ -32,11 +38,39 @@ before(async () => {
     await c.query(`CREATE TABLE ${table} (id int4, big int8, small int2, f4 real, f8 float8, amount numeric(12,3), ok boolean,
       at timestamp, at_tz timestamptz, day date, name text, code varchar(10), extra jsonb, list int[])`);
     const insert = `INSERT INTO ${table} VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`;
-    await c.query(insert, [1, '9007199254740991', 7, 1.5, 0.1, '12.345', true, '2024-03-01 08:00:00.25', '2024-03-01 09:00:00+01',
-      '2024-03-01', 'Pump 7 — 温度 🌡', '0012', '{"k": [1, 2]}', '{1,2}']);
+    await c.query(insert, [
+      1,
+      '9007199254740991',
+      7,
+      1.5,
+      0.1,
+      '12.345',
+      true,
+      '2024-03-01 08:00:00.25',
+      '2024-03-01 09:00:00+01',
+      '2024-03-01',
+      'Pump 7 — 温度 🌡',
+      '0012',
+      '{"k": [1, 2]}',
+      '{1,2}',
+    ]);
     await c.query(insert, [2, null, null, null, null, null, false, null, null, null, null, null, null, null]);
-    await c.query(insert, [3, '-5', -1, -2.25, -1e-300, 'NaN', null, '1999-12-31 23:59:59', '1999-12-31 23:59:59.123456+00',
-      '1999-12-31', INJECTION, 'NA', 'null', '{}']);
+    await c.query(insert, [
+      3,
+      '-5',
+      -1,
+      -2.25,
+      -1e-300,
+      'NaN',
+      null,
+      '1999-12-31 23:59:59',
+      '1999-12-31 23:59:59.123456+00',
+      '1999-12-31',
+      INJECTION,
+      'NA',
+      'null',
+      '{}',
+    ]);
     for (let id = 4; id <= 7; id++) await c.query(`INSERT INTO ${table} (id, name) VALUES ($1, $2)`, [id, `row ${id}`]);
   });
 });
@@ -47,22 +81,64 @@ after(async () => {
 
 test('types, NULLs, unicode and a parameter that looks like SQL injection, fetched in batches', { skip }, async () => {
   const { table: t, report } = await readSql({
-    connectionString: url!, sql: `SELECT * FROM ${table} WHERE id <= $1 OR name = $2 ORDER BY id`, params: [2, INJECTION], batchSize: 2,
+    connectionString: url!,
+    sql: `SELECT * FROM ${table} WHERE id <= $1 OR name = $2 ORDER BY id`,
+    params: [2, INJECTION],
+    batchSize: 2,
   });
   assert.equal(report.format, 'sql');
   assert.equal(report.rows, 3);
   assert.ok(report.bytes > 0);
-  assert.deepEqual(t.columns.map((c) => `${c.name}:${c.type}`), [
-    'id:number', 'big:number', 'small:number', 'f4:number', 'f8:number', 'amount:number', 'ok:string', 'at:string', 'at_tz:string',
-    'day:string', 'name:string', 'code:string', 'extra:string', 'list:string',
-  ]);
+  assert.deepEqual(
+    t.columns.map((c) => `${c.name}:${c.type}`),
+    [
+      'id:number',
+      'big:number',
+      'small:number',
+      'f4:number',
+      'f8:number',
+      'amount:number',
+      'ok:string',
+      'at:string',
+      'at_tz:string',
+      'day:string',
+      'name:string',
+      'code:string',
+      'extra:string',
+      'list:string',
+    ],
+  );
   assert.deepEqual(t.row(0), {
-    id: 1, big: 9007199254740991, small: 7, f4: 1.5, f8: 0.1, amount: 12.345, ok: 'true', at: '2024-03-01T08:00:00.25',
-    at_tz: '2024-03-01T08:00:00Z', day: '2024-03-01', name: 'Pump 7 — 温度 🌡', code: '0012', extra: '{"k": [1, 2]}', list: '{1,2}',
+    id: 1,
+    big: 9007199254740991,
+    small: 7,
+    f4: 1.5,
+    f8: 0.1,
+    amount: 12.345,
+    ok: 'true',
+    at: '2024-03-01T08:00:00.25',
+    at_tz: '2024-03-01T08:00:00Z',
+    day: '2024-03-01',
+    name: 'Pump 7 — 温度 🌡',
+    code: '0012',
+    extra: '{"k": [1, 2]}',
+    list: '{1,2}',
   });
   assert.deepEqual(t.row(1), {
-    id: 2, big: null, small: null, f4: null, f8: null, amount: null, ok: 'false', at: null, at_tz: null, day: null, name: null,
-    code: null, extra: null, list: null,
+    id: 2,
+    big: null,
+    small: null,
+    f4: null,
+    f8: null,
+    amount: null,
+    ok: 'false',
+    at: null,
+    at_tz: null,
+    day: null,
+    name: null,
+    code: null,
+    extra: null,
+    list: null,
   });
   const r3 = t.row(2);
   assert.equal(r3.name, INJECTION, 'the parameter is data, never SQL');
@@ -77,7 +153,10 @@ test('types, NULLs, unicode and a parameter that looks like SQL injection, fetch
 test('every batch boundary gives all rows; an empty result keeps its columns', { skip }, async () => {
   for (const batchSize of [1, 3, 7, 10_000]) {
     const { table: t } = await readSql({ connectionString: url!, sql: `SELECT id FROM ${table} ORDER BY id;`, batchSize });
-    assert.deepEqual([...t.rows()].map((r) => r.id), [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(
+      [...t.rows()].map((r) => r.id),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
   }
   const none = await readSql({ connectionString: url!, sql: `SELECT id, name FROM ${table} WHERE false` });
   assert.deepEqual(none.table.columnNames, ['id', 'name']);

@@ -22,7 +22,9 @@ const CURSOR = 'andon_read';
 /** Every value arrives as PostgreSQL's text output; the converters below read it by column type. */
 const RAW_TEXT = { getTypeParser: () => (value: string) => value };
 const NUMBER_TYPES = new Set([20, 21, 23, 26, 700, 701, 1700]); // int8 int2 int4 oid float4 float8 numeric
-const BOOL = 16, TIMESTAMP = 1114, TIMESTAMPTZ = 1184;
+const BOOL = 16,
+  TIMESTAMP = 1114,
+  TIMESTAMPTZ = 1184;
 
 /**
  * Runs the query inside a READ ONLY transaction (a query that writes fails instead of writing) with the
@@ -62,7 +64,8 @@ export async function readSql(options: SqlOptions): Promise<ReadResult> {
     await client.query(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${sql}`, params as unknown[]);
     let columns: SqlColumn[] | null = null;
     let renamed: ReturnType<typeof uniqueNames>['renamed'] = [];
-    let bytes = 0, rows = 0;
+    let bytes = 0,
+      rows = 0;
     for (;;) {
       const batch = await client.query<unknown[]>({ text: `FETCH FORWARD ${batchSize} FROM ${CURSOR}`, rowMode: 'array', types: RAW_TEXT });
       if (columns === null) {
@@ -92,13 +95,20 @@ export async function readSql(options: SqlOptions): Promise<ReadResult> {
   }
 }
 
-interface SqlColumn { add(text: string | null): void; build(): Column }
+interface SqlColumn {
+  add(text: string | null): void;
+  build(): Column;
+}
 
 function sqlColumn(name: string, typeId: number): SqlColumn {
   if (NUMBER_TYPES.has(typeId)) {
     const b = new ColumnBuilder(name);
     return {
-      add(v) { const n = v === null ? NaN : Number(v); if (Number.isNaN(n)) b.appendMissing(); else b.appendNumber(n); },
+      add(v) {
+        const n = v === null ? NaN : Number(v);
+        if (Number.isNaN(n)) b.appendMissing();
+        else b.appendNumber(n);
+      },
       build: () => b.build(),
     };
   }
@@ -125,13 +135,26 @@ class TextColumn implements SqlColumn {
   private length = 0;
   constructor(private readonly name: string) {}
   add(v: string | null): void {
-    if (this.length === this.codes.length) { const c = new Int32Array(this.length * 2); c.set(this.codes); this.codes = c; }
-    if (v === null) { this.codes[this.length++] = -1; return; }
+    if (this.length === this.codes.length) {
+      const c = new Int32Array(this.length * 2);
+      c.set(this.codes);
+      this.codes = c;
+    }
+    if (v === null) {
+      this.codes[this.length++] = -1;
+      return;
+    }
     let code = this.index.get(v);
-    if (code === undefined) { code = this.dictionary.length; this.dictionary.push(v); this.index.set(v, code); }
+    if (code === undefined) {
+      code = this.dictionary.length;
+      this.dictionary.push(v);
+      this.index.set(v, code);
+    }
     this.codes[this.length++] = code;
   }
-  build(): Column { return { type: 'string', name: this.name, codes: this.codes.slice(0, this.length), dictionary: this.dictionary }; }
+  build(): Column {
+    return { type: 'string', name: this.name, codes: this.codes.slice(0, this.length), dictionary: this.dictionary };
+  }
 }
 
 /** PostgreSQL's SQLSTATE classes → Andon codes; the connection string (and its password) is never repeated. */
@@ -142,7 +165,8 @@ function sqlError(e: unknown, context: string): AndonError {
   const text = err?.message ?? String(e);
   let andon: ErrorCode = 'internal';
   if (/^(08|53|57|58)/.test(code) || /^E(CONN|HOST|NET|PIPE|TIMEDOUT|AI_AGAIN|NOTFOUND)/.test(code)) andon = 'unavailable';
-  else if (/^[0-9A-Z]{5}$/.test(code)) andon = 'invalid_input'; // the query, its parameters or the credentials
+  else if (/^[0-9A-Z]{5}$/.test(code))
+    andon = 'invalid_input'; // the query, its parameters or the credentials
   else if (/timeout|terminated|connect/i.test(text)) andon = 'unavailable';
   const message = `${context}: ${text}`;
   return new AndonError(andon, message, { sqlstate: code || undefined, position: err?.position });

@@ -33,7 +33,10 @@ export class TextCache {
     if (cached.length === n) {
       let i = 0;
       while (i < n && cached.charCodeAt(i) === buf[s + i]) i++;
-      if (i === n) { this.hits++; return cached; }
+      if (i === n) {
+        this.hits++;
+        return cached;
+      }
     }
     const t = utf8Text(buf, s, e);
     this.strings[slot] = t;

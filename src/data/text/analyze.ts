@@ -5,13 +5,20 @@ import { normalizeText, resolveNormalizeOptions, type NormalizeOptions } from '.
 import { Tokenizer, type Analysis, type TokenizerOptions } from './tokenize.js';
 
 /** How raw text becomes tokens; stored resolved, so a bundle replays even if defaults change. */
-export interface TextOptions { normalize: NormalizeOptions; tokenize: TokenizerOptions }
-export interface TextSpec { normalize?: Partial<NormalizeOptions>; tokenize?: Partial<TokenizerOptions> }
+export interface TextOptions {
+  normalize: NormalizeOptions;
+  tokenize: TokenizerOptions;
+}
+export interface TextSpec {
+  normalize?: Partial<NormalizeOptions>;
+  tokenize?: Partial<TokenizerOptions>;
+}
 
 export function resolveTextOptions(spec: TextSpec = {}): TextOptions {
   if (!spec || typeof spec !== 'object') throw new AndonError('invalid_input', 'text options must be an object');
   for (const k of Object.keys(spec)) {
-    if (k !== 'normalize' && k !== 'tokenize') throw new AndonError('invalid_input', `unknown text option "${k}"`, { option: k, known: ['normalize', 'tokenize'] });
+    if (k !== 'normalize' && k !== 'tokenize')
+      throw new AndonError('invalid_input', `unknown text option "${k}"`, { option: k, known: ['normalize', 'tokenize'] });
   }
   return { normalize: resolveNormalizeOptions(spec.normalize), tokenize: new Tokenizer(spec.tokenize).toJSON() };
 }
@@ -32,10 +39,16 @@ export const allFeatures = (a: Analysis): string[] => (a.ngrams.length ? a.token
 const analysisCache = new WeakMap<readonly string[], Map<string, Map<number, Analysis>>>();
 function cacheFor(dictionary: readonly string[], text: TextOptions): Map<number, Analysis> {
   let byOptions = analysisCache.get(dictionary);
-  if (!byOptions) { byOptions = new Map(); analysisCache.set(dictionary, byOptions); }
+  if (!byOptions) {
+    byOptions = new Map();
+    analysisCache.set(dictionary, byOptions);
+  }
   const key = JSON.stringify(text);
   let cache = byOptions.get(key);
-  if (!cache) { cache = new Map(); byOptions.set(key, cache); }
+  if (!cache) {
+    cache = new Map();
+    byOptions.set(key, cache);
+  }
   return cache;
 }
 
@@ -57,9 +70,15 @@ export function analyzeColumn(table: Table, column: string, text: TextOptions): 
   const cache = cacheFor(col.dictionary, text);
   for (let r = 0; r < out.length; r++) {
     const c = col.codes[r];
-    if (c < 0) { out[r] = none; continue; }
+    if (c < 0) {
+      out[r] = none;
+      continue;
+    }
     let a = cache.get(c);
-    if (!a) { a = analyze(col.dictionary[c]); cache.set(c, a); }
+    if (!a) {
+      a = analyze(col.dictionary[c]);
+      cache.set(c, a);
+    }
     out[r] = a;
   }
   return out;

@@ -36,6 +36,12 @@ test('ids are 2 + hash mod buckets, leaving 0 and 1 reserved', () => {
   assert.equal(h.id('not good'), 769);
   assert.equal(new HashingIndex(1).id('anything'), 2);
   assert.deepEqual(HashingIndex.fromJSON(JSON.parse(JSON.stringify(h))).buckets, 1000);
-  assert.throws(() => new HashingIndex(0), (e: unknown) => e instanceof AndonError && e.code === 'invalid_input');
-  assert.throws(() => HashingIndex.fromJSON({ type: 'hashing', hash: 'md5', buckets: 3 }), (e: unknown) => e instanceof AndonError && e.code === 'parse_error');
+  assert.throws(
+    () => new HashingIndex(0),
+    (e: unknown) => e instanceof AndonError && e.code === 'invalid_input',
+  );
+  assert.throws(
+    () => HashingIndex.fromJSON({ type: 'hashing', hash: 'md5', buckets: 3 }),
+    (e: unknown) => e instanceof AndonError && e.code === 'parse_error',
+  );
 });

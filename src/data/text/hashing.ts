@@ -17,7 +17,10 @@ export function fnv1a32(text: string): number {
     let cp = text.charCodeAt(i);
     if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < text.length) {
       const lo = text.charCodeAt(i + 1);
-      if (lo >= 0xdc00 && lo <= 0xdfff) { cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00); i++; }
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+        i++;
+      }
     }
     if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
     if (cp < 0x80) {
@@ -64,7 +67,9 @@ export class HashingIndex {
   }
 
   /** Hashing knows every token; the method exists so callers can treat a HashingIndex like a Vocabulary. */
-  has(_token: string): boolean { return true; }
+  has(_token: string): boolean {
+    return true;
+  }
 
   toJSON(): { type: 'hashing'; hash: 'fnv1a32-utf8'; buckets: number } {
     return { type: 'hashing', hash: 'fnv1a32-utf8', buckets: this.buckets };

@@ -2,14 +2,18 @@
 export { normalizeText, resolveNormalizeOptions, foldCase, DEFAULT_NORMALIZE } from './normalize.js';
 export type { NormalizeOptions } from './normalize.js';
 export {
-  Tokenizer, tokenize, resolveTokenizerOptions, wordNgrams, charNgrams, isWordToken,
-  DEFAULT_TOKENIZER, CHAR_NGRAM_PREFIX, NGRAM_SEPARATOR,
+  Tokenizer,
+  tokenize,
+  resolveTokenizerOptions,
+  wordNgrams,
+  charNgrams,
+  isWordToken,
+  DEFAULT_TOKENIZER,
+  CHAR_NGRAM_PREFIX,
+  NGRAM_SEPARATOR,
 } from './tokenize.js';
 export type { TokenizerOptions, CharNgramOptions, Analysis } from './tokenize.js';
-export {
-  Vocabulary, countTokens, resolveVocabularyOptions, DEFAULT_VOCABULARY,
-  PAD_ID, UNK_ID, RESERVED, PAD_TOKEN, UNK_TOKEN,
-} from './vocabulary.js';
+export { Vocabulary, countTokens, resolveVocabularyOptions, DEFAULT_VOCABULARY, PAD_ID, UNK_ID, RESERVED, PAD_TOKEN, UNK_TOKEN } from './vocabulary.js';
 export type { VocabularyOptions, TokenIndex } from './vocabulary.js';
 export { HashingIndex, fnv1a32, MAX_BUCKETS } from './hashing.js';
 export { analyzeColumn, analyzeText, allFeatures, resolveTextOptions } from './analyze.js';

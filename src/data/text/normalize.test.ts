@@ -25,10 +25,7 @@ test('case folding is locale-independent and merges Turkish dotted I with i', ()
 });
 
 test('URLs, e-mails and mentions become placeholders; sentence punctuation stays', () => {
-  assert.equal(
-    normalizeText('@VirginAmerica see http://t.co/AbC12. or www.example.com/x?y=1, ok', defaults),
-    '<user> see <url>. or <url>, ok',
-  );
+  assert.equal(normalizeText('@VirginAmerica see http://t.co/AbC12. or www.example.com/x?y=1, ok', defaults), '<user> see <url>. or <url>, ok');
   assert.equal(normalizeText('mail Bob.Smith+qa@Example.co.uk now', defaults), 'mail <email> now');
   assert.equal(normalizeText('https://user@host.example/path', defaults), '<url>');
   assert.equal(normalizeText('@united @AmericanAir thanks', defaults), '<user> <user> thanks');
@@ -56,6 +53,9 @@ test('whitespace and invisible characters collapse; typographic apostrophes fold
 test('options are validated and serialise as plain JSON', () => {
   const o = resolveNormalizeOptions({ numbers: true });
   assert.deepEqual(JSON.parse(JSON.stringify(o)), o);
-  assert.throws(() => resolveNormalizeOptions({ numbrs: true } as never), (e: unknown) => e instanceof AndonError && e.code === 'invalid_input');
+  assert.throws(
+    () => resolveNormalizeOptions({ numbrs: true } as never),
+    (e: unknown) => e instanceof AndonError && e.code === 'invalid_input',
+  );
   assert.throws(() => resolveNormalizeOptions({ urls: 'yes' } as never), AndonError);
 });

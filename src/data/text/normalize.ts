@@ -30,7 +30,14 @@ export interface NormalizeOptions {
 }
 
 export const DEFAULT_NORMALIZE: Readonly<NormalizeOptions> = Object.freeze({
-  nfkc: true, lowercase: true, apostrophes: true, urls: true, emails: true, mentions: true, numbers: false, whitespace: true,
+  nfkc: true,
+  lowercase: true,
+  apostrophes: true,
+  urls: true,
+  emails: true,
+  mentions: true,
+  numbers: false,
+  whitespace: true,
 });
 
 const KEYS = Object.keys(DEFAULT_NORMALIZE) as (keyof NormalizeOptions)[];
@@ -101,7 +108,8 @@ function isCodeChar(c: string): boolean {
  * touches it, or a '.' that itself touches one ("v2.0", "1.2.3"); a sentence's full stop does not.
  */
 function partOfCode(s: string, from: number, to: number): boolean {
-  const before = charBefore(s, from), after = charAfter(s, to);
+  const before = charBefore(s, from),
+    after = charAfter(s, to);
   if (isCodeChar(before) || before === '_' || before === '-') return true;
   if (isCodeChar(after) || after === '_' || after === '-') return true;
   if (before === '.' && isCodeChar(charBefore(s, from - 1))) return true;

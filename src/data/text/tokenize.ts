@@ -29,7 +29,12 @@ export interface TokenizerOptions {
 }
 
 export const DEFAULT_TOKENIZER: Readonly<TokenizerOptions> = Object.freeze({
-  cjk: 'words', segmenterLocale: 'zh', punctuation: true, emoji: true, wordNgrams: 1, charNgrams: null,
+  cjk: 'words',
+  segmenterLocale: 'zh',
+  punctuation: true,
+  emoji: true,
+  wordNgrams: 1,
+  charNgrams: null,
 });
 
 /** Char n-gram features start with this; no word token can (':' is split off words), so they never collide. */
@@ -53,7 +58,11 @@ export function resolveTokenizerOptions(options: Partial<TokenizerOptions> = {})
   for (const [k, v] of Object.entries(options)) if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;
   if (o.cjk !== 'words' && o.cjk !== 'chars') throw bad('tokenizer option "cjk" must be "words" or "chars"');
   if (typeof o.segmenterLocale !== 'string' || !o.segmenterLocale) throw bad('tokenizer option "segmenterLocale" must be a locale such as "zh"');
-  try { segmenter(o.segmenterLocale); } catch { throw bad(`"${o.segmenterLocale}" is not a valid locale`); }
+  try {
+    segmenter(o.segmenterLocale);
+  } catch {
+    throw bad(`"${o.segmenterLocale}" is not a valid locale`);
+  }
   if (typeof o.punctuation !== 'boolean' || typeof o.emoji !== 'boolean') throw bad('tokenizer options "punctuation" and "emoji" must be true or false');
   if (!isInt(o.wordNgrams, 1, 5)) throw bad('tokenizer option "wordNgrams" must be an integer from 1 to 5', { wordNgrams: o.wordNgrams });
   if (o.charNgrams !== null) {
@@ -72,7 +81,9 @@ const W = `(?:(?![${CJK}])[\\p{L}\\p{M}\\p{N}])`;
 // Inside a word: apostrophes ("don't"), hyphens and underscores (codes like "e-104"), and . or , between digits ("1,000.5").
 const WORD = `${W}+(?:(?:['_\\-]|(?<=\\p{N})[.,](?=\\p{N}))${W}+)*`;
 const PLACEHOLDER = '<(?:url|user|email|num)>';
-const EYES = '[:;=]', NOSE = "[-'^o]?", MOUTH = '[)(\\][dDpPsSxXoO0/\\\\|*3$@]';
+const EYES = '[:;=]',
+  NOSE = "[-'^o]?",
+  MOUTH = '[)(\\][dDpPsSxXoO0/\\\\|*3$@]';
 const EMOTICON = `(?<![\\p{L}\\p{N}])(?:${EYES}${NOSE}${MOUTH}+|[)(][-']?${EYES}|<\\/?3+|\\^_*\\^|-_+-|[oO]_[oO])(?![\\p{L}\\p{N}])`;
 const EMOJI_UNIT = '\\p{Extended_Pictographic}(?:\\uFE0F|\\p{Emoji_Modifier})?';
 const EMOJI = `\\p{Regional_Indicator}{2}|${EMOJI_UNIT}(?:\\u200D${EMOJI_UNIT})*`;
@@ -85,12 +96,18 @@ const TOKEN_RE = new RegExp(
 const segmenters = new Map<string, Intl.Segmenter>();
 function segmenter(locale: string): Intl.Segmenter {
   let s = segmenters.get(locale);
-  if (!s) { s = new Intl.Segmenter(locale, { granularity: 'word' }); segmenters.set(locale, s); }
+  if (!s) {
+    s = new Intl.Segmenter(locale, { granularity: 'word' });
+    segmenters.set(locale, s);
+  }
   return s;
 }
 
 /** Word tokens of one text, and the n-gram features built on them. */
-export interface Analysis { tokens: string[]; ngrams: string[] }
+export interface Analysis {
+  tokens: string[];
+  ngrams: string[];
+}
 
 /** All n-grams of length 2..n over tokens, shortest first, joined by NGRAM_SEPARATOR. */
 export function wordNgrams(tokens: readonly string[], n: number): string[] {
@@ -157,7 +174,10 @@ export class Tokenizer {
       else if (g.cjk !== undefined) {
         cjkRuns?.push(g.cjk);
         if (o.cjk === 'chars') out.push(...Array.from(g.cjk));
-        else for (const s of segmenter(o.segmenterLocale).segment(g.cjk)) { if (s.segment.trim()) out.push(s.segment); }
+        else
+          for (const s of segmenter(o.segmenterLocale).segment(g.cjk)) {
+            if (s.segment.trim()) out.push(s.segment);
+          }
       } else if (g.emo !== undefined || g.emoji !== undefined) {
         if (o.emoji) out.push(m[0]);
       } else if (o.punctuation) out.push(m[0]);

@@ -31,7 +31,8 @@ test('minCount drops rare tokens; maxSize counts the two reserved ids', () => {
 });
 
 test('the same corpus in any order gives the same ids', () => {
-  const a = Vocabulary.fit(docs), b = Vocabulary.fit([...docs].reverse().map((d) => [...d].reverse()));
+  const a = Vocabulary.fit(docs),
+    b = Vocabulary.fit([...docs].reverse().map((d) => [...d].reverse()));
   assert.deepEqual(a.tokens, b.tokens);
   // Upper case sorts before lower case in code units, independent of the machine's locale.
   assert.deepEqual(Vocabulary.fit([['b', 'B', 'a', 'é']]).tokens.slice(2), ['B', 'a', 'b', 'é']);

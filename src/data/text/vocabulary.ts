@@ -31,7 +31,8 @@ export function resolveVocabularyOptions(options: Partial<VocabularyOptions> = {
   for (const k of Object.keys(o)) {
     if (!(k in DEFAULT_VOCABULARY)) throw new AndonError('invalid_input', `unknown vocabulary option "${k}"`, { option: k });
   }
-  if (!Number.isInteger(o.minCount) || o.minCount < 1) throw new AndonError('invalid_input', 'vocabulary minCount must be an integer ≥ 1', { minCount: o.minCount });
+  if (!Number.isInteger(o.minCount) || o.minCount < 1)
+    throw new AndonError('invalid_input', 'vocabulary minCount must be an integer ≥ 1', { minCount: o.minCount });
   if (o.maxSize !== null && (!Number.isInteger(o.maxSize) || o.maxSize < RESERVED)) {
     throw new AndonError('invalid_input', `vocabulary maxSize must be null or an integer ≥ ${RESERVED}`, { maxSize: o.maxSize });
   }
@@ -45,7 +46,9 @@ export function countTokens(docs: Iterable<readonly string[]>, counts = new Map<
 }
 
 /** Code-unit order: the same on every machine, unlike localeCompare. */
-function byToken(a: string, b: string): number { return a < b ? -1 : a > b ? 1 : 0; }
+function byToken(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 export class Vocabulary implements TokenIndex {
   private readonly ids = new Map<string, number>();
@@ -80,14 +83,22 @@ export class Vocabulary implements TokenIndex {
     return Vocabulary.fromCounts(countTokens(docs), options);
   }
 
-  get size(): number { return this.tokens.length; }
+  get size(): number {
+    return this.tokens.length;
+  }
 
-  id(token: string): number { return this.ids.get(token) ?? UNK_ID; }
+  id(token: string): number {
+    return this.ids.get(token) ?? UNK_ID;
+  }
 
   /** The id, or undefined for an unseen token (callers that drop unknowns use this). */
-  lookup(token: string): number | undefined { return this.ids.get(token); }
+  lookup(token: string): number | undefined {
+    return this.ids.get(token);
+  }
 
-  has(token: string): boolean { return this.ids.has(token); }
+  has(token: string): boolean {
+    return this.ids.has(token);
+  }
 
   token(id: number): string {
     const t = this.tokens[id];

@@ -11,10 +11,16 @@ const wasm = forced === 'ts' ? null : loadWasmKernels(forced === 'wasm-simd' ? '
 let active: Kernels = wasm ?? tsKernels;
 
 /** Returns storage to the pool that made it (a no-op for plain arrays, which the garbage collector owns). */
-export function releaseStorage(a: Float32Array): void { wasm?.free(a); }
+export function releaseStorage(a: Float32Array): void {
+  wasm?.free(a);
+}
 
 /** The backend every op uses. */
-export function kernels(): Kernels { return active; }
+export function kernels(): Kernels {
+  return active;
+}
 
 /** Switches the backend (tests compare backends; tensors created before keep working, more slowly). */
-export function setKernels(k: Kernels): void { active = k; }
+export function setKernels(k: Kernels): void {
+  active = k;
+}

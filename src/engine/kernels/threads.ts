@@ -19,15 +19,33 @@ export function setThreads(n: number): void {
 }
 
 /** How many threads a large matmul may use (default 1, or ANDON_THREADS). */
-export function getThreads(): number { return threads; }
+export function getThreads(): number {
+  return threads;
+}
 
 let splitRuns = 0;
 /** How many matmuls so far a worker actually took part in (for tests and diagnostics). */
-export function parallelRuns(): number { return splitRuns; }
+export function parallelRuns(): number {
+  return splitRuns;
+}
 
 /** The gemm export of the kernels module; strides are in elements, pointers in bytes. */
-export type GemmFn = (m: number, n: number, k: number, a: number, rsA: number, csA: number, b: number, rsB: number,
-  csB: number, c: number, rsC: number, csC: number, accumulate: number, scratch: number) => void;
+export type GemmFn = (
+  m: number,
+  n: number,
+  k: number,
+  a: number,
+  rsA: number,
+  csA: number,
+  b: number,
+  rsB: number,
+  csB: number,
+  c: number,
+  rsC: number,
+  csC: number,
+  accumulate: number,
+  scratch: number,
+) => void;
 
 // The job block: one job at a time, cut into parts that every thread (the caller included) claims with an
 // atomic counter, so a worker that wakes late or runs on a busy core only ever holds up one part.
@@ -104,7 +122,10 @@ for (;;) {
 }
 `;
 
-interface Helper { worker: Worker; index: number; }
+interface Helper {
+  worker: Worker;
+  index: number;
+}
 
 /**
  * Splits one gemm into parts (row ranges of C, or column ranges when C is wide) that the calling thread and
@@ -136,8 +157,24 @@ export class GemmPool {
    * Runs gemm over up to `threads` threads; `gemm` and `scratch` are the calling thread's. Same arguments as
    * the wasm gemm. Runs on the calling thread alone while no worker is ready.
    */
-  run(threads: number, gemm: GemmFn, scratch: number, m: number, n: number, k: number, a: number, rsA: number,
-    csA: number, b: number, rsB: number, csB: number, c: number, rsC: number, csC: number, accumulate: number): void {
+  run(
+    threads: number,
+    gemm: GemmFn,
+    scratch: number,
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    rsA: number,
+    csA: number,
+    b: number,
+    rsB: number,
+    csB: number,
+    c: number,
+    rsC: number,
+    csC: number,
+    accumulate: number,
+  ): void {
     const workers = this.readyWorkers(threads - 1);
     // Split the longer side of C. Each part re-packs the other operand, so parts keep at least 16 micro-tiles
     // of that side; about two parts per thread let a fast thread take over a slow one's share.
@@ -152,11 +189,22 @@ export class GemmPool {
     }
     const chunk = Math.ceil(len / parts / unit) * unit;
     const box = this.box;
-    box[CHUNK] = chunk; box[BY_ROWS] = byRows ? 1 : 0; box[FAILED] = 0;
-    box[ARGS] = m; box[ARGS + 1] = n; box[ARGS + 2] = k;
-    box[ARGS + 3] = a; box[ARGS + 4] = rsA; box[ARGS + 5] = csA;
-    box[ARGS + 6] = b; box[ARGS + 7] = rsB; box[ARGS + 8] = csB;
-    box[ARGS + 9] = c; box[ARGS + 10] = rsC; box[ARGS + 11] = csC; box[ARGS + 12] = accumulate;
+    box[CHUNK] = chunk;
+    box[BY_ROWS] = byRows ? 1 : 0;
+    box[FAILED] = 0;
+    box[ARGS] = m;
+    box[ARGS + 1] = n;
+    box[ARGS + 2] = k;
+    box[ARGS + 3] = a;
+    box[ARGS + 4] = rsA;
+    box[ARGS + 5] = csA;
+    box[ARGS + 6] = b;
+    box[ARGS + 7] = rsB;
+    box[ARGS + 8] = csB;
+    box[ARGS + 9] = c;
+    box[ARGS + 10] = rsC;
+    box[ARGS + 11] = csC;
+    box[ARGS + 12] = accumulate;
     Atomics.store(box, PARTS, Math.ceil(len / chunk));
     Atomics.store(box, FINISHED, 0);
     // Opening the counter last publishes everything above to whoever claims a part.
@@ -191,7 +239,9 @@ export class GemmPool {
       workerData: { module: this.module, memory: this.memory, block: this.block, index, scratch },
     });
     worker.unref();
-    worker.on('error', () => { this.broken = true; });
+    worker.on('error', () => {
+      this.broken = true;
+    });
     return { worker, index };
   }
 }

@@ -2,8 +2,17 @@
 // when WebAssembly SIMD is unavailable. Written for clarity first, with cache-friendly loop orders.
 import type { Kernels } from './types.js';
 
-function matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
-  transA: boolean, transB: boolean, accumulate: boolean): void {
+function matmul(
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+  accumulate: boolean,
+): void {
   if (!accumulate) c.fill(0, 0, m * n);
   if (!transB) {
     // i-p-j order streams rows of b and c.
@@ -23,7 +32,10 @@ function matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k:
         let s = 0;
         const bj = j * k;
         if (transA) for (let p = 0; p < k; p++) s += a[p * m + i] * b[bj + p];
-        else { const ai = i * k; for (let p = 0; p < k; p++) s += a[ai + p] * b[bj + p]; }
+        else {
+          const ai = i * k;
+          for (let p = 0; p < k; p++) s += a[ai + p] * b[bj + p];
+        }
         c[i * n + j] += s;
       }
     }
@@ -35,23 +47,49 @@ export const tsKernels: Kernels = {
   alloc: (n) => new Float32Array(n),
   free: () => {},
   matmul,
-  add(a, b, out, n) { for (let i = 0; i < n; i++) out[i] = a[i] + b[i]; },
-  sub(a, b, out, n) { for (let i = 0; i < n; i++) out[i] = a[i] - b[i]; },
-  mul(a, b, out, n) { for (let i = 0; i < n; i++) out[i] = a[i] * b[i]; },
-  div(a, b, out, n) { for (let i = 0; i < n; i++) out[i] = a[i] / b[i]; },
+  add(a, b, out, n) {
+    for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+  },
+  sub(a, b, out, n) {
+    for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
+  },
+  mul(a, b, out, n) {
+    for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+  },
+  div(a, b, out, n) {
+    for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
+  },
   addRow(a, row, out, rows, cols) {
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
       for (let c = 0; c < cols; c++) out[o + c] = a[o + c] + row[c];
     }
   },
-  axpy(alpha, x, y, n) { for (let i = 0; i < n; i++) y[i] += alpha * x[i]; },
-  scale(a, s, out, n) { for (let i = 0; i < n; i++) out[i] = a[i] * s; },
-  fill(a, value, n) { a.fill(value, 0, n); },
-  relu(a, out, n) { for (let i = 0; i < n; i++) out[i] = a[i] > 0 ? a[i] : 0; },
-  reluBackward(y, g, out, n) { for (let i = 0; i < n; i++) out[i] = y[i] > 0 ? g[i] : 0; },
-  sum(a, n) { let s = 0; for (let i = 0; i < n; i++) s += a[i]; return s; },
-  sumSquares(a, n) { let s = 0; for (let i = 0; i < n; i++) s += a[i] * a[i]; return s; },
+  axpy(alpha, x, y, n) {
+    for (let i = 0; i < n; i++) y[i] += alpha * x[i];
+  },
+  scale(a, s, out, n) {
+    for (let i = 0; i < n; i++) out[i] = a[i] * s;
+  },
+  fill(a, value, n) {
+    a.fill(value, 0, n);
+  },
+  relu(a, out, n) {
+    for (let i = 0; i < n; i++) out[i] = a[i] > 0 ? a[i] : 0;
+  },
+  reluBackward(y, g, out, n) {
+    for (let i = 0; i < n; i++) out[i] = y[i] > 0 ? g[i] : 0;
+  },
+  sum(a, n) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += a[i];
+    return s;
+  },
+  sumSquares(a, n) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += a[i] * a[i];
+    return s;
+  },
   sumRows(a, out, rows, cols, accumulate) {
     if (!accumulate) out.fill(0, 0, cols);
     for (let r = 0; r < rows; r++) {
@@ -77,7 +115,10 @@ export const tsKernels: Kernels = {
   sgdStep(p, grad, velocity, n, lr, momentum, weightDecay, nesterov) {
     for (let i = 0; i < n; i++) {
       const g = grad[i] + weightDecay * p[i];
-      if (momentum === 0) { p[i] -= lr * g; continue; }
+      if (momentum === 0) {
+        p[i] -= lr * g;
+        continue;
+      }
       const v = momentum * velocity[i] + g;
       velocity[i] = v;
       p[i] -= lr * (nesterov ? g + momentum * v : v);
@@ -92,8 +133,9 @@ export const tsKernels: Kernels = {
       else g += weightDecay * p[i];
       const mi = beta1 * m[i] + (1 - beta1) * g;
       const vi = beta2 * v[i] + (1 - beta2) * g * g;
-      m[i] = mi; v[i] = vi;
-      p[i] -= stepSize * mi / (Math.sqrt(vi) / sqrtBc2 + eps);
+      m[i] = mi;
+      v[i] = vi;
+      p[i] -= (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
     }
   },
 };

@@ -14,8 +14,7 @@ export interface Kernels {
    * c = op(a) · op(b) (+ c when accumulate). op(a) is [m,k]: a is [m,k], or [k,m] when transA.
    * op(b) is [k,n]: b is [k,n], or [n,k] when transB. c is [m,n] and must not alias a or b.
    */
-  matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
-    transA: boolean, transB: boolean, accumulate: boolean): void;
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean): void;
 
   /** out[i] = a[i] ∘ b[i] for the first n elements; out may alias a or b. */
   add(a: Float32Array, b: Float32Array, out: Float32Array, n: number): void;
@@ -49,13 +48,24 @@ export interface Kernels {
    * SGD with momentum (PyTorch semantics): g = grad + wd·p; v = μ·v + g; step = nesterov ? g + μ·v : v (v = g when μ = 0);
    * p -= lr·step. velocity is neither read nor written when μ = 0.
    */
-  sgdStep(p: Float32Array, grad: Float32Array, velocity: Float32Array, n: number,
-    lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
+  sgdStep(p: Float32Array, grad: Float32Array, velocity: Float32Array, n: number, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
   /**
    * Adam / AdamW (PyTorch semantics). decoupled = true is AdamW (p -= lr·wd·p before the step);
    * otherwise wd is added to the gradient. bc1 = 1 - β1^t, bc2 = 1 - β2^t.
    */
-  adamStep(p: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number,
-    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean,
-    bc1: number, bc2: number): void;
+  adamStep(
+    p: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: boolean,
+    bc1: number,
+    bc2: number,
+  ): void;
 }

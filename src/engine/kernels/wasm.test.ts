@@ -30,7 +30,8 @@ function randomIn(K: Kernels, n: number, rand: () => number, scale = 1): Float32
 
 function assertClose(got: Float32Array, want: Float32Array, n: number, rel: number, abs: number, what: string): void {
   for (let i = 0; i < n; i++) {
-    const g = got[i], w = want[i];
+    const g = got[i],
+      w = want[i];
     if (Object.is(g, w) || (Number.isNaN(g) && Number.isNaN(w))) continue;
     if (!(Math.abs(g - w) <= abs + rel * Math.abs(w))) {
       assert.fail(`${what}: element ${i} is ${g}, expected ${w}`);
@@ -46,11 +47,39 @@ function assertEqualArrays(got: Float32Array, want: Float32Array, n: number, wha
 // both directions and computed transposed, several k blocks (KC = 512), row blocks (MC = 48) and column
 // blocks (NC = 1536).
 const SHAPES: [number, number, number][] = [
-  [1, 1, 1], [1, 5, 1], [3, 1, 7], [2, 3, 4], [4, 4, 4], [7, 3, 5], [8, 8, 8], [5, 17, 3],
-  [16, 16, 16], [17, 33, 9], [33, 17, 65], [31, 7, 33], [13, 12, 12], [24, 24, 24], [12, 13, 25],
-  [1, 128, 128], [2, 50, 300], [1, 300, 7], [256, 3, 128], [256, 14, 128], [256, 128, 3], [128, 256, 1],
-  [7, 1000, 3], [64, 64, 64], [65, 127, 130], [100, 300, 50], [250, 70, 38], [130, 257, 129],
-  [9, 17, 2100], [37, 600, 45], [20, 1100, 20], [2, 700, 900], [1, 40, 1000],
+  [1, 1, 1],
+  [1, 5, 1],
+  [3, 1, 7],
+  [2, 3, 4],
+  [4, 4, 4],
+  [7, 3, 5],
+  [8, 8, 8],
+  [5, 17, 3],
+  [16, 16, 16],
+  [17, 33, 9],
+  [33, 17, 65],
+  [31, 7, 33],
+  [13, 12, 12],
+  [24, 24, 24],
+  [12, 13, 25],
+  [1, 128, 128],
+  [2, 50, 300],
+  [1, 300, 7],
+  [256, 3, 128],
+  [256, 14, 128],
+  [256, 128, 3],
+  [128, 256, 1],
+  [7, 1000, 3],
+  [64, 64, 64],
+  [65, 127, 130],
+  [100, 300, 50],
+  [250, 70, 38],
+  [130, 257, 129],
+  [9, 17, 2100],
+  [37, 600, 45],
+  [20, 1100, 20],
+  [2, 700, 900],
+  [1, 40, 1000],
 ];
 
 const VARIANTS: WasmVariant[] = ['relaxed', 'simd'];
@@ -69,23 +98,34 @@ for (const variant of VARIANTS) {
     it('matmul matches the reference for every transpose, accumulate and shape', () => {
       const rand = rng(1);
       for (const [m, kk, n] of SHAPES) {
-        const a = randomIn(k, m * kk, rand), b = randomIn(k, kk * n, rand);
-        for (const transA of [false, true]) for (const transB of [false, true]) for (const acc of [false, true]) {
-          const c = randomIn(k, m * n, rand);
-          const want = Float32Array.from(c);
-          tsKernels.matmul(a, b, want, m, kk, n, transA, transB, acc);
-          k.matmul(a, b, c, m, kk, n, transA, transB, acc);
-          assertClose(c, want, m * n, 1e-5, 1e-5 * kk, `matmul ${m}x${kk}x${n} tA=${transA} tB=${transB} acc=${acc}`);
-          k.free(c);
-        }
-        k.free(a); k.free(b);
+        const a = randomIn(k, m * kk, rand),
+          b = randomIn(k, kk * n, rand);
+        for (const transA of [false, true])
+          for (const transB of [false, true])
+            for (const acc of [false, true]) {
+              const c = randomIn(k, m * n, rand);
+              const want = Float32Array.from(c);
+              tsKernels.matmul(a, b, want, m, kk, n, transA, transB, acc);
+              k.matmul(a, b, c, m, kk, n, transA, transB, acc);
+              assertClose(c, want, m * n, 1e-5, 1e-5 * kk, `matmul ${m}x${kk}x${n} tA=${transA} tB=${transB} acc=${acc}`);
+              k.free(c);
+            }
+        k.free(a);
+        k.free(b);
       }
     });
 
     it('matmul without accumulate ignores what C held, NaN included', () => {
       const rand = rng(2);
-      for (const [m, kk, n] of [[5, 9, 3], [40, 40, 40], [3, 2, 50], [200, 30, 2]] as const) {
-        const a = randomIn(k, m * kk, rand), b = randomIn(k, kk * n, rand), c = k.alloc(m * n);
+      for (const [m, kk, n] of [
+        [5, 9, 3],
+        [40, 40, 40],
+        [3, 2, 50],
+        [200, 30, 2],
+      ] as const) {
+        const a = randomIn(k, m * kk, rand),
+          b = randomIn(k, kk * n, rand),
+          c = k.alloc(m * n);
         c.fill(NaN);
         const want = new Float32Array(m * n);
         tsKernels.matmul(a, b, want, m, kk, n, false, false, false);
@@ -96,7 +136,9 @@ for (const variant of VARIANTS) {
 
     it('matmul works on sub-views (offsets not 64-byte aligned)', () => {
       const rand = rng(3);
-      const m = 37, kk = 45, n = 29;
+      const m = 37,
+        kk = 45,
+        n = 29;
       const big = randomIn(k, 3 + m * kk + 5 + kk * n + 7 + m * n, rand);
       const a = big.subarray(3, 3 + m * kk);
       const b = big.subarray(8 + m * kk, 8 + m * kk + kk * n);
@@ -112,15 +154,19 @@ for (const variant of VARIANTS) {
     it('element-wise arithmetic equals the reference exactly, in place too', () => {
       const rand = rng(4);
       for (const n of SIZES) {
-        const a = randomIn(k, n, rand), b = randomIn(k, n, rand);
+        const a = randomIn(k, n, rand),
+          b = randomIn(k, n, rand);
         for (const op of ['add', 'sub', 'mul', 'div'] as const) {
-          const out = k.alloc(n), want = new Float32Array(n);
+          const out = k.alloc(n),
+            want = new Float32Array(n);
           tsKernels[op](a, b, want, n);
           k[op](a, b, out, n);
           assertEqualArrays(out, want, n, `${op} n=${n}`);
           // out aliasing a, then b
-          const a2 = Float32Array.from(a), b2 = Float32Array.from(b);
-          const x = k.alloc(n); x.set(a);
+          const a2 = Float32Array.from(a),
+            b2 = Float32Array.from(b);
+          const x = k.alloc(n);
+          x.set(a);
           k[op](x, b, x, n);
           tsKernels[op](a2, b2, a2, n);
           assertEqualArrays(x, a2, n, `${op} in place (a) n=${n}`);
@@ -128,16 +174,26 @@ for (const variant of VARIANTS) {
           k[op](a, x, x, n);
           tsKernels[op](a, b, b2, n);
           assertEqualArrays(x, b2, n, `${op} in place (b) n=${n}`);
-          k.free(out); k.free(x);
+          k.free(out);
+          k.free(x);
         }
       }
     });
 
     it('addRow, scale, axpy, fill match the reference', () => {
       const rand = rng(5);
-      for (const [rows, cols] of [[1, 1], [3, 5], [4, 8], [7, 13], [32, 33], [2, 1027]]) {
-        const a = randomIn(k, rows * cols, rand), row = randomIn(k, cols, rand);
-        const out = k.alloc(rows * cols), want = new Float32Array(rows * cols);
+      for (const [rows, cols] of [
+        [1, 1],
+        [3, 5],
+        [4, 8],
+        [7, 13],
+        [32, 33],
+        [2, 1027],
+      ]) {
+        const a = randomIn(k, rows * cols, rand),
+          row = randomIn(k, cols, rand);
+        const out = k.alloc(rows * cols),
+          want = new Float32Array(rows * cols);
         tsKernels.addRow(a, row, want, rows, cols);
         k.addRow(a, row, out, rows, cols);
         assertEqualArrays(out, want, rows * cols, `addRow ${rows}x${cols}`);
@@ -145,13 +201,16 @@ for (const variant of VARIANTS) {
         assertEqualArrays(a, want, rows * cols, `addRow in place ${rows}x${cols}`);
       }
       for (const n of SIZES) {
-        const a = randomIn(k, n, rand), y = randomIn(k, n, rand);
-        const want = new Float32Array(n), out = k.alloc(n);
+        const a = randomIn(k, n, rand),
+          y = randomIn(k, n, rand);
+        const want = new Float32Array(n),
+          out = k.alloc(n);
         tsKernels.scale(a, 0.3, want, n);
         k.scale(a, 0.3, out, n);
         assertClose(out, want, n, 1e-6, 0, `scale n=${n}`);
         // In place; multiplying by a power of two is exact, so the results must be identical.
-        const x = k.alloc(n); x.set(a);
+        const x = k.alloc(n);
+        x.set(a);
         k.scale(x, -2, x, n);
         tsKernels.scale(a, -2, want, n);
         assertEqualArrays(x, want, n, `scale in place n=${n}`);
@@ -167,9 +226,15 @@ for (const variant of VARIANTS) {
     it('relu and reluBackward match the reference exactly (zeros and NaN included)', () => {
       const rand = rng(6);
       for (const n of SIZES) {
-        const a = randomIn(k, n, rand), g = randomIn(k, n, rand);
-        if (n > 3) { a[0] = 0; a[1] = -0; a[2] = NaN; }
-        const out = k.alloc(n), want = new Float32Array(n);
+        const a = randomIn(k, n, rand),
+          g = randomIn(k, n, rand);
+        if (n > 3) {
+          a[0] = 0;
+          a[1] = -0;
+          a[2] = NaN;
+        }
+        const out = k.alloc(n),
+          want = new Float32Array(n);
         tsKernels.relu(a, want, n);
         k.relu(a, out, n);
         assertEqualArrays(out, want, n, `relu n=${n}`);
@@ -186,15 +251,25 @@ for (const variant of VARIANTS) {
       const rand = rng(7);
       for (const n of [...SIZES, 100_003]) {
         const a = randomIn(k, n, rand);
-        const s = k.sum(a, n), want = tsKernels.sum(a, n);
+        const s = k.sum(a, n),
+          want = tsKernels.sum(a, n);
         assert.ok(Math.abs(s - want) <= 1e-9 * (1 + Math.abs(want)), `sum n=${n}: ${s} vs ${want}`);
-        const q = k.sumSquares(a, n), wantQ = tsKernels.sumSquares(a, n);
+        const q = k.sumSquares(a, n),
+          wantQ = tsKernels.sumSquares(a, n);
         assert.ok(Math.abs(q - wantQ) <= 1e-9 * (1 + wantQ), `sumSquares n=${n}: ${q} vs ${wantQ}`);
       }
-      for (const [rows, cols] of [[1, 1], [5, 3], [4, 4], [9, 17], [64, 130], [3, 1027]]) {
+      for (const [rows, cols] of [
+        [1, 1],
+        [5, 3],
+        [4, 4],
+        [9, 17],
+        [64, 130],
+        [3, 1027],
+      ]) {
         const a = randomIn(k, rows * cols, rand);
         for (const acc of [false, true]) {
-          const out = randomIn(k, cols, rand), want = Float32Array.from(out);
+          const out = randomIn(k, cols, rand),
+            want = Float32Array.from(out);
           tsKernels.sumRows(a, want, rows, cols, acc);
           k.sumRows(a, out, rows, cols, acc);
           assertEqualArrays(out, want, cols, `sumRows ${rows}x${cols} acc=${acc}`);
@@ -204,19 +279,32 @@ for (const variant of VARIANTS) {
 
     it('softmaxRows and log-softmax match the reference, in place too', () => {
       const rand = rng(8);
-      for (const [rows, cols] of [[1, 1], [2, 3], [3, 4], [4, 5], [5, 8], [7, 9], [16, 10], [3, 130], [2, 1000]]) {
+      for (const [rows, cols] of [
+        [1, 1],
+        [2, 3],
+        [3, 4],
+        [4, 5],
+        [5, 8],
+        [7, 9],
+        [16, 10],
+        [3, 130],
+        [2, 1000],
+      ]) {
         for (const spread of [1, 30]) {
           const a = randomIn(k, rows * cols, rand, spread);
           if (cols > 2) a[1] = -Infinity; // a masked logit
           for (const log of [false, true]) {
-            const out = k.alloc(rows * cols), want = new Float32Array(rows * cols);
+            const out = k.alloc(rows * cols),
+              want = new Float32Array(rows * cols);
             tsKernels.softmaxRows(a, want, rows, cols, log);
             k.softmaxRows(a, out, rows, cols, log);
             assertClose(out, want, rows * cols, 2e-6, 1e-7, `softmax ${rows}x${cols} log=${log} spread=${spread}`);
-            const x = k.alloc(rows * cols); x.set(a);
+            const x = k.alloc(rows * cols);
+            x.set(a);
             k.softmaxRows(x, x, rows, cols, log);
             assertEqualArrays(x, out, rows * cols, `softmax in place ${rows}x${cols} log=${log}`);
-            k.free(out); k.free(x);
+            k.free(out);
+            k.free(x);
           }
         }
       }
@@ -225,8 +313,13 @@ for (const variant of VARIANTS) {
     it('softmax keeps its accuracy across the whole exp range', () => {
       // One row per value: softmax of [x, 0] is 1/(1 + e^-x), which exercises exp over [-87, 0].
       const n = 2000;
-      const a = k.alloc(2 * n), out = k.alloc(2 * n), want = new Float32Array(2 * n);
-      for (let i = 0; i < n; i++) { a[2 * i] = 0; a[2 * i + 1] = -87 * i / n; }
+      const a = k.alloc(2 * n),
+        out = k.alloc(2 * n),
+        want = new Float32Array(2 * n);
+      for (let i = 0; i < n; i++) {
+        a[2 * i] = 0;
+        a[2 * i + 1] = (-87 * i) / n;
+      }
       tsKernels.softmaxRows(a, want, n, 2, false);
       k.softmaxRows(a, out, n, 2, false);
       assertClose(out, want, 2 * n, 1e-6, 1e-37, 'softmax exp range');
@@ -235,16 +328,26 @@ for (const variant of VARIANTS) {
     it('sgdStep matches the reference for plain, momentum and Nesterov updates', () => {
       const rand = rng(9);
       for (const n of SIZES) {
-        for (const [momentum, wd, nesterov] of [[0, 0, false], [0, 0.01, false], [0.9, 0, false], [0.9, 1e-4, true]] as const) {
-          const p = randomIn(k, n, rand), g = randomIn(k, n, rand), v = randomIn(k, n, rand);
-          const pw = Float32Array.from(p), vw = Float32Array.from(v);
+        for (const [momentum, wd, nesterov] of [
+          [0, 0, false],
+          [0, 0.01, false],
+          [0.9, 0, false],
+          [0.9, 1e-4, true],
+        ] as const) {
+          const p = randomIn(k, n, rand),
+            g = randomIn(k, n, rand),
+            v = randomIn(k, n, rand);
+          const pw = Float32Array.from(p),
+            vw = Float32Array.from(v);
           tsKernels.sgdStep(pw, g, vw, n, 0.05, momentum, wd, nesterov);
           k.sgdStep(p, g, v, n, 0.05, momentum, wd, nesterov);
           assertClose(p, pw, n, 1e-6, 1e-7, `sgd p n=${n} mu=${momentum} nesterov=${nesterov}`);
           assertClose(v, vw, n, 1e-6, 1e-7, `sgd v n=${n} mu=${momentum} nesterov=${nesterov}`);
         }
         // Without momentum the velocity is never touched, so an empty one is fine.
-        const p = randomIn(k, n, rand), g = randomIn(k, n, rand), pw = Float32Array.from(p);
+        const p = randomIn(k, n, rand),
+          g = randomIn(k, n, rand),
+          pw = Float32Array.from(p);
         tsKernels.sgdStep(pw, g, new Float32Array(0), n, 0.1, 0, 0, false);
         k.sgdStep(p, g, k.alloc(0), n, 0.1, 0, 0, false);
         assertClose(p, pw, n, 1e-6, 1e-7, `sgd without velocity n=${n}`);
@@ -255,11 +358,17 @@ for (const variant of VARIANTS) {
       const rand = rng(10);
       for (const n of SIZES) {
         for (const decoupled of [false, true]) {
-          const p = randomIn(k, n, rand), g = randomIn(k, n, rand), m = randomIn(k, n, rand, 0.1);
+          const p = randomIn(k, n, rand),
+            g = randomIn(k, n, rand),
+            m = randomIn(k, n, rand, 0.1);
           const v = k.alloc(n);
           for (let i = 0; i < n; i++) v[i] = Math.abs(rand()) * 0.01;
-          const pw = Float32Array.from(p), mw = Float32Array.from(m), vw = Float32Array.from(v);
-          const t = 3, b1 = 0.9, b2 = 0.999;
+          const pw = Float32Array.from(p),
+            mw = Float32Array.from(m),
+            vw = Float32Array.from(v);
+          const t = 3,
+            b1 = 0.9,
+            b2 = 0.999;
           const args = [1e-3, b1, b2, 1e-8, 0.01, decoupled, 1 - b1 ** t, 1 - b2 ** t] as const;
           tsKernels.adamStep(pw, g, mw, vw, n, ...args);
           k.adamStep(p, g, m, v, n, ...args);
@@ -271,7 +380,8 @@ for (const variant of VARIANTS) {
     });
 
     it('rejects element counts larger than the arrays instead of touching other memory', () => {
-      const a = k.alloc(8), b = k.alloc(8);
+      const a = k.alloc(8),
+        b = k.alloc(8);
       assert.throws(() => k.add(a, b, a, 9), RangeError);
       assert.throws(() => k.matmul(a, b, a, 3, 3, 3, false, false, false), RangeError);
       assert.throws(() => k.softmaxRows(a, a, 3, 3, false), RangeError);
@@ -282,9 +392,17 @@ for (const variant of VARIANTS) {
         const views = [1, 3, 16, 17, 100, 5000, 70_000].map((n) => k.alloc(n));
         for (const v of views) assert.ok(v.buffer instanceof SharedArrayBuffer);
         for (const v of views) assert.equal(v.byteOffset % 64, 0);
-        assert.deepEqual(views.map((v) => v.length), [1, 3, 16, 17, 100, 5000, 70_000]);
+        assert.deepEqual(
+          views.map((v) => v.length),
+          [1, 3, 16, 17, 100, 5000, 70_000],
+        );
         views.forEach((v, i) => v.fill(i));
-        views.forEach((v, i) => assert.ok(v.every((x) => x === i), `view ${i} was overwritten`));
+        views.forEach((v, i) =>
+          assert.ok(
+            v.every((x) => x === i),
+            `view ${i} was overwritten`,
+          ),
+        );
         for (const v of views) k.free(v);
       });
 
@@ -296,7 +414,8 @@ for (const variant of VARIANTS) {
         assert.equal(b.byteOffset, offset);
         const c = k.alloc(900); // same class (4 KiB), but the block is taken
         assert.notEqual(c.byteOffset, offset);
-        k.free(b); k.free(c);
+        k.free(b);
+        k.free(c);
       });
 
       it('ignores arrays it did not hand out, sub-views and double frees', () => {
@@ -308,7 +427,8 @@ for (const variant of VARIANTS) {
         assert.notEqual(b.byteOffset, a.byteOffset, 'a live block was handed out twice');
         k.free(a);
         k.free(a);
-        const c = k.alloc(256), d = k.alloc(256);
+        const c = k.alloc(256),
+          d = k.alloc(256);
         assert.notEqual(c.byteOffset, d.byteOffset, 'a double free put a block on the free list twice');
         for (const x of [b, c, d]) k.free(x);
       });
@@ -338,20 +458,28 @@ for (const variant of VARIANTS) {
         const n = 37;
         const plain = Float32Array.from({ length: n }, () => rand());
         const owned = randomIn(k, n, rand);
-        for (const [x, y] of [[plain, owned], [owned, plain], [plain, plain]]) {
-          const out = new Float32Array(n), want = new Float32Array(n);
+        for (const [x, y] of [
+          [plain, owned],
+          [owned, plain],
+          [plain, plain],
+        ]) {
+          const out = new Float32Array(n),
+            want = new Float32Array(n);
           k.mul(x, y, out, n);
           tsKernels.mul(x, y, want, n);
           assertEqualArrays(out, want, n, 'mul with a plain array');
         }
         assert.equal(k.sum(plain, n), tsKernels.sum(plain, n));
-        const sm = new Float32Array(n), smWant = new Float32Array(n);
+        const sm = new Float32Array(n),
+          smWant = new Float32Array(n);
         k.softmaxRows(plain, sm, 1, n, false);
         tsKernels.softmaxRows(plain, smWant, 1, n, false);
         assertEqualArrays(sm, smWant, n, 'softmax on a plain array');
         // A small matmul with one plain operand: the TypeScript result, bit for bit.
-        const a = Float32Array.from({ length: 6 * 7 }, () => rand()), b = randomIn(k, 7 * 5, rand);
-        const c = new Float32Array(30), cWant = new Float32Array(30);
+        const a = Float32Array.from({ length: 6 * 7 }, () => rand()),
+          b = randomIn(k, 7 * 5, rand);
+        const c = new Float32Array(30),
+          cWant = new Float32Array(30);
         k.matmul(a, b, c, 6, 7, 5, false, true, false);
         tsKernels.matmul(a, b, cWant, 6, 7, 5, false, true, false);
         assertEqualArrays(c, cWant, 30, 'small matmul with a plain operand');
@@ -359,11 +487,15 @@ for (const variant of VARIANTS) {
 
       it('large matmuls on plain arrays are computed in wasm memory and copied back', () => {
         const rand = rng(13);
-        const m = 70, kk = 90, n = 80;
+        const m = 70,
+          kk = 90,
+          n = 80;
         const a = Float32Array.from({ length: m * kk }, () => rand());
         const b = Float32Array.from({ length: kk * n }, () => rand());
-        const aCopy = Float32Array.from(a), bCopy = Float32Array.from(b);
-        const c = Float32Array.from({ length: m * n }, () => rand()), want = Float32Array.from(c);
+        const aCopy = Float32Array.from(a),
+          bCopy = Float32Array.from(b);
+        const c = Float32Array.from({ length: m * n }, () => rand()),
+          want = Float32Array.from(c);
         k.matmul(a, b, c, m, kk, n, true, false, true);
         tsKernels.matmul(a, b, want, m, kk, n, true, false, true);
         assertClose(c, want, m * n, 1e-5, 1e-5 * kk, 'copied matmul');
@@ -390,20 +522,31 @@ for (const variant of VARIANTS) {
         assert.ok(parallelRuns() > runs, 'the worker never took part');
         // Allocated after the worker started, so these live in memory the worker has not seen yet.
         const sharedBefore = parallelRuns();
-        for (const [m, kk, n] of [[300, 257, 301], [512, 512, 512], [61, 400, 700], [1000, 120, 33]]) {
-          const a = randomIn(k, m * kk, rand), b = randomIn(k, kk * n, rand);
-          for (const transA of [false, true]) for (const transB of [false, true]) for (const acc of [false, true]) {
-            const c0 = randomIn(k, m * n, rand);
-            const one = k.alloc(m * n), two = k.alloc(m * n);
-            one.set(c0); two.set(c0);
-            setThreads(1);
-            k.matmul(a, b, one, m, kk, n, transA, transB, acc);
-            setThreads(2);
-            k.matmul(a, b, two, m, kk, n, transA, transB, acc);
-            assertClose(two, one, m * n, 1e-6, 1e-6 * kk, `2 threads ${m}x${kk}x${n} tA=${transA} tB=${transB} acc=${acc}`);
-            for (const x of [c0, one, two]) k.free(x);
-          }
-          k.free(a); k.free(b);
+        for (const [m, kk, n] of [
+          [300, 257, 301],
+          [512, 512, 512],
+          [61, 400, 700],
+          [1000, 120, 33],
+        ]) {
+          const a = randomIn(k, m * kk, rand),
+            b = randomIn(k, kk * n, rand);
+          for (const transA of [false, true])
+            for (const transB of [false, true])
+              for (const acc of [false, true]) {
+                const c0 = randomIn(k, m * n, rand);
+                const one = k.alloc(m * n),
+                  two = k.alloc(m * n);
+                one.set(c0);
+                two.set(c0);
+                setThreads(1);
+                k.matmul(a, b, one, m, kk, n, transA, transB, acc);
+                setThreads(2);
+                k.matmul(a, b, two, m, kk, n, transA, transB, acc);
+                assertClose(two, one, m * n, 1e-6, 1e-6 * kk, `2 threads ${m}x${kk}x${n} tA=${transA} tB=${transB} acc=${acc}`);
+                for (const x of [c0, one, two]) k.free(x);
+              }
+          k.free(a);
+          k.free(b);
         }
         // A worker that has not woken by the time the caller finishes its own part has its part taken back,
         // so not every call is shared; most are.
@@ -425,7 +568,8 @@ for (const variant of VARIANTS) {
         `;
         const started = Date.now();
         const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-          encoding: 'utf8', timeout: 20_000,
+          encoding: 'utf8',
+          timeout: 20_000,
         });
         assert.equal(child.status, 0, child.stderr);
         assert.equal(child.stdout.trim(), '256');

@@ -28,10 +28,22 @@ interface KernelExports {
   sumSquares(a: number, n: number): number;
   sumRows(a: number, out: number, rows: number, cols: number, accumulate: number): void;
   softmaxRows(a: number, out: number, rows: number, cols: number, log: number): void;
-  sgdStep(p: number, grad: number, vel: number, n: number, lr: number, momentum: number, weightDecay: number,
-    nesterov: number): void;
-  adamStep(p: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number,
-    eps: number, weightDecay: number, decoupled: number, bc1: number, bc2: number): void;
+  sgdStep(p: number, grad: number, vel: number, n: number, lr: number, momentum: number, weightDecay: number, nesterov: number): void;
+  adamStep(
+    p: number,
+    grad: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: number,
+    bc1: number,
+    bc2: number,
+  ): void;
 }
 
 const PAGE = 65536;
@@ -106,7 +118,9 @@ class WasmHeap {
   }
 
   /** True when the array's storage is this heap's memory, so wasm can address it by byteOffset. */
-  owns(a: Float32Array): boolean { return this.buffers.has(a.buffer); }
+  owns(a: Float32Array): boolean {
+    return this.buffers.has(a.buffer);
+  }
 
   alloc(n: number): Float32Array {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`alloc: expected a non-negative integer, got ${n}`);
@@ -182,7 +196,12 @@ function tooShort(what: string): never {
 function instantiate(module: WebAssembly.Module, variant: WasmVariant): Kernels {
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
   const instance = new WebAssembly.Instance(module, {
-    env: { memory, abort() { throw new Error('wasm kernels: abort'); } },
+    env: {
+      memory,
+      abort() {
+        throw new Error('wasm kernels: abort');
+      },
+    },
   });
   const w = instance.exports as unknown as KernelExports;
   const heap = new WasmHeap(memory);
@@ -193,17 +212,17 @@ function instantiate(module: WebAssembly.Module, variant: WasmVariant): Kernels 
   const own = (a: Float32Array): boolean => heap.owns(a);
 
   /** Matmul on wasm-resident operands (byte offsets), split across threads when it is large enough. */
-  function gemm(a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean,
-    accumulate: boolean): void {
+  function gemm(a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean): void {
     if (scratch < 0) scratch = heap.reserve(scratchBytes);
     // op(A)(i,p) and op(B)(p,j) as element strides over the row-major storage.
-    const rsA = transA ? 1 : k, csA = transA ? m : 1;
-    const rsB = transB ? 1 : n, csB = transB ? k : 1;
+    const rsA = transA ? 1 : k,
+      csA = transA ? m : 1;
+    const rsB = transB ? 1 : n,
+      csB = transB ? k : 1;
     const acc = accumulate ? 1 : 0;
     const threads = getThreads();
     if (threads > 1 && m * k * n >= PARALLEL_MKN) {
-      pool ??= new GemmPool(module, memory, (bytes) => heap.reserve(bytes), scratchBytes, w.gemmTileRows(),
-        w.gemmTileCols());
+      pool ??= new GemmPool(module, memory, (bytes) => heap.reserve(bytes), scratchBytes, w.gemmTileRows(), w.gemmTileCols());
       pool.run(threads, w.gemm, scratch, m, n, k, a, rsA, csA, b, rsB, csB, c, n, 1, acc);
     } else {
       w.gemm(m, n, k, a, rsA, csA, b, rsB, csB, c, n, 1, acc, scratch);
@@ -211,8 +230,17 @@ function instantiate(module: WebAssembly.Module, variant: WasmVariant): Kernels 
   }
 
   /** Matmul where some operand is plain memory: big ones are copied through wasm memory, small ones run in TS. */
-  function gemmCopied(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number,
-    transA: boolean, transB: boolean, accumulate: boolean): void {
+  function gemmCopied(
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+    transA: boolean,
+    transB: boolean,
+    accumulate: boolean,
+  ): void {
     if (m * k * n < COPY_IN_MKN) {
       tsKernels.matmul(a, b, c, m, k, n, transA, transB, accumulate);
       return;
@@ -227,7 +255,9 @@ function instantiate(module: WebAssembly.Module, variant: WasmVariant): Kernels 
       return t;
     };
     try {
-      const wa = stage(a, m * k, true), wb = stage(b, k * n, true), wc = stage(c, m * n, accumulate);
+      const wa = stage(a, m * k, true),
+        wb = stage(b, k * n, true),
+        wc = stage(c, m * n, accumulate);
       if (!own(wa) || !own(wb) || !own(wc)) {
         tsKernels.matmul(a, b, c, m, k, n, transA, transB, accumulate);
         return;
@@ -324,8 +354,7 @@ function instantiate(module: WebAssembly.Module, variant: WasmVariant): Kernels 
       // The velocity buffer is untouched without momentum, so it may be empty then.
       if (!(n <= p.length && n <= grad.length && (momentum === 0 || n <= velocity.length))) tooShort('sgdStep operand');
       if (own(p) && own(grad) && (momentum === 0 || own(velocity))) {
-        w.sgdStep(p.byteOffset, grad.byteOffset, own(velocity) ? velocity.byteOffset : 0, n, lr, momentum, weightDecay,
-          nesterov ? 1 : 0);
+        w.sgdStep(p.byteOffset, grad.byteOffset, own(velocity) ? velocity.byteOffset : 0, n, lr, momentum, weightDecay, nesterov ? 1 : 0);
       } else {
         tsKernels.sgdStep(p, grad, velocity, n, lr, momentum, weightDecay, nesterov);
       }
@@ -333,8 +362,7 @@ function instantiate(module: WebAssembly.Module, variant: WasmVariant): Kernels 
     adamStep(p, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, decoupled, bc1, bc2) {
       if (!(n <= p.length && n <= grad.length && n <= m.length && n <= v.length)) tooShort('adamStep operand');
       if (own(p) && own(grad) && own(m) && own(v)) {
-        w.adamStep(p.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, n, lr, beta1, beta2, eps, weightDecay,
-          decoupled ? 1 : 0, bc1, bc2);
+        w.adamStep(p.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, n, lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, bc1, bc2);
       } else {
         tsKernels.adamStep(p, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, decoupled, bc1, bc2);
       }

@@ -22,12 +22,14 @@ const rowsOf = (x: Tensor, b: number): Mat => {
   return Array.from({ length: t }, (_, i) => Array.from(x.data.subarray((b * t + i) * d, (b * t + i + 1) * d)));
 };
 /** v·Wᵀ + b for W [out, in]. */
-const dense = (m: Mat, w: Tensor, b: Tensor | null): Mat => m.map((v) => Array.from({ length: w.shape[0] }, (_, o) =>
-  v.reduce((s, x, i) => s + x * w.data[o * w.shape[1] + i], b ? b.data[o] : 0)));
+const dense = (m: Mat, w: Tensor, b: Tensor | null): Mat =>
+  m.map((v) => Array.from({ length: w.shape[0] }, (_, o) => v.reduce((s, x, i) => s + x * w.data[o * w.shape[1] + i], b ? b.data[o] : 0)));
 
 /** torch.nn.MultiheadAttention (self-attention, one sample) from its definition, in float64. */
 function referenceAttention(mha: MultiHeadSelfAttention, x: Mat, padded: boolean[]): Mat {
-  const D = mha.embedDim, dh = mha.headDim, t = x.length;
+  const D = mha.embedDim,
+    dh = mha.headDim,
+    t = x.length;
   const qkv = dense(x, mha.inProjWeight, mha.inProjBias);
   const merged: Mat = x.map(() => new Array(D).fill(0));
   for (let h = 0; h < mha.numHeads; h++) {
@@ -47,18 +49,23 @@ function referenceAttention(mha: MultiHeadSelfAttention, x: Mat, padded: boolean
   return dense(merged, mha.outProj.weight, mha.outProj.bias);
 }
 
-const layerNorm = (m: Mat, w: Tensor, b: Tensor, eps: number): Mat => m.map((v) => {
-  const mu = v.reduce((s, x) => s + x, 0) / v.length;
-  const variance = v.reduce((s, x) => s + (x - mu) ** 2, 0) / v.length;
-  return v.map((x, i) => ((x - mu) / Math.sqrt(variance + eps)) * w.data[i] + b.data[i]);
-});
+const layerNorm = (m: Mat, w: Tensor, b: Tensor, eps: number): Mat =>
+  m.map((v) => {
+    const mu = v.reduce((s, x) => s + x, 0) / v.length;
+    const variance = v.reduce((s, x) => s + (x - mu) ** 2, 0) / v.length;
+    return v.map((x, i) => ((x - mu) / Math.sqrt(variance + eps)) * w.data[i] + b.data[i]);
+  });
 const plus = (a: Mat, b: Mat): Mat => a.map((v, i) => v.map((x, j) => x + b[i][j]));
 
 /** torch.nn.TransformerEncoderLayer (eval mode, ReLU) from its definition, in float64. */
 function referenceEncoder(layer: TransformerEncoderLayer, x: Mat, padded: boolean[]): Mat {
   const sa = (m: Mat) => referenceAttention(layer.selfAttn, m, padded);
-  const ff = (m: Mat) => dense(dense(m, layer.linear1.weight, layer.linear1.bias).map((v) => v.map((z) => Math.max(z, 0))),
-    layer.linear2.weight, layer.linear2.bias);
+  const ff = (m: Mat) =>
+    dense(
+      dense(m, layer.linear1.weight, layer.linear1.bias).map((v) => v.map((z) => Math.max(z, 0))),
+      layer.linear2.weight,
+      layer.linear2.bias,
+    );
   const n1 = (m: Mat) => layerNorm(m, layer.norm1.weight, layer.norm1.bias, 1e-5);
   const n2 = (m: Mat) => layerNorm(m, layer.norm2.weight, layer.norm2.bias, 1e-5);
   if (layer.normFirst) {
@@ -100,10 +107,16 @@ test('MultiHeadSelfAttention matches scaled dot-product attention per head, with
   perturb(mha.parameters(), 3);
   const x = randn([2, 4, 6], 4);
   const none = [false, false, false, false];
-  assertClose(mha.forward(x), [0, 1].map((b) => referenceAttention(mha, rowsOf(x, b), none)));
+  assertClose(
+    mha.forward(x),
+    [0, 1].map((b) => referenceAttention(mha, rowsOf(x, b), none)),
+  );
   const x3 = randn([3, 3, 6], 5);
   // Sample 2 is all padding, which has no reference meaning (torch gives NaN); checked in the next test.
-  assertClose(mha.forward(x3, MASK), [0, 1].map((b) => referenceAttention(mha, rowsOf(x3, b), paddedRows(b, 3))));
+  assertClose(
+    mha.forward(x3, MASK),
+    [0, 1].map((b) => referenceAttention(mha, rowsOf(x3, b), paddedRows(b, 3))),
+  );
 });
 
 test('masked positions do not influence the others, and an all-padding sample gives no NaN', () => {
@@ -133,11 +146,23 @@ test('MultiHeadSelfAttention gradients match finite differences, masked and unma
 
 test('TransformerEncoderLayer has torch.nn.TransformerEncoderLayer state names', () => {
   const layer = new TransformerEncoderLayer(8, 2, 16);
-  assert.deepEqual([...layer.stateDict().keys()], [
-    'self_attn.in_proj_weight', 'self_attn.in_proj_bias', 'self_attn.out_proj.weight', 'self_attn.out_proj.bias',
-    'linear1.weight', 'linear1.bias', 'linear2.weight', 'linear2.bias',
-    'norm1.weight', 'norm1.bias', 'norm2.weight', 'norm2.bias',
-  ]);
+  assert.deepEqual(
+    [...layer.stateDict().keys()],
+    [
+      'self_attn.in_proj_weight',
+      'self_attn.in_proj_bias',
+      'self_attn.out_proj.weight',
+      'self_attn.out_proj.bias',
+      'linear1.weight',
+      'linear1.bias',
+      'linear2.weight',
+      'linear2.bias',
+      'norm1.weight',
+      'norm1.bias',
+      'norm2.weight',
+      'norm2.bias',
+    ],
+  );
   assert.deepEqual(layer.linear1.weight.shape, [16, 8]);
   assert.deepEqual(layer.linear2.weight.shape, [8, 16]);
 });
@@ -147,7 +172,10 @@ for (const normFirst of [false, true]) {
     const layer = new TransformerEncoderLayer(6, 2, 10, { normFirst, rng: new Rng(13) }).eval();
     perturb(layer.parameters(), 14);
     const x = randn([3, 3, 6], 15);
-    assertClose(layer.forward(x, MASK), [0, 1].map((b) => referenceEncoder(layer, rowsOf(x, b), paddedRows(b, 3))));
+    assertClose(
+      layer.forward(x, MASK),
+      [0, 1].map((b) => referenceEncoder(layer, rowsOf(x, b), paddedRows(b, 3))),
+    );
     // GELU for the gradient check: finite differences across ReLU's kink would disagree with autograd.
     const smooth = new TransformerEncoderLayer(6, 2, 10, { normFirst, activation: 'gelu', rng: new Rng(13) }).eval();
     perturb(smooth.parameters(), 14);
@@ -170,15 +198,24 @@ test('TransformerEncoderLayer applies dropout only in training mode, and GELU wh
 test('an attention encoder learns to fetch the token a pointer names, on padded sequences', () => {
   // Position 0 holds a pointer p ∈ [1, len); the label is the value (0..3) at position p. Sequences have
   // random lengths 4..6 and junk after the end, hidden by the padding mask. Only attention can solve it.
-  const T = 6, VALUES = 4, D = 16;
+  const T = 6,
+    VALUES = 4,
+    D = 16;
   const rng = new Rng(20);
   const batch = (n: number) => {
-    const ids = new Int32Array(n * T), pos = new Int32Array(n * T), labels = new Int32Array(n), mask = new Uint8Array(n * T);
+    const ids = new Int32Array(n * T),
+      pos = new Int32Array(n * T),
+      labels = new Int32Array(n),
+      mask = new Uint8Array(n * T);
     for (let s = 0; s < n; s++) {
-      const len = 4 + rng.int(3), p = 1 + rng.int(len - 1);
+      const len = 4 + rng.int(3),
+        p = 1 + rng.int(len - 1);
       for (let j = 1; j < T; j++) ids[s * T + j] = rng.int(VALUES);
       ids[s * T] = VALUES + p; // pointer tokens follow the value tokens in the vocabulary
-      for (let j = 0; j < T; j++) { pos[s * T + j] = j; mask[s * T + j] = j >= len ? 1 : 0; }
+      for (let j = 0; j < T; j++) {
+        pos[s * T + j] = j;
+        mask[s * T + j] = j >= len ? 1 : 0;
+      }
       labels[s] = ids[s * T + p];
     }
     return { ids, pos, labels, mask };
@@ -188,16 +225,22 @@ test('an attention encoder learns to fetch the token a pointer names, on padded 
   const encoder = new TransformerEncoderLayer(D, 2, 32, { dropout: 0, rng: new Rng(23) });
   const head = new Linear(D, VALUES, { rng: new Rng(24) });
   const model = [tokens, positions, encoder, head];
-  const opt = new Adam(model.flatMap((m) => m.parameters()), { lr: 0.01 });
+  const opt = new Adam(
+    model.flatMap((m) => m.parameters()),
+    { lr: 0.01 },
+  );
   const logits = (b: ReturnType<typeof batch>, n: number) => {
     const h = encoder.forward(add(tokens.lookup(b.ids, [n, T]), positions.lookup(b.pos, [n, T])), b.mask);
     return head.forward(reshape(slice(h, 1, 0, 1), [n, D])); // read the pointer's position
   };
-  const accuracy = (): number => noGrad(() => scope(() => {
-    const b = batch(500);
-    const predicted = argmaxRows(logits(b, 500));
-    return predicted.filter((c, i) => c === b.labels[i]).length / 500;
-  }));
+  const accuracy = (): number =>
+    noGrad(() =>
+      scope(() => {
+        const b = batch(500);
+        const predicted = argmaxRows(logits(b, 500));
+        return predicted.filter((c, i) => c === b.labels[i]).length / 500;
+      }),
+    );
   let acc = 0;
   for (let step = 1; step <= 1500 && acc < 0.99; step++) {
     scope(() => {

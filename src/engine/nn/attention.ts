@@ -18,7 +18,11 @@ import { xavierUniform } from './init.js';
  */
 const MASKED = -1e9;
 
-export interface MultiHeadSelfAttentionOptions { rng?: Rng; dropout?: number; bias?: boolean }
+export interface MultiHeadSelfAttentionOptions {
+  rng?: Rng;
+  dropout?: number;
+  bias?: boolean;
+}
 
 /**
  * torch.nn.MultiheadAttention restricted to self-attention with batch_first: one packed in_proj for
@@ -31,7 +35,11 @@ export class MultiHeadSelfAttention extends Module implements Layer {
   readonly headDim: number;
   private readonly attnDropout: Dropout;
 
-  constructor(readonly embedDim: number, readonly numHeads: number, opts: MultiHeadSelfAttentionOptions = {}) {
+  constructor(
+    readonly embedDim: number,
+    readonly numHeads: number,
+    opts: MultiHeadSelfAttentionOptions = {},
+  ) {
     super();
     assert(Number.isInteger(numHeads) && numHeads > 0 && embedDim % numHeads === 0, () => `embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
     const rng = opts.rng ?? new Rng(0);
@@ -51,7 +59,9 @@ export class MultiHeadSelfAttention extends Module implements Layer {
    * A sample that is all padding attends to nothing, so each of its positions outputs out_proj.bias.
    */
   forward(x: Tensor, keyPaddingMask?: Uint8Array): Tensor {
-    const D = this.embedDim, heads = this.numHeads, dh = this.headDim;
+    const D = this.embedDim,
+      heads = this.numHeads,
+      dh = this.headDim;
     assert(x.rank === 3 && x.shape[2] === D, () => `MultiHeadSelfAttention expects [batch, time, ${D}], got [${x.shape}]`);
     const [n, t] = x.shape;
     // [N, T, 3D] → [3, N, heads, T, dh]: Q, K and V each become a batch of N·heads matrices [T, dh].
@@ -80,7 +90,10 @@ function maskedSoftmax(scores: Tensor, mask: Uint8Array, n: number, heads: numbe
   const row = new Float32Array(t);
   for (let b = 0; b < n; b++) {
     let real = 0;
-    for (let j = 0; j < t; j++) { row[j] = mask[b * t + j] ? MASKED : 0; if (!mask[b * t + j]) real++; }
+    for (let j = 0; j < t; j++) {
+      row[j] = mask[b * t + j] ? MASKED : 0;
+      if (!mask[b * t + j]) real++;
+    }
     if (real === 0) allPadding.push(b);
     for (let i = 0; i < heads * t; i++) bias.data.set(row, (b * heads * t + i) * t);
   }
@@ -118,8 +131,12 @@ export class TransformerEncoderLayer extends Module implements Layer {
   private readonly dropout1: Dropout;
   private readonly dropout2: Dropout;
 
-  constructor(readonly dModel: number, readonly nHead: number, readonly dimFeedforward: number,
-    opts: TransformerEncoderLayerOptions = {}) {
+  constructor(
+    readonly dModel: number,
+    readonly nHead: number,
+    readonly dimFeedforward: number,
+    opts: TransformerEncoderLayerOptions = {},
+  ) {
     super();
     const rng = opts.rng ?? new Rng(0);
     const p = opts.dropout ?? 0.1;
@@ -139,8 +156,7 @@ export class TransformerEncoderLayer extends Module implements Layer {
   /** x [N, T, dModel] → [N, T, dModel]; keyPaddingMask [N·T] as in MultiHeadSelfAttention. */
   forward(x: Tensor, keyPaddingMask?: Uint8Array): Tensor {
     const attend = (h: Tensor) => this.dropout1.forward(this.selfAttn.forward(h, keyPaddingMask));
-    const feedForward = (h: Tensor) =>
-      this.dropout2.forward(this.linear2.forward(this.dropout.forward(this.activation(this.linear1.forward(h)))));
+    const feedForward = (h: Tensor) => this.dropout2.forward(this.linear2.forward(this.dropout.forward(this.activation(this.linear1.forward(h)))));
     if (this.normFirst) {
       const h = add(x, attend(this.norm1.forward(x)));
       return add(h, feedForward(this.norm2.forward(h)));

@@ -12,7 +12,8 @@ const randn = (shape: number[], seed: number): Tensor => normal(shape, 0, 1, new
 
 /** The textbook definition, one output at a time, as the reference for Conv1d. */
 function directConv(x: Tensor, w: Tensor, b: Tensor | null, stride: number, padding: number, dilation: number): number[][][] {
-  const [n, cin, len] = x.shape, [cout, , k] = w.shape;
+  const [n, cin, len] = x.shape,
+    [cout, , k] = w.shape;
   const lout = Math.floor((len + 2 * padding - dilation * (k - 1) - 1) / stride) + 1;
   const out: number[][][] = [];
   for (let s = 0; s < n; s++) {
@@ -21,10 +22,11 @@ function directConv(x: Tensor, w: Tensor, b: Tensor | null, stride: number, padd
       out[s].push([]);
       for (let t = 0; t < lout; t++) {
         let acc = b ? b.data[o] : 0;
-        for (let c = 0; c < cin; c++) for (let j = 0; j < k; j++) {
-          const pos = t * stride - padding + j * dilation;
-          if (pos >= 0 && pos < len) acc += w.data[(o * cin + c) * k + j] * x.data[(s * cin + c) * len + pos];
-        }
+        for (let c = 0; c < cin; c++)
+          for (let j = 0; j < k; j++) {
+            const pos = t * stride - padding + j * dilation;
+            if (pos >= 0 && pos < len) acc += w.data[(o * cin + c) * k + j] * x.data[(s * cin + c) * len + pos];
+          }
         out[s][o].push(acc);
       }
     }
@@ -48,7 +50,12 @@ test('Conv1d has torch state names, shapes and the default init bound 1/√(in·
   assert.deepEqual([...noBias.stateDict().keys()], ['weight']);
 });
 
-for (const [stride, padding, dilation] of [[1, 0, 1], [2, 1, 1], [1, 2, 2], [3, 0, 2]]) {
+for (const [stride, padding, dilation] of [
+  [1, 0, 1],
+  [2, 1, 1],
+  [1, 2, 2],
+  [3, 0, 2],
+]) {
   test(`Conv1d matches the direct definition (stride ${stride}, padding ${padding}, dilation ${dilation})`, () => {
     const conv = new Conv1d(3, 2, 3, { stride, padding, dilation, rng: new Rng(2) });
     const x = randn([2, 3, 9], 3);
@@ -97,8 +104,14 @@ test('GlobalAvgPool1d averages over the length and Flatten keeps the batch axis'
 
 test('a conv stack in Sequential is named by position and runs end to end', () => {
   const rng = new Rng(9);
-  const net = new Sequential(new Conv1d(2, 4, 3, { padding: 1, rng }), new ReLU(), new MaxPool1d(2),
-    new Conv1d(4, 4, 3, { rng }), new GlobalAvgPool1d(), new Linear(4, 1, { rng }));
+  const net = new Sequential(
+    new Conv1d(2, 4, 3, { padding: 1, rng }),
+    new ReLU(),
+    new MaxPool1d(2),
+    new Conv1d(4, 4, 3, { rng }),
+    new GlobalAvgPool1d(),
+    new Linear(4, 1, { rng }),
+  );
   assert.deepEqual([...net.stateDict().keys()], ['0.weight', '0.bias', '3.weight', '3.bias', '5.weight', '5.bias']);
   assert.deepEqual(net.forward(randn([5, 2, 12], 10)).shape, [5, 1]);
 });

@@ -8,7 +8,13 @@ import { reshape } from '../ops/shape.js';
 import { Module, type Layer } from './module.js';
 import { fanInUniform } from './init.js';
 
-export interface Conv1dLayerOptions { stride?: number; padding?: number; dilation?: number; bias?: boolean; rng?: Rng }
+export interface Conv1dLayerOptions {
+  stride?: number;
+  padding?: number;
+  dilation?: number;
+  bias?: boolean;
+  rng?: Rng;
+}
 
 /** torch.nn.Conv1d without groups: weight [out, in, kernel], bias [out], both U(−1/√(in·k), 1/√(in·k)). */
 export class Conv1d extends Module implements Layer {
@@ -17,14 +23,22 @@ export class Conv1d extends Module implements Layer {
   readonly stride: number;
   readonly padding: number;
   readonly dilation: number;
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number,
-    opts: Conv1dLayerOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: number,
+    opts: Conv1dLayerOptions = {},
+  ) {
     super();
     this.stride = opts.stride ?? 1;
     this.padding = opts.padding ?? 0;
     this.dilation = opts.dilation ?? 1;
-    for (const [name, v, min] of [['stride', this.stride, 1], ['padding', this.padding, 0], ['dilation', this.dilation, 1],
-      ['kernelSize', kernelSize, 1]] as const) {
+    for (const [name, v, min] of [
+      ['stride', this.stride, 1],
+      ['padding', this.padding, 0],
+      ['dilation', this.dilation, 1],
+      ['kernelSize', kernelSize, 1],
+    ] as const) {
       assert(Number.isInteger(v) && v >= min, () => `Conv1d ${name} must be an integer ≥ ${min}, got ${v}`);
     }
     const rng = opts.rng ?? new Rng(0);
@@ -41,14 +55,28 @@ export class Conv1d extends Module implements Layer {
 
 /** Maximum over windows of `kernel` steps, `stride` apart (default: non-overlapping). */
 export class MaxPool1d extends Module implements Layer {
-  constructor(readonly kernel: number, readonly stride = kernel) { super(); }
-  forward(x: Tensor): Tensor { return maxPool1d(x, this.kernel, this.stride); }
+  constructor(
+    readonly kernel: number,
+    readonly stride = kernel,
+  ) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return maxPool1d(x, this.kernel, this.stride);
+  }
 }
 
 /** Mean over windows of `kernel` steps, `stride` apart (default: non-overlapping). */
 export class AvgPool1d extends Module implements Layer {
-  constructor(readonly kernel: number, readonly stride = kernel) { super(); }
-  forward(x: Tensor): Tensor { return avgPool1d(x, this.kernel, this.stride); }
+  constructor(
+    readonly kernel: number,
+    readonly stride = kernel,
+  ) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return avgPool1d(x, this.kernel, this.stride);
+  }
 }
 
 /** Mean over the whole length, [N, C, L] → [N, C]: makes a conv stack independent of the input length. */

@@ -55,10 +55,15 @@ export type InitName = 'default' | 'xavier-uniform' | 'xavier-normal' | 'kaiming
 /** A [out, in, ...] weight by initialiser name. */
 export function initWeight(shape: readonly number[], init: InitName, rng: Rng): Tensor {
   switch (init) {
-    case 'xavier-uniform': return xavierUniform(shape, rng);
-    case 'xavier-normal': return xavierNormal(shape, rng);
-    case 'kaiming-uniform': return kaimingUniform(shape, rng);
-    case 'kaiming-normal': return kaimingNormal(shape, rng);
-    default: return fanInUniform(shape, fans(shape)[0], rng);
+    case 'xavier-uniform':
+      return xavierUniform(shape, rng);
+    case 'xavier-normal':
+      return xavierNormal(shape, rng);
+    case 'kaiming-uniform':
+      return kaimingUniform(shape, rng);
+    case 'kaiming-normal':
+      return kaimingNormal(shape, rng);
+    default:
+      return fanInUniform(shape, fans(shape)[0], rng);
   }
 }

@@ -3,7 +3,9 @@ import { Tensor } from '../tensor.js';
 import { assert } from '../assert.js';
 
 /** Anything that maps one tensor to another, so Sequential can chain it. */
-export interface Layer { forward(x: Tensor): Tensor }
+export interface Layer {
+  forward(x: Tensor): Tensor;
+}
 
 export abstract class Module {
   training = true;
@@ -59,10 +61,16 @@ export abstract class Module {
     const own = this.stateDict();
     const missing = [...own.keys()].filter((k) => !state.has(k));
     const unexpected = [...state.keys()].filter((k) => !own.has(k));
-    assert(missing.length === 0 && unexpected.length === 0, () => `state does not match the model: missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`);
+    assert(
+      missing.length === 0 && unexpected.length === 0,
+      () => `state does not match the model: missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`,
+    );
     for (const [k, t] of own) {
       const src = state.get(k)!;
-      assert(src.shape.length === t.shape.length && src.shape.every((d, i) => d === t.shape[i]), () => `${k}: saved shape [${src.shape}] differs from the model's [${t.shape}]`);
+      assert(
+        src.shape.length === t.shape.length && src.shape.every((d, i) => d === t.shape[i]),
+        () => `${k}: saved shape [${src.shape}] differs from the model's [${t.shape}]`,
+      );
     }
     for (const [k, t] of own) t.data.set(state.get(k)!.data);
   }
@@ -73,8 +81,12 @@ export abstract class Module {
     return this;
   }
 
-  eval(): this { return this.train(false); }
+  eval(): this {
+    return this.train(false);
+  }
 
   /** Number of trainable values. */
-  parameterCount(): number { return this.parameters().reduce((n, t) => n + t.size, 0); }
+  parameterCount(): number {
+    return this.parameters().reduce((n, t) => n + t.size, 0);
+  }
 }

@@ -11,8 +11,10 @@ const randn = (shape: number[], seed: number, mean = 0, std = 1): Tensor => norm
 
 /** Per-channel mean and biased variance of [N, C, L] (or [N, C] with L = 1), in float64. */
 function channelStats(x: Tensor): { mean: number[]; biasedVar: number[]; count: number } {
-  const [n, c] = x.shape, l = x.rank === 3 ? x.shape[2] : 1;
-  const mean: number[] = [], biasedVar: number[] = [];
+  const [n, c] = x.shape,
+    l = x.rank === 3 ? x.shape[2] : 1;
+  const mean: number[] = [],
+    biasedVar: number[] = [];
   for (let ch = 0; ch < c; ch++) {
     const vals: number[] = [];
     for (let b = 0; b < n; b++) for (let i = 0; i < l; i++) vals.push(x.data[(b * c + ch) * l + i]);
@@ -62,13 +64,18 @@ test('BatchNorm1d has torch state names and starts with running mean 0, variance
   assert.deepEqual(bn.parameters(), [bn.weight, bn.bias]);
 });
 
-for (const shape of [[8, 3], [4, 3, 5]]) {
+for (const shape of [
+  [8, 3],
+  [4, 3, 5],
+]) {
   test(`BatchNorm1d training on [${shape}] normalises per channel and updates running stats as torch does`, () => {
     const bn = new BatchNorm1d(3, { momentum: 0.2 });
     const x = randn(shape, 5, 2, 3);
     const { mean, biasedVar, count } = channelStats(x);
     // The step runs in a scope, as training does: the running stats must survive it.
-    scope(() => { bn.forward(x); });
+    scope(() => {
+      bn.forward(x);
+    });
     const stats = channelStats(bn.forward(x));
     for (let c = 0; c < 3; c++) {
       assert.ok(Math.abs(stats.mean[c]) < 1e-5, `channel ${c} output mean ${stats.mean[c]}`);
@@ -94,12 +101,17 @@ test('BatchNorm1d in eval mode uses the running stats and leaves them unchanged'
   bn.eval();
   const x = randn([3, 2, 4], 6);
   const y = bn.forward(x);
-  for (let b = 0; b < 3; b++) for (let c = 0; c < 2; c++) for (let i = 0; i < 4; i++) {
-    const at = (b * 2 + c) * 4 + i;
-    const m = [1, -2][c], v = [4, 0.25][c], w = [2, 1][c], s = [0.5, 0][c];
-    const expect = ((x.data[at] - m) / Math.sqrt(v + 1e-3)) * w + s;
-    assert.ok(Math.abs(y.data[at] - expect) < 1e-5, `at ${at}: ${y.data[at]} vs ${expect}`);
-  }
+  for (let b = 0; b < 3; b++)
+    for (let c = 0; c < 2; c++)
+      for (let i = 0; i < 4; i++) {
+        const at = (b * 2 + c) * 4 + i;
+        const m = [1, -2][c],
+          v = [4, 0.25][c],
+          w = [2, 1][c],
+          s = [0.5, 0][c];
+        const expect = ((x.data[at] - m) / Math.sqrt(v + 1e-3)) * w + s;
+        assert.ok(Math.abs(y.data[at] - expect) < 1e-5, `at ${at}: ${y.data[at]} vs ${expect}`);
+      }
   assert.deepEqual(bn.runningMean.toArray(), [1, -2]);
   assert.deepEqual(bn.runningVar.toArray(), [4, 0.25]);
   // Eval output is per-sample: one row gives the same answer alone as inside the batch.
@@ -108,7 +120,10 @@ test('BatchNorm1d in eval mode uses the running stats and leaves them unchanged'
 });
 
 test('BatchNorm1d gradients match finite differences in training mode ([N, C] and [N, C, L]) and eval mode', () => {
-  for (const shape of [[5, 3], [3, 3, 4]]) {
+  for (const shape of [
+    [5, 3],
+    [3, 3, 4],
+  ]) {
     const bn = new BatchNorm1d(3);
     bn.weight.data.set([1.5, -0.7, 0.9]);
     bn.bias.data.set([0.1, 0.2, -0.3]);
@@ -130,13 +145,19 @@ test('BatchNorm1d rejects a wrong channel count and a single value per channel i
 });
 
 test('BatchNorm1d and LayerNorm load a state dict by torch names', () => {
-  const src = new BatchNorm1d(2), dst = new BatchNorm1d(2);
+  const src = new BatchNorm1d(2),
+    dst = new BatchNorm1d(2);
   src.runningMean.data.set([3, 4]);
   src.weight.data.set([5, 6]);
   dst.loadStateDict(src.stateDict());
   assert.deepEqual(dst.runningMean.toArray(), [3, 4]);
   assert.deepEqual(dst.weight.toArray(), [5, 6]);
   const ln = new LayerNorm(2);
-  ln.loadStateDict(new Map([['weight', tensor([7, 8])], ['bias', tensor([9, 10])]]));
+  ln.loadStateDict(
+    new Map([
+      ['weight', tensor([7, 8])],
+      ['bias', tensor([9, 10])],
+    ]),
+  );
   assert.deepEqual(ln.bias.toArray(), [9, 10]);
 });

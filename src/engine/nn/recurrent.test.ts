@@ -23,28 +23,35 @@ function affine(w: Tensor, b: Tensor, v: number[], r: number): number {
 
 /** torch.nn.GRU / torch.nn.LSTM written out from their documented equations, one sample at a time. */
 function reference(layer: GRU | LSTM, x: Tensor): number[] {
-  const [n, t, inSize] = x.shape, H = layer.hiddenSize;
+  const [n, t, inSize] = x.shape,
+    H = layer.hiddenSize;
   const out: number[] = [];
   for (let s = 0; s < n; s++) {
-    let h = new Array(H).fill(0), c = new Array(H).fill(0);
+    let h = new Array(H).fill(0),
+      c = new Array(H).fill(0);
     for (let step = 0; step < t; step++) {
       const xv = Array.from(x.data.subarray((s * t + step) * inSize, (s * t + step + 1) * inSize));
       const gi = (r: number) => affine(layer.weightIh, layer.biasIh, xv, r);
       const gh = (r: number) => affine(layer.weightHh, layer.biasHh, h, r);
-      const next = new Array(H).fill(0), nextC = new Array(H).fill(0);
+      const next = new Array(H).fill(0),
+        nextC = new Array(H).fill(0);
       for (let j = 0; j < H; j++) {
         if (layer instanceof GRU) {
-          const r = sig(gi(j) + gh(j)), z = sig(gi(H + j) + gh(H + j));
+          const r = sig(gi(j) + gh(j)),
+            z = sig(gi(H + j) + gh(H + j));
           const nGate = Math.tanh(gi(2 * H + j) + r * gh(2 * H + j));
           next[j] = (1 - z) * nGate + z * h[j];
         } else {
-          const i = sig(gi(j) + gh(j)), f = sig(gi(H + j) + gh(H + j));
-          const g = Math.tanh(gi(2 * H + j) + gh(2 * H + j)), o = sig(gi(3 * H + j) + gh(3 * H + j));
+          const i = sig(gi(j) + gh(j)),
+            f = sig(gi(H + j) + gh(H + j));
+          const g = Math.tanh(gi(2 * H + j) + gh(2 * H + j)),
+            o = sig(gi(3 * H + j) + gh(3 * H + j));
           nextC[j] = f * c[j] + i * g;
           next[j] = o * Math.tanh(nextC[j]);
         }
       }
-      h = next; c = nextC;
+      h = next;
+      c = nextC;
       out.push(...h);
     }
   }
@@ -61,9 +68,16 @@ for (const { name, gates, make } of kinds) {
     const layer = make(3, 4, 1);
     const shapes = Object.fromEntries([...layer.stateDict()].map(([k, v]) => [k, v.shape]));
     assert.deepEqual(shapes, {
-      weight_ih_l0: [gates * 4, 3], weight_hh_l0: [gates * 4, 4], bias_ih_l0: [gates * 4], bias_hh_l0: [gates * 4],
+      weight_ih_l0: [gates * 4, 3],
+      weight_hh_l0: [gates * 4, 4],
+      bias_ih_l0: [gates * 4],
+      bias_hh_l0: [gates * 4],
     });
-    for (const t of layer.parameters()) assert.ok(t.toArray().every((v) => Math.abs(v) <= 0.5), 'within ±1/√4');
+    for (const t of layer.parameters())
+      assert.ok(
+        t.toArray().every((v) => Math.abs(v) <= 0.5),
+        'within ±1/√4',
+      );
   });
 
   test(`${name} forward matches torch's equations (gate order included) and lastHidden is the final step`, () => {
@@ -96,10 +110,15 @@ for (const { name, gates, make } of kinds) {
     const rng = new Rng(42);
     const T = 8;
     const batch = (n: number) => {
-      const xs = new Float32Array(n * T), ys = new Float32Array(n);
+      const xs = new Float32Array(n * T),
+        ys = new Float32Array(n);
       for (let s = 0; s < n; s++) {
         let total = 0;
-        for (let t = 0; t < T; t++) { const v = rng.uniform() < 0.5 ? -1 : 1; xs[s * T + t] = v; total += v; }
+        for (let t = 0; t < T; t++) {
+          const v = rng.uniform() < 0.5 ? -1 : 1;
+          xs[s * T + t] = v;
+          total += v;
+        }
         ys[s] = total > 0 ? 1 : 0;
       }
       return { x: tensor(xs, [n, T, 1]), y: tensor(ys, [n, 1]) };
@@ -107,13 +126,16 @@ for (const { name, gates, make } of kinds) {
     const rnn = make(1, 12, 7);
     const head = new Linear(12, 1, { rng: new Rng(8) });
     const opt = new Adam([...rnn.parameters(), ...head.parameters()], { lr: 0.02 });
-    const accuracy = (): number => noGrad(() => scope(() => {
-      const { x, y } = batch(1000);
-      const logits = head.forward(rnn.lastHidden(x)).data;
-      let right = 0;
-      for (let i = 0; i < 1000; i++) if ((logits[i] > 0 ? 1 : 0) === y.data[i]) right++;
-      return right / 1000;
-    }));
+    const accuracy = (): number =>
+      noGrad(() =>
+        scope(() => {
+          const { x, y } = batch(1000);
+          const logits = head.forward(rnn.lastHidden(x)).data;
+          let right = 0;
+          for (let i = 0; i < 1000; i++) if ((logits[i] > 0 ? 1 : 0) === y.data[i]) right++;
+          return right / 1000;
+        }),
+      );
     let acc = 0;
     for (let step = 1; step <= 600 && acc < 0.99; step++) {
       scope(() => {

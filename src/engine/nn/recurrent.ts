@@ -9,7 +9,9 @@ import { reshape, slice, concat } from '../ops/shape.js';
 import { Module, type Layer } from './module.js';
 import { uniform } from './init.js';
 
-export interface RecurrentOptions { rng?: Rng }
+export interface RecurrentOptions {
+  rng?: Rng;
+}
 
 /**
  * The T steps of x [N, T, F] as T tensors [N, F]. When x needs a gradient the sequence is halved
@@ -24,7 +26,10 @@ function timeSteps(x: Tensor): Tensor[] {
     return out;
   }
   const split = (part: Tensor, len: number): void => {
-    if (len === 1) { out.push(reshape(part, [n, f])); return; }
+    if (len === 1) {
+      out.push(reshape(part, [n, f]));
+      return;
+    }
     const half = len >> 1;
     split(slice(part, 1, 0, half), half);
     split(slice(part, 1, half, len), len - half);
@@ -37,7 +42,10 @@ function timeSteps(x: Tensor): Tensor[] {
 const cols = (x: Tensor, from: number, to: number): Tensor => slice(x, 1, from, to);
 
 /** What a cell carries from one step to the next; h is the step's output. */
-interface CellState { h: Tensor; c?: Tensor }
+interface CellState {
+  h: Tensor;
+  c?: Tensor;
+}
 
 /**
  * The shared machinery: parameters named as torch names them for layer 0, the input projection of every
@@ -49,9 +57,17 @@ abstract class Recurrent extends Module implements Layer {
   readonly biasIh: Tensor;
   readonly biasHh: Tensor;
 
-  protected constructor(readonly inputSize: number, readonly hiddenSize: number, gates: number, opts: RecurrentOptions) {
+  protected constructor(
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    gates: number,
+    opts: RecurrentOptions,
+  ) {
     super();
-    assert(Number.isInteger(inputSize) && inputSize > 0 && Number.isInteger(hiddenSize) && hiddenSize > 0, () => `recurrent layer sizes must be positive integers, got input ${inputSize}, hidden ${hiddenSize}`);
+    assert(
+      Number.isInteger(inputSize) && inputSize > 0 && Number.isInteger(hiddenSize) && hiddenSize > 0,
+      () => `recurrent layer sizes must be positive integers, got input ${inputSize}, hidden ${hiddenSize}`,
+    );
     const rng = opts.rng ?? new Rng(0);
     const k = 1 / Math.sqrt(hiddenSize); // torch draws all four tensors from U(−1/√H, 1/√H)
     const rows = gates * hiddenSize;
@@ -66,7 +82,10 @@ abstract class Recurrent extends Module implements Layer {
 
   /** The hidden state after each step, from a zero initial state. */
   private run(x: Tensor): Tensor[] {
-    assert(x.rank === 3 && x.shape[2] === this.inputSize && x.shape[1] > 0, () => `${this.constructor.name} expects [batch, time, ${this.inputSize}] with time ≥ 1, got [${x.shape}]`);
+    assert(
+      x.rank === 3 && x.shape[2] === this.inputSize && x.shape[1] > 0,
+      () => `${this.constructor.name} expects [batch, time, ${this.inputSize}] with time ≥ 1, got [${x.shape}]`,
+    );
     const n = x.shape[0];
     const projected = timeSteps(linear(x, this.weightIh, this.biasIh));
     let state: CellState = { h: zeros([n, this.hiddenSize]) };
@@ -81,7 +100,10 @@ abstract class Recurrent extends Module implements Layer {
   /** x [N, T, input] → the hidden state of every step, [N, T, hidden]. */
   forward(x: Tensor): Tensor {
     const [n] = x.shape;
-    return concat(this.run(x).map((h) => reshape(h, [n, 1, this.hiddenSize])), 1);
+    return concat(
+      this.run(x).map((h) => reshape(h, [n, 1, this.hiddenSize])),
+      1,
+    );
   }
 
   /** x [N, T, input] → the hidden state after the last step, [N, hidden]: what a sequence classifier or RUL head reads. */
@@ -105,7 +127,8 @@ export class GRU extends Recurrent {
     const H = this.hiddenSize;
     const gh = linear(h, this.weightHh, this.biasHh);
     const rz = sigmoid(add(cols(gx, 0, 2 * H), cols(gh, 0, 2 * H)));
-    const r = cols(rz, 0, H), z = cols(rz, H, 2 * H);
+    const r = cols(rz, 0, H),
+      z = cols(rz, H, 2 * H);
     const n = tanh(add(cols(gx, 2 * H, 3 * H), mul(r, cols(gh, 2 * H, 3 * H))));
     // (1 − z) ⊙ n + z ⊙ h written as n + z ⊙ (h − n): one op fewer per step.
     return { h: add(n, mul(z, sub(h, n))) };
@@ -125,7 +148,8 @@ export class LSTM extends Recurrent {
     const H = this.hiddenSize;
     const pre = add(gx, linear(h, this.weightHh, this.biasHh));
     const inputForget = sigmoid(cols(pre, 0, 2 * H));
-    const i = cols(inputForget, 0, H), f = cols(inputForget, H, 2 * H);
+    const i = cols(inputForget, 0, H),
+      f = cols(inputForget, H, 2 * H);
     const g = tanh(cols(pre, 2 * H, 3 * H));
     const o = sigmoid(cols(pre, 3 * H, 4 * H));
     const written = mul(i, g);

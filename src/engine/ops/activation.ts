@@ -14,7 +14,11 @@ export function relu(a: Tensor): Tensor {
 }
 
 export function leakyRelu(a: Tensor, slope = 0.01): Tensor {
-  return unary(a, (x) => (x > 0 ? x : slope * x), (x) => (x > 0 ? 1 : slope));
+  return unary(
+    a,
+    (x) => (x > 0 ? x : slope * x),
+    (x) => (x > 0 ? 1 : slope),
+  );
 }
 
 /**
@@ -23,11 +27,14 @@ export function leakyRelu(a: Tensor, slope = 0.01): Tensor {
  */
 function outputActivation(a: Tensor, f: (x: number) => number, dy: (y: number) => number): Tensor {
   const out = empty(a.shape);
-  const ad = a.data, od = out.data, n = a.size;
+  const ad = a.data,
+    od = out.data,
+    n = a.size;
   for (let i = 0; i < n; i++) od[i] = f(ad[i]);
   return record(out, [a], (g) => {
     const gx = empty(a.shape);
-    const gd = g.data, r = gx.data;
+    const gd = g.data,
+      r = gx.data;
     for (let i = 0; i < n; i++) r[i] = gd[i] * dy(od[i]);
     return [gx];
   });
@@ -49,20 +56,29 @@ const sigmoidDerivative = (y: number) => y * (1 - y);
 export function erf(x: number): number {
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
-    t * (-0.82215223 + t * 0.17087277)))))))));
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? 1 - r : r - 1;
 }
 
 const INV_SQRT2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 /** Exact GELU, x·Φ(x), as PyTorch's default. */
-export const gelu = (a: Tensor) => unary(
-  a,
-  (x) => 0.5 * x * (1 + erf(x * INV_SQRT2)),
-  (x) => 0.5 * (1 + erf(x * INV_SQRT2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x),
-);
+export const gelu = (a: Tensor) =>
+  unary(
+    a,
+    (x) => 0.5 * x * (1 + erf(x * INV_SQRT2)),
+    (x) => 0.5 * (1 + erf(x * INV_SQRT2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x),
+  );
 
 export function softmax(a: Tensor): Tensor {
   const cols = a.shape[a.shape.length - 1];
@@ -72,7 +88,9 @@ export function softmax(a: Tensor): Tensor {
   return record(out, [a], (g) => {
     // dx = y ⊙ (g − Σ g⊙y) per row
     const gx = empty(a.shape);
-    const y = out.data, gd = g.data, r = gx.data;
+    const y = out.data,
+      gd = g.data,
+      r = gx.data;
     for (let i = 0; i < rows; i++) {
       const o = i * cols;
       let dot = 0;
@@ -91,7 +109,9 @@ export function logSoftmax(a: Tensor): Tensor {
   return record(out, [a], (g) => {
     // dx = g − softmax ⊙ Σ g per row
     const gx = empty(a.shape);
-    const y = out.data, gd = g.data, r = gx.data;
+    const y = out.data,
+      gd = g.data,
+      r = gx.data;
     for (let i = 0; i < rows; i++) {
       const o = i * cols;
       let s = 0;

@@ -28,19 +28,23 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
 }
 
 /** Calls visit(outIndex, aIndex, bIndex) for every output element, walking the broadcast strides. */
-export function forEachBroadcast(outShape: readonly number[], sa: number[], sb: number[],
-  visit: (o: number, ia: number, ib: number) => void): void {
+export function forEachBroadcast(outShape: readonly number[], sa: number[], sb: number[], visit: (o: number, ia: number, ib: number) => void): void {
   const rank = outShape.length;
   const size = outShape.reduce((p, d) => p * d, 1);
   if (size === 0) return;
   const idx = new Array(rank).fill(0);
-  let ia = 0, ib = 0;
+  let ia = 0,
+    ib = 0;
   for (let o = 0; o < size; o++) {
     visit(o, ia, ib);
     for (let d = rank - 1; d >= 0; d--) {
-      idx[d]++; ia += sa[d]; ib += sb[d];
+      idx[d]++;
+      ia += sa[d];
+      ib += sb[d];
       if (idx[d] < outShape[d]) break;
-      ia -= sa[d] * idx[d]; ib -= sb[d] * idx[d]; idx[d] = 0;
+      ia -= sa[d] * idx[d];
+      ib -= sb[d] * idx[d];
+      idx[d] = 0;
     }
   }
 }
@@ -62,7 +66,10 @@ export function reduceToShape(g: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(g.shape, shape)) return g;
   const size = shape.reduce((p, d) => p * d, 1);
   const out = empty(shape);
-  if (size === 1) { out.data[0] = kernels().sum(g.data, g.size); return out; }
+  if (size === 1) {
+    out.data[0] = kernels().sum(g.data, g.size);
+    return out;
+  }
   if (isTrailing(shape, g.shape)) {
     kernels().sumRows(g.data, out.data, g.size / size, size, false);
     return out;
@@ -70,7 +77,10 @@ export function reduceToShape(g: Tensor, shape: readonly number[]): Tensor {
   out.data.fill(0);
   const so = broadcastStrides(shape, g.shape);
   const zero = new Array(g.shape.length).fill(0);
-  const gd = g.data, od = out.data;
-  forEachBroadcast(g.shape, so, zero, (o, io) => { od[io] += gd[o]; });
+  const gd = g.data,
+    od = out.data;
+  forEachBroadcast(g.shape, so, zero, (o, io) => {
+    od[io] += gd[o];
+  });
   return out;
 }

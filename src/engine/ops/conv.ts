@@ -4,7 +4,11 @@ import { assert } from '../assert.js';
 import { linear } from './matmul.js';
 import { reshape, transpose } from './shape.js';
 
-export interface Conv1dOptions { stride?: number; padding?: number; dilation?: number }
+export interface Conv1dOptions {
+  stride?: number;
+  padding?: number;
+  dilation?: number;
+}
 
 function outLength(length: number, kernel: number, stride: number, padding: number, dilation: number): number {
   return Math.floor((length + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
@@ -21,24 +25,30 @@ export function im2col(x: Tensor, kernel: number, stride: number, padding: numbe
   assert(lout > 0, () => `conv1d: length ${len} is shorter than the kernel (${kernel}, dilation ${dilation}, padding ${padding})`);
   const width = c * kernel;
   const out = empty([n * lout, width]);
-  const xd = x.data, od = out.data;
-  for (let b = 0; b < n; b++) for (let t = 0; t < lout; t++) {
-    const row = (b * lout + t) * width;
-    for (let ch = 0; ch < c; ch++) for (let j = 0; j < kernel; j++) {
-      const pos = t * stride - padding + j * dilation;
-      od[row + ch * kernel + j] = pos >= 0 && pos < len ? xd[(b * c + ch) * len + pos] : 0;
+  const xd = x.data,
+    od = out.data;
+  for (let b = 0; b < n; b++)
+    for (let t = 0; t < lout; t++) {
+      const row = (b * lout + t) * width;
+      for (let ch = 0; ch < c; ch++)
+        for (let j = 0; j < kernel; j++) {
+          const pos = t * stride - padding + j * dilation;
+          od[row + ch * kernel + j] = pos >= 0 && pos < len ? xd[(b * c + ch) * len + pos] : 0;
+        }
     }
-  }
   return record(out, [x], (g) => {
     const gx = zeros(x.shape);
-    const gd = g.data, r = gx.data;
-    for (let b = 0; b < n; b++) for (let t = 0; t < lout; t++) {
-      const row = (b * lout + t) * width;
-      for (let ch = 0; ch < c; ch++) for (let j = 0; j < kernel; j++) {
-        const pos = t * stride - padding + j * dilation;
-        if (pos >= 0 && pos < len) r[(b * c + ch) * len + pos] += gd[row + ch * kernel + j];
+    const gd = g.data,
+      r = gx.data;
+    for (let b = 0; b < n; b++)
+      for (let t = 0; t < lout; t++) {
+        const row = (b * lout + t) * width;
+        for (let ch = 0; ch < c; ch++)
+          for (let j = 0; j < kernel; j++) {
+            const pos = t * stride - padding + j * dilation;
+            if (pos >= 0 && pos < len) r[(b * c + ch) * len + pos] += gd[row + ch * kernel + j];
+          }
       }
-    }
     return [gx];
   });
 }
@@ -61,27 +71,40 @@ function pool1d(x: Tensor, kernel: number, stride: number, mode: 'max' | 'avg'):
   assert(lout > 0, () => `pooling: length ${len} is shorter than the window ${kernel}`);
   const out = empty([n, c, lout]);
   const from = new Int32Array(mode === 'max' ? out.size : 0); // argmax position per output, for backward
-  const xd = x.data, od = out.data;
-  for (let row = 0; row < n * c; row++) for (let t = 0; t < lout; t++) {
-    const base = row * len + t * stride;
-    if (mode === 'max') {
-      let best = -Infinity, at = base;
-      for (let j = 0; j < kernel; j++) if (xd[base + j] > best) { best = xd[base + j]; at = base + j; }
-      od[row * lout + t] = best; from[row * lout + t] = at;
-    } else {
-      let s = 0;
-      for (let j = 0; j < kernel; j++) s += xd[base + j];
-      od[row * lout + t] = s / kernel;
+  const xd = x.data,
+    od = out.data;
+  for (let row = 0; row < n * c; row++)
+    for (let t = 0; t < lout; t++) {
+      const base = row * len + t * stride;
+      if (mode === 'max') {
+        let best = -Infinity,
+          at = base;
+        for (let j = 0; j < kernel; j++)
+          if (xd[base + j] > best) {
+            best = xd[base + j];
+            at = base + j;
+          }
+        od[row * lout + t] = best;
+        from[row * lout + t] = at;
+      } else {
+        let s = 0;
+        for (let j = 0; j < kernel; j++) s += xd[base + j];
+        od[row * lout + t] = s / kernel;
+      }
     }
-  }
   return record(out, [x], (g) => {
     const gx = zeros(x.shape);
-    const gd = g.data, r = gx.data;
-    for (let row = 0; row < n * c; row++) for (let t = 0; t < lout; t++) {
-      const o = row * lout + t;
-      if (mode === 'max') r[from[o]] += gd[o];
-      else { const base = row * len + t * stride; for (let j = 0; j < kernel; j++) r[base + j] += gd[o] / kernel; }
-    }
+    const gd = g.data,
+      r = gx.data;
+    for (let row = 0; row < n * c; row++)
+      for (let t = 0; t < lout; t++) {
+        const o = row * lout + t;
+        if (mode === 'max') r[from[o]] += gd[o];
+        else {
+          const base = row * len + t * stride;
+          for (let j = 0; j < kernel; j++) r[base + j] += gd[o] / kernel;
+        }
+      }
     return [gx];
   });
 }

@@ -3,21 +3,28 @@ import { Tensor, empty, record } from '../tensor.js';
 import { kernels } from '../kernels/index.js';
 import { assert } from '../assert.js';
 
-export interface MatmulOptions { transA?: boolean; transB?: boolean }
+export interface MatmulOptions {
+  transA?: boolean;
+  transB?: boolean;
+}
 
 /**
  * op(a)·op(b) for a of rank 2 or 3 and b of rank 2 or 3 (batched over the leading dimension; a 2-D b is
  * shared by every batch). transA/transB transpose the last two dimensions without copying.
  */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
-  const transA = !!opts.transA, transB = !!opts.transB;
+  const transA = !!opts.transA,
+    transB = !!opts.transB;
   assert(a.rank === 2 || a.rank === 3, () => `matmul needs a 2-D or 3-D left operand, got [${a.shape}]`);
   assert(b.rank === 2 || (b.rank === 3 && a.rank === 3), () => `matmul right operand [${b.shape}] does not fit left [${a.shape}]`);
   const batch = a.rank === 3 ? a.shape[0] : 1;
   if (b.rank === 3) assert(b.shape[0] === batch, () => `matmul batch sizes differ: [${a.shape}] and [${b.shape}]`);
-  const [ar, ac] = a.shape.slice(-2), [br, bc] = b.shape.slice(-2);
-  const m = transA ? ac : ar, k = transA ? ar : ac;
-  const kb = transB ? bc : br, n = transB ? br : bc;
+  const [ar, ac] = a.shape.slice(-2),
+    [br, bc] = b.shape.slice(-2);
+  const m = transA ? ac : ar,
+    k = transA ? ar : ac;
+  const kb = transB ? bc : br,
+    n = transB ? br : bc;
   assert(k === kb, () => `matmul inner dimensions differ: [${a.shape}]${transA ? 'ᵀ' : ''} · [${b.shape}]${transB ? 'ᵀ' : ''}`);
   const out = empty(a.rank === 3 ? [batch, m, n] : [m, n]);
   const bStride = b.rank === 3 ? k * n : 0;
@@ -25,7 +32,8 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
 
   return record(out, [a, b], (g) => {
     // For C = op(A)·op(B): dop(A) = G·op(B)ᵀ and dop(B) = op(A)ᵀ·G, written so no transpose is materialised.
-    let ga: Tensor | null = null, gb: Tensor | null = null;
+    let ga: Tensor | null = null,
+      gb: Tensor | null = null;
     if (a.requiresGrad) {
       ga = empty(a.shape);
       if (!transA) batchedMatmul(g.data, b.data, ga.data, batch, m * n, bStride, m * k, m, n, k, false, !transB, false);
@@ -41,15 +49,39 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   });
 }
 
-function batchedMatmul(a: Float32Array, b: Float32Array, c: Float32Array, batch: number,
-  aStride: number, bStride: number, cStride: number, m: number, k: number, n: number,
-  transA: boolean, transB: boolean, accumulateAcrossBatch: boolean): void {
+function batchedMatmul(
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  batch: number,
+  aStride: number,
+  bStride: number,
+  cStride: number,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+  accumulateAcrossBatch: boolean,
+): void {
   const kern = kernels();
-  if (batch === 1) { kern.matmul(a, b, c, m, k, n, transA, transB, false); return; }
+  if (batch === 1) {
+    kern.matmul(a, b, c, m, k, n, transA, transB, false);
+    return;
+  }
   for (let i = 0; i < batch; i++) {
     const cView = cStride ? c.subarray(i * cStride, (i + 1) * cStride) : c;
-    kern.matmul(a.subarray(i * aStride, i * aStride + m * k), b.subarray(i * bStride, i * bStride + k * n),
-      cView, m, k, n, transA, transB, accumulateAcrossBatch && i > 0);
+    kern.matmul(
+      a.subarray(i * aStride, i * aStride + m * k),
+      b.subarray(i * bStride, i * bStride + k * n),
+      cView,
+      m,
+      k,
+      n,
+      transA,
+      transB,
+      accumulateAcrossBatch && i > 0,
+    );
   }
 }
 
@@ -68,10 +100,21 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   if (bias) k.addRow(out.data, bias.data, out.data, rows, outF);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, inputs, (g) => {
-    let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
-    if (x.requiresGrad) { gx = empty(x.shape); k.matmul(g.data, weight.data, gx.data, rows, outF, inF, false, false, false); }
-    if (weight.requiresGrad) { gw = empty(weight.shape); k.matmul(g.data, x.data, gw.data, outF, rows, inF, true, false, false); }
-    if (bias && bias.requiresGrad) { gb = empty(bias.shape); k.sumRows(g.data, gb.data, rows, outF, false); }
+    let gx: Tensor | null = null,
+      gw: Tensor | null = null,
+      gb: Tensor | null = null;
+    if (x.requiresGrad) {
+      gx = empty(x.shape);
+      k.matmul(g.data, weight.data, gx.data, rows, outF, inF, false, false, false);
+    }
+    if (weight.requiresGrad) {
+      gw = empty(weight.shape);
+      k.matmul(g.data, x.data, gw.data, outF, rows, inF, true, false, false);
+    }
+    if (bias && bias.requiresGrad) {
+      gb = empty(bias.shape);
+      k.sumRows(g.data, gb.data, rows, outF, false);
+    }
     return bias ? [gx, gw, gb] : [gx, gw];
   });
 }

@@ -6,14 +6,39 @@ import * as E from '../index.js';
 import { gradcheck } from '../testing/gradcheck.js';
 
 const rng = new Rng(42);
-const rand = (shape: number[], lo = -1, hi = 1) => tensor(Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.range(lo, hi)), shape);
+const rand = (shape: number[], lo = -1, hi = 1) =>
+  tensor(
+    Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.range(lo, hi)),
+    shape,
+  );
 /** Values kept away from kinks (0 for relu/abs) so finite differences are valid. */
-const awayFromZero = (shape: number[]) => tensor(Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => (rng.uniform() < 0.5 ? -1 : 1) * rng.range(0.2, 1)), shape);
+const awayFromZero = (shape: number[]) =>
+  tensor(
+    Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => (rng.uniform() < 0.5 ? -1 : 1) * rng.range(0.2, 1)),
+    shape,
+  );
 
 test('broadcasting binary ops: gradients reduce over broadcast dimensions', () => {
-  const cases: [number[], number[]][] = [[[3, 4], [3, 4]], [[3, 4], [4]], [[2, 3, 4], [3, 1]], [[3, 1], [1, 4]], [[2, 3], [1]], [[1], [2, 3]]];
+  const cases: [number[], number[]][] = [
+    [
+      [3, 4],
+      [3, 4],
+    ],
+    [[3, 4], [4]],
+    [
+      [2, 3, 4],
+      [3, 1],
+    ],
+    [
+      [3, 1],
+      [1, 4],
+    ],
+    [[2, 3], [1]],
+    [[1], [2, 3]],
+  ];
   for (const [sa, sb] of cases) {
-    const a = rand(sa), b = rand(sb, 0.5, 1.5);
+    const a = rand(sa),
+      b = rand(sb, 0.5, 1.5);
     gradcheck(() => E.add(a, b), [a, b]);
     gradcheck(() => E.sub(a, b), [a, b]);
     gradcheck(() => E.mul(a, b), [a, b]);
@@ -57,16 +82,27 @@ test('softmax and log-softmax stay finite for huge logits', () => {
   const lp = E.logSoftmax(x).toArray();
   assert.equal(lp[0], 0);
   assert.equal(lp[2], -2000);
-  assert.ok(E.sigmoid(tensor([-1000, 1000])).toArray().every(Number.isFinite));
+  assert.ok(
+    E.sigmoid(tensor([-1000, 1000]))
+      .toArray()
+      .every(Number.isFinite),
+  );
 });
 
 test('matmul in every transpose form and batched', () => {
-  for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
-    const a = rand(transA ? [4, 3] : [3, 4]), b = rand(transB ? [5, 4] : [4, 5]);
+  for (const [transA, transB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ]) {
+    const a = rand(transA ? [4, 3] : [3, 4]),
+      b = rand(transB ? [5, 4] : [4, 5]);
     const c = E.matmul(a, b, { transA, transB });
     assert.deepEqual(c.shape, [3, 5]);
     gradcheck(() => E.matmul(a, b, { transA, transB }), [a, b]);
-    const a3 = rand(transA ? [2, 4, 3] : [2, 3, 4]), b3 = rand(transB ? [2, 5, 4] : [2, 4, 5]);
+    const a3 = rand(transA ? [2, 4, 3] : [2, 3, 4]),
+      b3 = rand(transB ? [2, 5, 4] : [2, 4, 5]);
     gradcheck(() => E.matmul(a3, b3, { transA, transB }), [a3, b3]);
     gradcheck(() => E.matmul(a3, b, { transA, transB }), [a3, b]); // a 2-D right operand shared over the batch
   }
@@ -75,7 +111,9 @@ test('matmul in every transpose form and batched', () => {
 });
 
 test('linear = x·Wᵀ + b with any leading dimensions', () => {
-  const x = rand([2, 3, 4]), w = rand([5, 4]), b = rand([5]);
+  const x = rand([2, 3, 4]),
+    w = rand([5, 4]),
+    b = rand([5]);
   assert.deepEqual(E.linear(x, w, b).shape, [2, 3, 5]);
   gradcheck(() => E.linear(x, w, b), [x, w, b]);
   gradcheck(() => E.linear(x, w, null), [x, w]);
@@ -96,7 +134,10 @@ test('reductions over axes with and without keepDims', () => {
     gradcheck(() => E.sum(r, axes as any), [r]);
     gradcheck(() => E.mean(r, axes as any, true), [r]);
   }
-  const distinct = tensor(Array.from({ length: 24 }, (_, i) => ((i * 7) % 24) / 10), [2, 3, 4]);
+  const distinct = tensor(
+    Array.from({ length: 24 }, (_, i) => ((i * 7) % 24) / 10),
+    [2, 3, 4],
+  );
   gradcheck(() => E.max(distinct, 1), [distinct]);
   gradcheck(() => E.max(distinct, [0, 2]), [distinct]);
 });
@@ -111,7 +152,13 @@ test('reshape, transpose, slice and concat', () => {
   const y = rand([2, 2, 4]);
   gradcheck(() => E.concat([x, y], 1), [x, y]);
   const t = E.transpose(tensor([1, 2, 3, 4, 5, 6], [2, 3]));
-  assert.deepEqual([t.shape, t.toArray()], [[3, 2], [1, 4, 2, 5, 3, 6]]);
+  assert.deepEqual(
+    [t.shape, t.toArray()],
+    [
+      [3, 2],
+      [1, 4, 2, 5, 3, 6],
+    ],
+  );
   assert.deepEqual(E.slice(tensor([1, 2, 3, 4, 5, 6], [2, 3]), 1, 1, 3).toArray(), [2, 3, 5, 6]);
   assert.deepEqual(E.concat([tensor([1, 2], [1, 2]), tensor([3, 4], [1, 2])], 0).toArray(), [1, 2, 3, 4]);
   assert.throws(() => E.reshape(x, [5, 5]), /cannot reshape/);
@@ -125,7 +172,8 @@ test('gather gives a row-sparse gradient on a leaf table and a dense one otherwi
   assert.deepEqual(out.shape, [2, 2, 3]);
   assert.deepEqual(Array.from(out.data.subarray(0, 3)), Array.from(table.data.subarray(12, 15)));
   gradcheck(() => E.gather(table, ids, [2, 2]), [table]);
-  table.grad = null; table.sparseGrad = null;
+  table.grad = null;
+  table.sparseGrad = null;
   E.sum(E.gather(table, ids)).backward();
   assert.deepEqual(Array.from(table.sparseGrad!.rows), [0, 1, 4]);
   assert.deepEqual(Array.from(table.sparseGrad!.values), [1, 1, 1, 1, 1, 1, 2, 2, 2]); // row 4 used twice
@@ -135,7 +183,9 @@ test('gather gives a row-sparse gradient on a leaf table and a dense one otherwi
 });
 
 test('conv1d and pooling', () => {
-  const x = rand([2, 3, 9]), w = rand([4, 3, 3]), b = rand([4]);
+  const x = rand([2, 3, 9]),
+    w = rand([4, 3, 3]),
+    b = rand([4]);
   for (const opts of [{}, { stride: 2 }, { padding: 1 }, { dilation: 2, padding: 2 }]) {
     gradcheck(() => E.conv1d(x, w, b, opts), [x, w, b]);
   }
@@ -146,7 +196,10 @@ test('conv1d and pooling', () => {
   const p = tensor([1, 3, 2, 5, 4, 0], [1, 1, 6]);
   assert.deepEqual(E.maxPool1d(p, 2).toArray(), [3, 5, 4]);
   assert.deepEqual(E.avgPool1d(p, 3).toArray(), [2, 3]);
-  const distinct = tensor(Array.from({ length: 2 * 3 * 8 }, (_, i) => ((i * 11) % 48) / 10), [2, 3, 8]);
+  const distinct = tensor(
+    Array.from({ length: 2 * 3 * 8 }, (_, i) => ((i * 11) % 48) / 10),
+    [2, 3, 8],
+  );
   gradcheck(() => E.maxPool1d(distinct, 3, 2), [distinct]);
   gradcheck(() => E.avgPool1d(x, 2), [x]);
   assert.throws(() => E.conv1d(rand([1, 3, 2]), w, b), /shorter than the kernel/);

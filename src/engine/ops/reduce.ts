@@ -27,23 +27,28 @@ function reducedShape(shape: readonly number[], axis: number, keepDims: boolean)
 function sumAxis(a: Tensor, axis: number, keepDims: boolean, scale: number): Tensor {
   const [outer, len, inner] = split(a.shape, axis);
   const out = empty(reducedShape(a.shape, axis, keepDims));
-  const ad = a.data, od = out.data;
+  const ad = a.data,
+    od = out.data;
   if (inner > 1 && outer === 1) {
     kernels().sumRows(ad, od, len, inner, false);
     if (scale !== 1) kernels().scale(od, scale, od, inner);
   } else {
-    for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
-      let s = 0;
-      for (let l = 0; l < len; l++) s += ad[(o * len + l) * inner + i];
-      od[o * inner + i] = s * scale;
-    }
+    for (let o = 0; o < outer; o++)
+      for (let i = 0; i < inner; i++) {
+        let s = 0;
+        for (let l = 0; l < len; l++) s += ad[(o * len + l) * inner + i];
+        od[o * inner + i] = s * scale;
+      }
   }
   return record(out, [a], (g) => {
     const gx = empty(a.shape);
-    const gd = g.data, r = gx.data;
-    for (let o = 0; o < outer; o++) for (let l = 0; l < len; l++) for (let i = 0; i < inner; i++) {
-      r[(o * len + l) * inner + i] = gd[o * inner + i] * scale;
-    }
+    const gd = g.data,
+      r = gx.data;
+    for (let o = 0; o < outer; o++)
+      for (let l = 0; l < len; l++)
+        for (let i = 0; i < inner; i++) {
+          r[(o * len + l) * inner + i] = gd[o * inner + i] * scale;
+        }
     return [gx];
   });
 }
@@ -81,28 +86,37 @@ function maxAxis(a: Tensor, axis: number, keepDims: boolean, splitTies: boolean)
   assert(len > 0, 'max over an empty axis');
   const out = empty(reducedShape(a.shape, axis, keepDims));
   const argmax = new Int32Array(outer * inner);
-  const ad = a.data, od = out.data;
-  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
-    let best = -Infinity, at = 0;
-    for (let l = 0; l < len; l++) {
-      const v = ad[(o * len + l) * inner + i];
-      if (v > best || Number.isNaN(v)) { best = v; at = l; if (Number.isNaN(v)) break; }
+  const ad = a.data,
+    od = out.data;
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < inner; i++) {
+      let best = -Infinity,
+        at = 0;
+      for (let l = 0; l < len; l++) {
+        const v = ad[(o * len + l) * inner + i];
+        if (v > best || Number.isNaN(v)) {
+          best = v;
+          at = l;
+          if (Number.isNaN(v)) break;
+        }
+      }
+      od[o * inner + i] = best;
+      argmax[o * inner + i] = at;
     }
-    od[o * inner + i] = best;
-    argmax[o * inner + i] = at;
-  }
   return record(out, [a], (g) => {
     const gx = empty(a.shape);
     gx.data.fill(0);
-    if (splitTies) { // one output: share its gradient among every element equal to the maximum
+    if (splitTies) {
+      // one output: share its gradient among every element equal to the maximum
       let ties = 0;
       for (let i = 0; i < a.size; i++) if (ad[i] === od[0]) ties++;
       for (let i = 0; i < a.size; i++) if (ad[i] === od[0]) gx.data[i] = g.data[0] / ties;
       return [gx];
     }
-    for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
-      gx.data[(o * len + argmax[o * inner + i]) * inner + i] = g.data[o * inner + i];
-    }
+    for (let o = 0; o < outer; o++)
+      for (let i = 0; i < inner; i++) {
+        gx.data[(o * len + argmax[o * inner + i]) * inner + i] = g.data[o * inner + i];
+      }
     return [gx];
   });
 }
@@ -113,8 +127,13 @@ export function argmaxRows(a: Tensor): Int32Array {
   const rows = a.size / cols;
   const out = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
-    let best = -Infinity, at = 0;
-    for (let c = 0; c < cols; c++) if (a.data[r * cols + c] > best) { best = a.data[r * cols + c]; at = c; }
+    let best = -Infinity,
+      at = 0;
+    for (let c = 0; c < cols; c++)
+      if (a.data[r * cols + c] > best) {
+        best = a.data[r * cols + c];
+        at = c;
+      }
     out[r] = at;
   }
   return out;

@@ -10,7 +10,10 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
 function stridesOf(shape: readonly number[]): number[] {
   const s = new Array(shape.length);
   let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
   return s;
 }
 
@@ -23,7 +26,9 @@ export function transpose(a: Tensor, perm?: readonly number[]): Tensor {
   const out = empty(outShape);
   permuteInto(a.data, a.shape, p, out.data);
   const inverse = new Array(rank);
-  p.forEach((d, i) => { inverse[d] = i; });
+  p.forEach((d, i) => {
+    inverse[d] = i;
+  });
   return record(out, [a], (g) => [transpose(g, inverse)]);
 }
 
@@ -32,7 +37,8 @@ function permuteInto(src: Float32Array, shape: readonly number[], perm: number[]
   const inStrides = stridesOf(shape);
   const outShape = perm.map((d) => shape[d]);
   const walk = perm.map((d) => inStrides[d]); // input stride for each output dimension
-  if (rank === 2 && perm[0] === 1) { // plain matrix transpose, the common case
+  if (rank === 2 && perm[0] === 1) {
+    // plain matrix transpose, the common case
     const [r, c] = shape;
     for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) dst[j * r + i] = src[i * c + j];
     return;
@@ -42,9 +48,11 @@ function permuteInto(src: Float32Array, shape: readonly number[], perm: number[]
   for (let o = 0; o < dst.length; o++) {
     dst[o] = src[from];
     for (let d = rank - 1; d >= 0; d--) {
-      idx[d]++; from += walk[d];
+      idx[d]++;
+      from += walk[d];
       if (idx[d] < outShape[d]) break;
-      from -= walk[d] * idx[d]; idx[d] = 0;
+      from -= walk[d] * idx[d];
+      idx[d] = 0;
     }
   }
 }
@@ -54,7 +62,10 @@ export function slice(a: Tensor, axis: number, start: number, end: number): Tens
   const ax = axis < 0 ? axis + a.rank : axis;
   const len = a.shape[ax];
   assert(ax >= 0 && ax < a.rank, () => `axis ${axis} out of range for shape [${a.shape}]`);
-  assert(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= len, () => `slice [${start}, ${end}) out of range 0..${len} on axis ${ax}`);
+  assert(
+    Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= len,
+    () => `slice [${start}, ${end}) out of range 0..${len} on axis ${ax}`,
+  );
   const outer = a.shape.slice(0, ax).reduce((p, d) => p * d, 1);
   const inner = a.shape.slice(ax + 1).reduce((p, d) => p * d, 1);
   const width = (end - start) * inner;
@@ -75,7 +86,10 @@ export function concat(parts: Tensor[], axis = 0): Tensor {
   const first = parts[0];
   const ax = axis < 0 ? axis + first.rank : axis;
   for (const t of parts) {
-    assert(t.rank === first.rank && t.shape.every((d, i) => i === ax || d === first.shape[i]), () => `concat: shape [${t.shape}] does not match [${first.shape}] outside axis ${ax}`);
+    assert(
+      t.rank === first.rank && t.shape.every((d, i) => i === ax || d === first.shape[i]),
+      () => `concat: shape [${t.shape}] does not match [${first.shape}] outside axis ${ax}`,
+    );
   }
   const outer = first.shape.slice(0, ax).reduce((p, d) => p * d, 1);
   const inner = first.shape.slice(ax + 1).reduce((p, d) => p * d, 1);
@@ -98,8 +112,7 @@ export function concat(parts: Tensor[], axis = 0): Tensor {
  * vocabulary costs nothing for the rows a batch did not touch. Lookups of paddingIdx get no gradient,
  * so the padding row stays as it is (as torch.nn.Embedding's padding_idx).
  */
-export function gather(table: Tensor, indices: Int32Array, indexShape: readonly number[] = [indices.length],
-  paddingIdx?: number): Tensor {
+export function gather(table: Tensor, indices: Int32Array, indexShape: readonly number[] = [indices.length], paddingIdx?: number): Tensor {
   assert(table.rank === 2, () => `gather needs a [rows, dim] table, got [${table.shape}]`);
   const [rows, dim] = table.shape;
   const out = empty([...indexShape, dim]);

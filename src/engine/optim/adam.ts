@@ -4,7 +4,13 @@ import { kernels } from '../kernels/index.js';
 import { assert } from '../assert.js';
 import { Optimizer } from './optimizer.js';
 
-export interface AdamOptions { lr?: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
+export interface AdamOptions {
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+}
 
 export class Adam extends Optimizer {
   readonly beta1: number;
@@ -28,7 +34,8 @@ export class Adam extends Optimizer {
     const bc1 = 1 - Math.pow(this.beta1, this.stepCount);
     const bc2 = 1 - Math.pow(this.beta2, this.stepCount);
     this.forRows(p, grad, slots, sparse, (param, g, [m, v], n) =>
-      k.adamStep(param, g, m, v, n, this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, this.decoupled, bc1, bc2));
+      k.adamStep(param, g, m, v, n, this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, this.decoupled, bc1, bc2),
+    );
   }
 }
 

@@ -46,7 +46,9 @@ export abstract class Optimizer {
   }
 
   /** Named copies of the state, for checkpoints. */
-  stateTensors(): Tensor[][] { return this.params.map((p) => this.slots(p)); }
+  stateTensors(): Tensor[][] {
+    return this.params.map((p) => this.slots(p));
+  }
 
   protected abstract readonly slotCount: number;
 
@@ -57,13 +59,31 @@ export abstract class Optimizer {
   protected abstract update(p: Tensor, grad: Float32Array, slots: Tensor[], sparse: RowSparseGrad | null): void;
 
   /** Runs fn on the (param, grad, slots) views of each touched row, or once on the whole tensor. */
-  protected forRows(p: Tensor, grad: Float32Array, slots: Tensor[], sparse: RowSparseGrad | null,
-    fn: (param: Float32Array, grad: Float32Array, slots: Float32Array[], n: number) => void): void {
-    if (!sparse) { fn(p.data, grad, slots.map((s) => s.data), p.size); return; }
+  protected forRows(
+    p: Tensor,
+    grad: Float32Array,
+    slots: Tensor[],
+    sparse: RowSparseGrad | null,
+    fn: (param: Float32Array, grad: Float32Array, slots: Float32Array[], n: number) => void,
+  ): void {
+    if (!sparse) {
+      fn(
+        p.data,
+        grad,
+        slots.map((s) => s.data),
+        p.size,
+      );
+      return;
+    }
     const d = sparse.dim;
     for (let i = 0; i < sparse.rows.length; i++) {
       const at = sparse.rows[i] * d;
-      fn(p.data.subarray(at, at + d), grad.subarray(i * d, (i + 1) * d), slots.map((s) => s.data.subarray(at, at + d)), d);
+      fn(
+        p.data.subarray(at, at + d),
+        grad.subarray(i * d, (i + 1) * d),
+        slots.map((s) => s.data.subarray(at, at + d)),
+        d,
+      );
     }
   }
 }

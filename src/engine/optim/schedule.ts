@@ -9,20 +9,31 @@ export type Schedule = (step: number) => number;
 export const constant = (): Schedule => () => 1;
 
 /** Multiplies by gamma every `every` steps. */
-export const stepDecay = (every: number, gamma = 0.1): Schedule => (s) => Math.pow(gamma, Math.floor(s / every));
+export const stepDecay =
+  (every: number, gamma = 0.1): Schedule =>
+  (s) =>
+    Math.pow(gamma, Math.floor(s / every));
 
 /** Cosine from 1 down to minFactor over `total` steps, then stays there. */
-export const cosine = (total: number, minFactor = 0): Schedule => (s) =>
-  minFactor + (1 - minFactor) * 0.5 * (1 + Math.cos(Math.PI * Math.min(s, total) / total));
+export const cosine =
+  (total: number, minFactor = 0): Schedule =>
+  (s) =>
+    minFactor + (1 - minFactor) * 0.5 * (1 + Math.cos((Math.PI * Math.min(s, total)) / total));
 
 /** Rises linearly from ~0 to 1 over `warmup` steps, then follows `after` (counted from the end of warm-up). */
-export const linearWarmup = (warmup: number, after: Schedule = constant()): Schedule => (s) =>
-  s < warmup ? (s + 1) / warmup : after(s - warmup);
+export const linearWarmup =
+  (warmup: number, after: Schedule = constant()): Schedule =>
+  (s) =>
+    s < warmup ? (s + 1) / warmup : after(s - warmup);
 
 /** Sets an optimizer's learning rate from a schedule each time step() is called. */
 export class LRScheduler {
   private current = 0;
-  constructor(private readonly optimizer: Optimizer, private readonly schedule: Schedule, private readonly baseLr = optimizer.lr) {
+  constructor(
+    private readonly optimizer: Optimizer,
+    private readonly schedule: Schedule,
+    private readonly baseLr = optimizer.lr,
+  ) {
     optimizer.lr = baseLr * schedule(0);
   }
   step(): void {

@@ -4,7 +4,12 @@ import { kernels } from '../kernels/index.js';
 import { assert } from '../assert.js';
 import { Optimizer } from './optimizer.js';
 
-export interface SGDOptions { lr: number; momentum?: number; nesterov?: boolean; weightDecay?: number }
+export interface SGDOptions {
+  lr: number;
+  momentum?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+}
 
 export class SGD extends Optimizer {
   readonly momentum: number;
@@ -25,7 +30,8 @@ export class SGD extends Optimizer {
   protected update(p: Tensor, grad: Float32Array, slots: Tensor[], sparse: RowSparseGrad | null): void {
     const k = kernels();
     this.forRows(p, grad, slots, sparse, (param, g, [velocity], n) =>
-      k.sgdStep(param, g, velocity ?? param, n, this.lr, this.momentum, this.weightDecay, this.nesterov));
+      k.sgdStep(param, g, velocity ?? param, n, this.lr, this.momentum, this.weightDecay, this.nesterov),
+    );
   }
 }
 

@@ -8,7 +8,10 @@ import { mul } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 
 /** A tensor as the fixture script writes it: shape and row-major values (9 significant digits). */
-export interface Fx { shape: number[]; data: number[] }
+export interface Fx {
+  shape: number[];
+  data: number[];
+}
 
 /** One forward + backward case: out = f(inputs), grads = d/d(inputs) of Σ(out ⊙ r). */
 export interface GradCase {
@@ -36,7 +39,9 @@ export function fromFx(fx: Fx, requiresGrad = false): Tensor {
 }
 
 /** Integer fixture values (indices, class labels). */
-export function intsOf(fx: Fx): Int32Array { return Int32Array.from(fx.data); }
+export function intsOf(fx: Fx): Int32Array {
+  return Int32Array.from(fx.data);
+}
 
 /** The gradient a leaf collected, dense; zeros when autograd never reached it (which torch reports as zeros too). */
 export function gradOf(t: Tensor): Float32Array {
@@ -46,7 +51,10 @@ export function gradOf(t: Tensor): Float32Array {
 }
 
 /** |actual − expected| ≤ atol + rtol·|expected|, elementwise. */
-export interface Tol { atol: number; rtol: number }
+export interface Tol {
+  atol: number;
+  rtol: number;
+}
 
 /** Largest error seen per label, printed at exit when PARITY_REPORT=1 (to see how much room a tolerance leaves). */
 const report = new Map<string, { abs: number; ratio: number }>();
@@ -69,12 +77,17 @@ export function assertClose(label: string, actual: ArrayLike<number>, actualShap
   if (actual.length !== expected.data.length) {
     throw new Error(`${label}: ${actual.length} values, torch has ${expected.data.length}`);
   }
-  let bad = 0, first = -1, worst = 0, worstRatio = 0;
+  let bad = 0,
+    first = -1,
+    worst = 0,
+    worstRatio = 0;
   for (let i = 0; i < actual.length; i++) {
-    const a = actual[i], e = expected.data[i];
+    const a = actual[i],
+      e = expected.data[i];
     const diff = Math.abs(a - e);
     const allowed = tol.atol + tol.rtol * Math.abs(e);
-    if (!(diff <= allowed)) { // NaN fails here too
+    if (!(diff <= allowed)) {
+      // NaN fails here too
       bad++;
       if (first < 0) first = i;
     }
@@ -84,10 +97,13 @@ export function assertClose(label: string, actual: ArrayLike<number>, actualShap
   const seen = report.get(label);
   if (!seen || worstRatio > seen.ratio) report.set(label, { abs: worst, ratio: worstRatio });
   if (bad > 0) {
-    const a = actual[first], e = expected.data[first];
-    throw new Error(`${label}: ${bad} of ${actual.length} values differ from torch (atol ${tol.atol}, rtol ${tol.rtol}); ` +
-      `first at flat index ${first} [${unravel(first, expected.shape)}]: engine ${a}, torch ${e} (diff ${Math.abs(a - e)}); ` +
-      `largest diff ${worst}`);
+    const a = actual[first],
+      e = expected.data[first];
+    throw new Error(
+      `${label}: ${bad} of ${actual.length} values differ from torch (atol ${tol.atol}, rtol ${tol.rtol}); ` +
+        `first at flat index ${first} [${unravel(first, expected.shape)}]: engine ${a}, torch ${e} (diff ${Math.abs(a - e)}); ` +
+        `largest diff ${worst}`,
+    );
   }
 }
 
@@ -101,7 +117,10 @@ export function assertCloseScalar(label: string, actual: number, expected: numbe
 
 function unravel(flat: number, shape: readonly number[]): number[] {
   const idx = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) { idx[d] = flat % shape[d]; flat = Math.floor(flat / shape[d]); }
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = flat % shape[d];
+    flat = Math.floor(flat / shape[d]);
+  }
   return idx;
 }
 
@@ -125,8 +144,7 @@ export function forEachBackend(body: (backend: string) => void): void {
 export type IntArgs = Record<string, { ids: Int32Array; shape: number[] }>;
 
 /** Builds an op's output from the case's differentiated inputs, its args, integer arrays and float targets. */
-export type CaseForward = (inputs: Record<string, Tensor>, args: Record<string, any>, ints: IntArgs,
-  targets: Record<string, Tensor>) => Tensor;
+export type CaseForward = (inputs: Record<string, Tensor>, args: Record<string, any>, ints: IntArgs, targets: Record<string, Tensor>) => Tensor;
 
 /**
  * Runs one GradCase: the forward output against torch's, then Σ(out ⊙ r).backward() and the gradient of every

@@ -5,8 +5,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Linear, LayerNorm, BatchNorm1d, Embedding, EmbeddingBag, Conv1d, GRU, LSTM, MultiHeadSelfAttention,
-  TransformerEncoderLayer, Module, mul, sum, tensor, type Tensor,
+  Linear,
+  LayerNorm,
+  BatchNorm1d,
+  Embedding,
+  EmbeddingBag,
+  Conv1d,
+  GRU,
+  LSTM,
+  MultiHeadSelfAttention,
+  TransformerEncoderLayer,
+  Module,
+  mul,
+  sum,
+  tensor,
+  type Tensor,
 } from '../index.js';
 import { assertClose, assertCloseTensor, forEachBackend, fromFx, gradOf, intsOf, loadFixture, type Fx, type Tol } from './compare.js';
 
@@ -39,15 +52,20 @@ type Built = { module: Module; tol: Tol; run: (x: Tensor | null, ints: Record<st
 
 function build(c: LayerCase): Built {
   const a = c.args;
-  const plain = (m: Module & { forward(x: Tensor): Tensor }, tol: Tol): Built =>
-    ({ module: m, tol, run: (x) => m.forward(x!) });
+  const plain = (m: Module & { forward(x: Tensor): Tensor }, tol: Tol): Built => ({ module: m, tol, run: (x) => m.forward(x!) });
   switch (c.layer) {
-    case 'Linear': return plain(new Linear(a.in, a.out), SHALLOW);
-    case 'Conv1d': return plain(new Conv1d(a.in, a.out, a.kernel, { stride: a.stride, padding: a.padding, dilation: a.dilation }), SHALLOW);
-    case 'LayerNorm': return plain(new LayerNorm(a.dim), DEEP);
-    case 'BatchNorm1d': return plain(new BatchNorm1d(a.features), DEEP);
-    case 'GRU': return plain(new GRU(a.input, a.hidden), DEEP);
-    case 'LSTM': return plain(new LSTM(a.input, a.hidden), DEEP);
+    case 'Linear':
+      return plain(new Linear(a.in, a.out), SHALLOW);
+    case 'Conv1d':
+      return plain(new Conv1d(a.in, a.out, a.kernel, { stride: a.stride, padding: a.padding, dilation: a.dilation }), SHALLOW);
+    case 'LayerNorm':
+      return plain(new LayerNorm(a.dim), DEEP);
+    case 'BatchNorm1d':
+      return plain(new BatchNorm1d(a.features), DEEP);
+    case 'GRU':
+      return plain(new GRU(a.input, a.hidden), DEEP);
+    case 'LSTM':
+      return plain(new LSTM(a.input, a.hidden), DEEP);
     case 'MultiHeadSelfAttention': {
       const m = new MultiHeadSelfAttention(a.embed, a.heads);
       return { module: m, tol: DEEP, run: (x, ints) => m.forward(x!, maskOf(ints)) };
@@ -64,12 +82,14 @@ function build(c: LayerCase): Built {
     case 'EmbeddingBag': {
       const m = new EmbeddingBag(a.count, a.dim, { mode: 'mean', paddingIdx: a.paddingIdx });
       return {
-        module: m, tol: SHALLOW,
+        module: m,
+        tol: SHALLOW,
         // torch's (input, offsets) form, or the padded [bags, length] form
         run: (_x, ints) => (a.padded ? m.forward(tensor(ints.ids.data, ints.ids.shape)) : m.bags(intsOf(ints.ids), intsOf(ints.offsets))),
       };
     }
-    default: throw new Error(`no engine layer for ${c.layer}`);
+    default:
+      throw new Error(`no engine layer for ${c.layer}`);
   }
 }
 
@@ -89,15 +109,26 @@ function torchState(m: Module, state: Record<string, Fx>): Map<string, { shape: 
   const ours = new Set(m.stateDict().keys());
   const extra = Object.keys(state).filter((k) => !ours.has(k) && !OPTIONAL_TORCH_STATE.test(k));
   assert.deepEqual(extra, [], `torch state the engine's module lacks`);
-  return new Map(Object.entries(state).filter(([k]) => ours.has(k))
-    .map(([k, fx]) => [k, { shape: fx.shape, data: Float32Array.from(fx.data) }]));
+  return new Map(
+    Object.entries(state)
+      .filter(([k]) => ours.has(k))
+      .map(([k, fx]) => [k, { shape: fx.shape, data: Float32Array.from(fx.data) }]),
+  );
 }
 
 const { cases } = loadFixture<{ cases: LayerCase[] }>('layers.json');
 
 test('layers fixture covers every layer', () => {
   assert.deepEqual([...new Set(cases.map((c) => c.layer))].sort(), [
-    'BatchNorm1d', 'Conv1d', 'Embedding', 'EmbeddingBag', 'GRU', 'LSTM', 'LayerNorm', 'Linear', 'MultiHeadSelfAttention',
+    'BatchNorm1d',
+    'Conv1d',
+    'Embedding',
+    'EmbeddingBag',
+    'GRU',
+    'LSTM',
+    'LayerNorm',
+    'Linear',
+    'MultiHeadSelfAttention',
     'TransformerEncoderLayer',
   ]);
 });
@@ -107,7 +138,8 @@ forEachBackend(() => {
     test(`${c.name} (${c.layer}, ${c.mode}) matches torch`, () => {
       const { module, tol, run } = build(c);
       module.loadStateDict(torchState(module, c.state));
-      if (c.mode === 'eval') module.eval(); else module.train();
+      if (c.mode === 'eval') module.eval();
+      else module.train();
 
       const x = c.inputs ? fromFx(c.inputs.x, true) : null;
       const out = run(x, c.ints ?? {});

@@ -24,7 +24,10 @@ const { cases } = loadFixture<{ cases: GradCase[] }>('losses.json');
 
 test('losses fixture: every case has an engine loss', () => {
   assert.ok(cases.length >= 13, `only ${cases.length} loss cases`);
-  assert.deepEqual(cases.filter((c) => !LOSSES[c.op]).map((c) => c.name), []);
+  assert.deepEqual(
+    cases.filter((c) => !LOSSES[c.op]).map((c) => c.name),
+    [],
+  );
 });
 
 forEachBackend(() => {

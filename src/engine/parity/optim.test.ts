@@ -3,24 +3,49 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Linear, SGD, Adam, AdamW, Optimizer, LRScheduler, mseLoss, stepDecay, cosine, linearWarmup, constant, clipGradNorm,
-  parameter, zeros, type Schedule, type Tensor,
+  Linear,
+  SGD,
+  Adam,
+  AdamW,
+  Optimizer,
+  LRScheduler,
+  mseLoss,
+  stepDecay,
+  cosine,
+  linearWarmup,
+  constant,
+  clipGradNorm,
+  parameter,
+  zeros,
+  type Schedule,
+  type Tensor,
 } from '../index.js';
-import {
-  assertClose, assertCloseScalar, assertCloseTensor, forEachBackend, fromFx, gradOf, loadFixture, type Fx, type Tol,
-} from './compare.js';
+import { assertClose, assertCloseScalar, assertCloseTensor, forEachBackend, fromFx, gradOf, loadFixture, type Fx, type Tol } from './compare.js';
 
 interface OptimCase {
   name: string;
   optimizer: 'SGD' | 'Adam' | 'AdamW';
   args: { lr: number; momentum?: number; nesterov?: boolean; weightDecay?: number; beta1?: number; beta2?: number; eps?: number };
-  x: Fx; y: Fx;
+  x: Fx;
+  y: Fx;
   state: Record<string, Fx>;
   steps: { loss: number; params: Record<string, Fx> }[];
 }
-interface ScheduleSpec { kind: string; args: Record<string, any> }
-interface ScheduleCase extends ScheduleSpec { name: string; lrs: number[] }
-interface ClipCase { name: string; maxNorm: number; grads: Record<string, Fx>; totalNorm: number; clipped: Record<string, Fx> }
+interface ScheduleSpec {
+  kind: string;
+  args: Record<string, any>;
+}
+interface ScheduleCase extends ScheduleSpec {
+  name: string;
+  lrs: number[];
+}
+interface ClipCase {
+  name: string;
+  maxNorm: number;
+  grads: Record<string, Fx>;
+  totalNorm: number;
+  clipped: Record<string, Fx>;
+}
 
 const fixture = loadFixture<{ optimizers: OptimCase[]; schedules: ScheduleCase[]; clip: ClipCase[] }>('optim.json');
 
@@ -40,19 +65,26 @@ const CLIP_TOL: Tol = { atol: 1e-7, rtol: 1e-6 };
 function makeOptimizer(c: OptimCase, params: Tensor[]): Optimizer {
   const a = c.args;
   switch (c.optimizer) {
-    case 'SGD': return new SGD(params, { lr: a.lr, momentum: a.momentum, nesterov: a.nesterov, weightDecay: a.weightDecay });
-    case 'Adam': return new Adam(params, { lr: a.lr, beta1: a.beta1, beta2: a.beta2, eps: a.eps, weightDecay: a.weightDecay });
-    case 'AdamW': return new AdamW(params, { lr: a.lr, beta1: a.beta1, beta2: a.beta2, eps: a.eps, weightDecay: a.weightDecay });
+    case 'SGD':
+      return new SGD(params, { lr: a.lr, momentum: a.momentum, nesterov: a.nesterov, weightDecay: a.weightDecay });
+    case 'Adam':
+      return new Adam(params, { lr: a.lr, beta1: a.beta1, beta2: a.beta2, eps: a.eps, weightDecay: a.weightDecay });
+    case 'AdamW':
+      return new AdamW(params, { lr: a.lr, beta1: a.beta1, beta2: a.beta2, eps: a.eps, weightDecay: a.weightDecay });
   }
 }
 
 function makeSchedule(spec: ScheduleSpec): Schedule {
   const a = spec.args;
   switch (spec.kind) {
-    case 'stepDecay': return stepDecay(a.every, a.gamma);
-    case 'cosine': return cosine(a.total, a.minFactor);
-    case 'linearWarmup': return linearWarmup(a.warmup, a.after ? makeSchedule(a.after) : constant());
-    default: throw new Error(`no engine schedule for ${spec.kind}`);
+    case 'stepDecay':
+      return stepDecay(a.every, a.gamma);
+    case 'cosine':
+      return cosine(a.total, a.minFactor);
+    case 'linearWarmup':
+      return linearWarmup(a.warmup, a.after ? makeSchedule(a.after) : constant());
+    default:
+      throw new Error(`no engine schedule for ${spec.kind}`);
   }
 }
 
@@ -71,7 +103,8 @@ forEachBackend(() => {
       const named = new Map(model.namedParameters());
       assert.deepEqual([...named.keys()].sort(), Object.keys(c.state).sort());
       const opt = makeOptimizer(c, model.parameters());
-      const x = fromFx(c.x), y = fromFx(c.y);
+      const x = fromFx(c.x),
+        y = fromFx(c.y);
       c.steps.forEach((expected, i) => {
         opt.zeroGrad();
         const loss = mseLoss(model.forward(x), y);
@@ -88,14 +121,24 @@ forEachBackend(() => {
   for (const c of fixture.schedules) {
     test(`schedule ${c.name} gives torch's learning-rate multipliers`, () => {
       const schedule = makeSchedule(c);
-      assertClose(`${c.name} multipliers`, c.lrs.map((_, s) => schedule(s)), [c.lrs.length], { shape: [c.lrs.length], data: c.lrs }, LR_TOL);
+      assertClose(
+        `${c.name} multipliers`,
+        c.lrs.map((_, s) => schedule(s)),
+        [c.lrs.length],
+        { shape: [c.lrs.length], data: c.lrs },
+        LR_TOL,
+      );
 
       // LRScheduler drives an optimizer the same way torch's scheduler does: lr for step s = base · schedule(s).
       const base = 0.3;
       const opt = new SGD([parameter(zeros([1]))], { lr: base });
       const sched = new LRScheduler(opt, schedule);
       const used: number[] = [];
-      for (let s = 0; s < c.lrs.length; s++) { used.push(opt.lr); opt.step(); sched.step(); }
+      for (let s = 0; s < c.lrs.length; s++) {
+        used.push(opt.lr);
+        opt.step();
+        sched.step();
+      }
       assertClose(`${c.name} LRScheduler lr`, used, [used.length], { shape: [c.lrs.length], data: c.lrs.map((v) => v * base) }, LR_TOL);
     });
   }

@@ -4,7 +4,12 @@ import { Rng } from '../rng.js';
 import { mul } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 
-export interface GradcheckOptions { eps?: number; rtol?: number; atol?: number; seed?: number }
+export interface GradcheckOptions {
+  eps?: number;
+  rtol?: number;
+  atol?: number;
+  seed?: number;
+}
 
 /**
  * Checks d/dθ Σ(fn() ⊙ R) for every element θ of each tensor in wrt. The loss for the numerical side is
@@ -19,22 +24,33 @@ export function gradcheck(fn: () => Tensor, wrt: Tensor[], opts: GradcheckOption
   const r = new Float64Array(size).map(() => rng.range(-1, 1));
   const rTensor = tensor(Float32Array.from(r), probe).keep();
 
-  for (const t of wrt) { t.requiresGrad = true; t.grad = null; t.sparseGrad = null; }
-  scope(() => { sum(mul(fn(), rTensor)).backward(); });
+  for (const t of wrt) {
+    t.requiresGrad = true;
+    t.grad = null;
+    t.sparseGrad = null;
+  }
+  scope(() => {
+    sum(mul(fn(), rTensor)).backward();
+  });
 
-  const project = (): number => noGrad(() => scope(() => {
-    const d = fn().data;
-    let s = 0;
-    for (let i = 0; i < d.length; i++) s += d[i] * r[i];
-    return s;
-  }));
+  const project = (): number =>
+    noGrad(() =>
+      scope(() => {
+        const d = fn().data;
+        let s = 0;
+        for (let i = 0; i < d.length; i++) s += d[i] * r[i];
+        return s;
+      }),
+    );
 
   wrt.forEach((t, which) => {
     const analytic = t.grad ? t.grad.data : densify(t);
     for (let i = 0; i < t.size; i++) {
       const saved = t.data[i];
-      t.data[i] = saved + eps; const up = project();
-      t.data[i] = saved - eps; const down = project();
+      t.data[i] = saved + eps;
+      const up = project();
+      t.data[i] = saved - eps;
+      const down = project();
       t.data[i] = saved;
       const numeric = (up - down) / (2 * eps);
       const a = analytic[i];

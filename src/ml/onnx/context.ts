@@ -5,7 +5,11 @@ import type { ModelSpec } from '../spec.js';
 import { Graph, FLOAT, int, ints } from './graph.js';
 
 /** The running value between layers: [N, width] features, or [N, steps, width] steps (channels last). */
-export interface Value { name: string; steps: number | null; width: number }
+export interface Value {
+  name: string;
+  steps: number | null;
+  width: number;
+}
 
 /** Masks derived once from a token sequence's ids and shared by every layer that needs them. */
 export interface SequenceMasks {
@@ -26,9 +30,13 @@ export class ExportContext {
   private readonly cached = new Map<string, string>();
   private masksMade: SequenceMasks | null = null;
 
-  constructor(readonly g: Graph, readonly spec: ModelSpec, private readonly state: Map<string, E.Tensor>,
+  constructor(
+    readonly g: Graph,
+    readonly spec: ModelSpec,
+    private readonly state: Map<string, E.Tensor>,
     /** The `ids` graph input of a sequence model. */
-    private readonly ids: string | null) {}
+    private readonly ids: string | null,
+  ) {}
 
   /** A parameter or buffer by its state-dict name. */
   tensor(key: string, shape?: number[]): E.Tensor {
@@ -40,7 +48,9 @@ export class ExportContext {
     return t;
   }
 
-  has(key: string): boolean { return this.state.has(key); }
+  has(key: string): boolean {
+    return this.state.has(key);
+  }
 
   /** A state tensor as an initializer under its own name, unchanged. */
   init(key: string, shape?: number[]): string {
@@ -77,7 +87,8 @@ export class ExportContext {
 
   /** y = x·Wᵀ + b for W [out, in] under `prefix`.weight: Gemm for [N, in], MatMul + Add for [N, T, in]. */
   linear(x: Value, prefix: string, out: number): Value {
-    const wKey = `${prefix}.weight`, bKey = `${prefix}.bias`;
+    const wKey = `${prefix}.weight`,
+      bKey = `${prefix}.bias`;
     const w = this.tensor(wKey, [out, x.width]);
     const hasBias = this.state.has(bKey);
     if (x.steps === null) {

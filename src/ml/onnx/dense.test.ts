@@ -22,13 +22,26 @@ denseCase('gelu (Erf composition)', [{ type: 'linear', units: 8 }, { type: 'gelu
 denseCase('tanh', [{ type: 'linear', units: 8 }, { type: 'tanh' }]);
 denseCase('sigmoid', [{ type: 'linear', units: 8 }, { type: 'sigmoid' }]);
 denseCase('leaky_relu', [{ type: 'linear', units: 8 }, { type: 'leaky_relu' }]);
-denseCase('dropout (identity at inference)', [{ type: 'dropout', rate: 0.5 }, { type: 'linear', units: 4 }]);
+denseCase('dropout (identity at inference)', [
+  { type: 'dropout', rate: 0.5 },
+  { type: 'linear', units: 4 },
+]);
 denseCase('batchnorm (running statistics)', [{ type: 'batchnorm' }]);
 denseCase('layernorm', [{ type: 'linear', units: 7 }, { type: 'layernorm' }]);
-denseCase('MLP with batchnorm and dropout', [
-  { type: 'linear', units: 16 }, { type: 'batchnorm' }, { type: 'relu' }, { type: 'dropout', rate: 0.2 },
-  { type: 'linear', units: 8 }, { type: 'batchnorm' }, { type: 'gelu' }, { type: 'dropout', rate: 0.1 },
-], 4);
+denseCase(
+  'MLP with batchnorm and dropout',
+  [
+    { type: 'linear', units: 16 },
+    { type: 'batchnorm' },
+    { type: 'relu' },
+    { type: 'dropout', rate: 0.2 },
+    { type: 'linear', units: 8 },
+    { type: 'batchnorm' },
+    { type: 'gelu' },
+    { type: 'dropout', rate: 0.1 },
+  ],
+  4,
+);
 denseCase('regression output', [{ type: 'linear', units: 8 }, { type: 'tanh' }], 1);
 
 test('dense: a model still in training mode exports its eval-mode function', async () => {

@@ -21,7 +21,10 @@ test('the session declares exactly the inputs and output of the signature', asyn
   ];
   for (const spec of specs) {
     const session = await sessionFor(seededModel(spec));
-    assert.deepEqual([...session.inputNames], onnxInputs(spec).map((i) => i.name));
+    assert.deepEqual(
+      [...session.inputNames],
+      onnxInputs(spec).map((i) => i.name),
+    );
     assert.deepEqual([...session.outputNames], [onnxOutput(spec).name]);
   }
 });
@@ -31,7 +34,10 @@ test('bags become 0-padded ids and 1/size weights, as long as the longest bag', 
   const feeds = onnxFeeds(spec, { rows: 3, bags: { ids: Int32Array.from([4, 5, 6, 7]), offsets: Int32Array.from([0, 3, 3]) } });
   assert.deepEqual(feeds.bag_ids.dims, [3, 3]);
   assert.deepEqual([...feeds.bag_ids.data], [4n, 5n, 6n, 0n, 0n, 0n, 7n, 0n, 0n]);
-  assert.deepEqual([...feeds.bag_weights.data].map((w) => Number(Number(w).toFixed(6))), [0.333333, 0.333333, 0.333333, 0, 0, 0, 1, 0, 0]);
+  assert.deepEqual(
+    [...feeds.bag_weights.data].map((w) => Number(Number(w).toFixed(6))),
+    [0.333333, 0.333333, 0.333333, 0, 0, 0, 1, 0, 0],
+  );
   const empty = onnxFeeds(spec, { rows: 2, bags: { ids: new Int32Array(0), offsets: new Int32Array(2) } });
   assert.deepEqual(empty.bag_ids.dims, [2, 1]); // never a zero-length axis
 });

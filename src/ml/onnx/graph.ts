@@ -54,7 +54,8 @@ export class Graph {
 
   /** A name not used yet, derived from `hint`. */
   fresh(hint: string): string {
-    let name = hint, k = 1;
+    let name = hint,
+      k = 1;
     while (this.names.has(name)) name = `${hint}_${k++}`;
     this.names.add(name);
     return name;
@@ -93,14 +94,20 @@ export class Graph {
   constInts(values: number[], scalar = false): string {
     const key = `i${scalar ? 's' : ''}:${values.join(',')}`;
     let name = this.constants.get(key);
-    if (!name) { name = this.int64s(`const_${values.join('_').replace(/-/g, 'm')}`, values, scalar ? [] : [values.length]); this.constants.set(key, name); }
+    if (!name) {
+      name = this.int64s(`const_${values.join('_').replace(/-/g, 'm')}`, values, scalar ? [] : [values.length]);
+      this.constants.set(key, name);
+    }
     return name;
   }
 
   constFloat(value: number): string {
     const key = `f:${value}`;
     let name = this.constants.get(key);
-    if (!name) { name = this.floats(`const_f${this.constants.size}`, [value], []); this.constants.set(key, name); }
+    if (!name) {
+      name = this.floats(`const_f${this.constants.size}`, [value], []);
+      this.constants.set(key, name);
+    }
     return name;
   }
 
@@ -113,7 +120,10 @@ export class Graph {
   opN(opType: string, inputs: string[], outputs: number, attrs: Record<string, Attr> = {}, hint = opType.toLowerCase()): string[] {
     const out = Array.from({ length: outputs }, (_, i) => this.fresh(outputs === 1 ? hint : `${hint}_out${i}`));
     this.nodes.push({
-      opType, input: inputs, output: out, name: this.fresh(`${hint}_node`),
+      opType,
+      input: inputs,
+      output: out,
+      name: this.fresh(`${hint}_node`),
       attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
     });
     return out;

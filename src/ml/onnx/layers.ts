@@ -9,13 +9,25 @@ export function activation(ctx: ExportContext, x: Value, kind: ActivationName, h
   const g = ctx.g;
   let y: string;
   switch (kind) {
-    case 'relu': y = g.op('Relu', [x.name], {}, hint); break;
-    case 'tanh': y = g.op('Tanh', [x.name], {}, hint); break;
-    case 'sigmoid': y = g.op('Sigmoid', [x.name], {}, hint); break;
-    case 'leaky_relu': y = g.op('LeakyRelu', [x.name], { alpha: float(0.01) }, hint); break;
+    case 'relu':
+      y = g.op('Relu', [x.name], {}, hint);
+      break;
+    case 'tanh':
+      y = g.op('Tanh', [x.name], {}, hint);
+      break;
+    case 'sigmoid':
+      y = g.op('Sigmoid', [x.name], {}, hint);
+      break;
+    case 'leaky_relu':
+      y = g.op('LeakyRelu', [x.name], { alpha: float(0.01) }, hint);
+      break;
     case 'gelu': {
-      const phi = g.op('Add', [g.op('Erf', [g.op('Mul', [x.name, g.constFloat(Math.SQRT1_2)], {}, `${hint}_scaled`)], {}, `${hint}_erf`),
-        g.constFloat(1)], {}, `${hint}_1p`);
+      const phi = g.op(
+        'Add',
+        [g.op('Erf', [g.op('Mul', [x.name, g.constFloat(Math.SQRT1_2)], {}, `${hint}_scaled`)], {}, `${hint}_erf`), g.constFloat(1)],
+        {},
+        `${hint}_1p`,
+      );
       y = g.op('Mul', [g.op('Mul', [x.name, g.constFloat(0.5)], {}, `${hint}_half`), phi], {}, hint);
       break;
     }
@@ -34,8 +46,12 @@ export function layerNorm(ctx: ExportContext, x: Value, prefix: string): Value {
   const d = [x.width];
   return {
     ...x,
-    name: ctx.g.op('LayerNormalization', [x.name, ctx.init(`${prefix}.weight`, d), ctx.init(`${prefix}.bias`, d)],
-      { axis: int(-1), epsilon: float(NORM_EPS) }, prefix),
+    name: ctx.g.op(
+      'LayerNormalization',
+      [x.name, ctx.init(`${prefix}.weight`, d), ctx.init(`${prefix}.bias`, d)],
+      { axis: int(-1), epsilon: float(NORM_EPS) },
+      prefix,
+    ),
   };
 }
 
@@ -59,16 +75,30 @@ export function tokenEmbedding(ctx: ExportContext, ids: string, prefix: string, 
   return { name: y, steps: length, width: dim };
 }
 
-export interface ConvOptions { filters: number; kernel: number; stride: number; padding: number; dilation: number }
+export interface ConvOptions {
+  filters: number;
+  kernel: number;
+  stride: number;
+  padding: number;
+  dilation: number;
+}
 
 /** Conv1d on channels-last [N, T, C]: transposed to [N, C, T] for ONNX Conv and back. */
 export function conv1d(ctx: ExportContext, x: Value, prefix: string, o: ConvOptions): Value {
   const g = ctx.g;
   const inputs = [ctx.swapLastTwo(x.name, `${prefix}.channels_first`), ctx.init(`${prefix}.weight`, [o.filters, x.width, o.kernel])];
   if (ctx.has(`${prefix}.bias`)) inputs.push(ctx.init(`${prefix}.bias`, [o.filters]));
-  const y = g.op('Conv', inputs, {
-    kernel_shape: ints([o.kernel]), strides: ints([o.stride]), pads: ints([o.padding, o.padding]), dilations: ints([o.dilation]),
-  }, `${prefix}.conv`);
+  const y = g.op(
+    'Conv',
+    inputs,
+    {
+      kernel_shape: ints([o.kernel]),
+      strides: ints([o.stride]),
+      pads: ints([o.padding, o.padding]),
+      dilations: ints([o.dilation]),
+    },
+    `${prefix}.conv`,
+  );
   const steps = Math.floor((x.steps! + 2 * o.padding - o.dilation * (o.kernel - 1) - 1) / o.stride) + 1;
   return { name: ctx.swapLastTwo(y, `${prefix}.channels_last`), steps, width: o.filters };
 }
@@ -76,8 +106,12 @@ export function conv1d(ctx: ExportContext, x: Value, prefix: string, o: ConvOpti
 /** Non-overlapping max or average windows of `size` steps; a ragged tail is dropped (floor), as in the engine. */
 export function pool(ctx: ExportContext, x: Value, prefix: string, kind: 'max' | 'avg', size: number): Value {
   const g = ctx.g;
-  const y = g.op(kind === 'max' ? 'MaxPool' : 'AveragePool', [ctx.swapLastTwo(x.name, `${prefix}.channels_first`)],
-    { kernel_shape: ints([size]), strides: ints([size]) }, `${prefix}.${kind}_pool`);
+  const y = g.op(
+    kind === 'max' ? 'MaxPool' : 'AveragePool',
+    [ctx.swapLastTwo(x.name, `${prefix}.channels_first`)],
+    { kernel_shape: ints([size]), strides: ints([size]) },
+    `${prefix}.${kind}_pool`,
+  );
   return { name: ctx.swapLastTwo(y, `${prefix}.channels_last`), steps: Math.floor((x.steps! - size) / size) + 1, width: x.width };
 }
 
@@ -85,7 +119,12 @@ export function pool(ctx: ExportContext, x: Value, prefix: string, kind: 'max' |
 export function meanPool(ctx: ExportContext, x: Value, prefix: string, masked: boolean): Value {
   const g = ctx.g;
   const name = masked
-    ? g.op('ReduceSum', [g.op('Mul', [x.name, ctx.masks().meanWeights], {}, `${prefix}.weighted`), g.constInts([1])], { keepdims: int(0) }, `${prefix}.mean_pool`)
+    ? g.op(
+        'ReduceSum',
+        [g.op('Mul', [x.name, ctx.masks().meanWeights], {}, `${prefix}.weighted`), g.constInts([1])],
+        { keepdims: int(0) },
+        `${prefix}.mean_pool`,
+      )
     : g.op('ReduceMean', [x.name], { axes: ints([1]), keepdims: int(0) }, `${prefix}.mean_pool`);
   return { name, steps: null, width: x.width };
 }

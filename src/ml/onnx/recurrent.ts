@@ -14,7 +14,10 @@ const GATE_ORDER = { gru: [1, 0, 2], lstm: [0, 3, 1, 2] } as const;
  * back. GRU uses linear_before_reset = 1: torch applies r to (W_hn h + b_hn), not to h before the product.
  */
 export function recurrent(ctx: ExportContext, x: Value, prefix: string, kind: 'gru' | 'lstm', units: number): Value {
-  const g = ctx.g, H = units, I = x.width, gates = kind === 'gru' ? 3 : 4;
+  const g = ctx.g,
+    H = units,
+    I = x.width,
+    gates = kind === 'gru' ? 3 : 4;
   const order = [...GATE_ORDER[kind]];
   const key = (name: string) => `${prefix}.${name}_l0`;
   const W = ctx.derived(key('weight_ih'), 'onnx', reorderBlocks(ctx.tensor(key('weight_ih'), [gates * H, I]).data, order), [1, gates * H, I]);

@@ -6,7 +6,11 @@ export const BATCH_DIM = 'N';
 export const BAG_LENGTH_DIM = 'L';
 export const OUTPUT_NAME = 'output';
 
-export interface OnnxTensorInfo { name: string; type: 'float32' | 'int64'; dims: (number | string)[] }
+export interface OnnxTensorInfo {
+  name: string;
+  type: 'float32' | 'int64';
+  dims: (number | string)[];
+}
 
 /**
  * dense [N, features] · window [N, T, F] · bags: bag_ids int64 [N, L] (0-padded) and bag_weights [N, L] ·
@@ -16,14 +20,18 @@ export interface OnnxTensorInfo { name: string; type: 'float32' | 'int64'; dims:
 export function onnxInputs(spec: ModelSpec): OnnxTensorInfo[] {
   const input = spec.input;
   switch (input.kind) {
-    case 'dense': return [{ name: 'dense', type: 'float32', dims: [BATCH_DIM, input.features] }];
-    case 'window': return [{ name: 'window', type: 'float32', dims: [BATCH_DIM, input.length, input.features] }];
-    case 'bags': return [
-      { name: 'bag_ids', type: 'int64', dims: [BATCH_DIM, BAG_LENGTH_DIM] },
-      { name: 'bag_weights', type: 'float32', dims: [BATCH_DIM, BAG_LENGTH_DIM] },
-      ...denseExtra(input.dense),
-    ];
-    case 'sequence': return [{ name: 'ids', type: 'int64', dims: [BATCH_DIM, input.length] }, ...denseExtra(input.dense)];
+    case 'dense':
+      return [{ name: 'dense', type: 'float32', dims: [BATCH_DIM, input.features] }];
+    case 'window':
+      return [{ name: 'window', type: 'float32', dims: [BATCH_DIM, input.length, input.features] }];
+    case 'bags':
+      return [
+        { name: 'bag_ids', type: 'int64', dims: [BATCH_DIM, BAG_LENGTH_DIM] },
+        { name: 'bag_weights', type: 'float32', dims: [BATCH_DIM, BAG_LENGTH_DIM] },
+        ...denseExtra(input.dense),
+      ];
+    case 'sequence':
+      return [{ name: 'ids', type: 'int64', dims: [BATCH_DIM, input.length] }, ...denseExtra(input.dense)];
   }
 }
 

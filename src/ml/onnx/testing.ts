@@ -24,14 +24,22 @@ export function seededModel(spec: ModelSpec, seed = 7): SpecModel {
 
 export function randomTensor(rng: E.Rng, shape: number[], std = 1): E.Tensor {
   const size = shape.reduce((p, d) => p * d, 1);
-  return E.tensor(Float32Array.from({ length: size }, () => rng.normal(0, std)), shape);
+  return E.tensor(
+    Float32Array.from({ length: size }, () => rng.normal(0, std)),
+    shape,
+  );
 }
 
-export interface BagOptions { maxLength: number; emptyRow?: boolean; withZeroId?: boolean }
+export interface BagOptions {
+  maxLength: number;
+  emptyRow?: boolean;
+  withZeroId?: boolean;
+}
 
 /** Bags of 1..maxLength ids from [1, vocab); optionally an empty bag and a bag holding the padding id 0. */
 export function randomBags(rng: E.Rng, rows: number, vocab: number, o: BagOptions): NonNullable<ModelInput['bags']> {
-  const ids: number[] = [], offsets = new Int32Array(rows);
+  const ids: number[] = [],
+    offsets = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
     offsets[r] = ids.length;
     if (o.emptyRow && r === rows - 1 && rows > 1) continue;
@@ -42,7 +50,10 @@ export function randomBags(rng: E.Rng, rows: number, vocab: number, o: BagOption
   return { ids: Int32Array.from(ids), offsets };
 }
 
-export interface SequenceOptions { allPaddingRow?: boolean; padStart?: boolean }
+export interface SequenceOptions {
+  allPaddingRow?: boolean;
+  padStart?: boolean;
+}
 
 /** Rows of 1..length real ids padded with 0 (at the end, or the start); optionally one row all padding. */
 export function randomSequences(rng: E.Rng, rows: number, length: number, vocab: number, o: SequenceOptions = {}): NonNullable<ModelInput['sequence']> {
@@ -86,7 +97,9 @@ export async function assertParity(model: SpecModel, input: ModelInput): Promise
   assert.deepEqual([...got.dims], [...expected.shape], 'output shape');
   let worst = 0;
   for (let i = 0; i < expected.size; i++) {
-    const e = expected.data[i], a = got.data[i], diff = Math.abs(a - e);
+    const e = expected.data[i],
+      a = got.data[i],
+      diff = Math.abs(a - e);
     assert.ok(Number.isFinite(a), `onnx output ${i} is ${a}`);
     assert.ok(diff <= TOLERANCE * (1 + Math.abs(e)), `output ${i}: onnx ${a} vs engine ${e} (|diff| ${diff})`);
     worst = Math.max(worst, diff);

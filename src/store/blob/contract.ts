@@ -41,7 +41,9 @@ async function* chunks(parts: Uint8Array[], failAfter?: number): AsyncIterable<U
 }
 
 async function code(p: Promise<unknown>): Promise<string> {
-  try { await p; } catch (e) {
+  try {
+    await p;
+  } catch (e) {
     assert.ok(e instanceof AndonError, `expected an AndonError, got ${String(e)}`);
     return e.code;
   }
@@ -63,7 +65,12 @@ async function drain(s: AsyncIterable<Uint8Array>): Promise<Buffer> {
 async function using(factory: BlobFactory, fn: (t: BlobUnderTest) => Promise<void>): Promise<void> {
   const t = await factory();
   t.keyOf ??= async (_tenant, bytes) => sha(bytes);
-  try { await fn(t); } finally { await t.store.close(); await t.dispose?.(); }
+  try {
+    await fn(t);
+  } finally {
+    await t.store.close();
+    await t.dispose?.();
+  }
 }
 
 export function blobStoreContract(name: string, factory: BlobFactory): void {
@@ -99,7 +106,7 @@ export function blobStoreContract(name: string, factory: BlobFactory): void {
       });
     });
 
-    test('tenants are apart: another tenant\'s key is not found, not listed, not deleted', async () => {
+    test("tenants are apart: another tenant's key is not found, not listed, not deleted", async () => {
       await using(factory, async ({ store, keyOf }) => {
         const ref = await store.put(A, Buffer.from('secret recipe'));
         assert.equal(await code(store.get(B, ref.key)), 'not_found');
@@ -110,7 +117,7 @@ export function blobStoreContract(name: string, factory: BlobFactory): void {
         assert.deepEqual(await keys(store, B), []);
         assert.equal(await store.has(A, ref.key), true);
         const refB = await store.put(B, Buffer.from('secret recipe'));
-        assert.deepEqual(refB, { ...ref, key: await keyOf!(B, Buffer.from('secret recipe')) }, 'the same bytes in tenant B are B\'s own copy');
+        assert.deepEqual(refB, { ...ref, key: await keyOf!(B, Buffer.from('secret recipe')) }, "the same bytes in tenant B are B's own copy");
         assert.equal(await store.delete(B, refB.key), true);
         assert.equal(await store.has(A, ref.key), true);
         assert.deepEqual(await store.get(A, ref.key), Buffer.from('secret recipe'));
@@ -150,8 +157,19 @@ export function blobStoreContract(name: string, factory: BlobFactory): void {
     test('malformed keys and tenant ids (path traversal) are invalid_input', async () => {
       await using(factory, async ({ store }) => {
         const ref = await store.put(A, Buffer.from('x'));
-        const bad = ['', '..', `../${ref.key}`, `${ref.key.slice(0, 2)}/${ref.key}`, `${ref.key}/..`, ref.key.toUpperCase(),
-          ref.key.slice(1), `${ref.key}0`, '../../../../etc/passwd', `..%2f${ref.key.slice(6)}`, `${ref.key.slice(0, 63)}\0`];
+        const bad = [
+          '',
+          '..',
+          `../${ref.key}`,
+          `${ref.key.slice(0, 2)}/${ref.key}`,
+          `${ref.key}/..`,
+          ref.key.toUpperCase(),
+          ref.key.slice(1),
+          `${ref.key}0`,
+          '../../../../etc/passwd',
+          `..%2f${ref.key.slice(6)}`,
+          `${ref.key.slice(0, 63)}\0`,
+        ];
         for (const key of bad) {
           for (const op of [store.get(A, key), store.createReadStream(A, key), store.has(A, key), store.stat(A, key), store.delete(A, key)]) {
             assert.equal(await code(op), 'invalid_input', `key ${JSON.stringify(key)}`);
@@ -169,7 +187,10 @@ export function blobStoreContract(name: string, factory: BlobFactory): void {
       const supported = Boolean(probe.leavePartial && probe.partials && probe.cleanPartials);
       await probe.store.close();
       await probe.dispose?.();
-      if (!supported) { ctx.skip('the implementation has no partial writes to simulate'); return; }
+      if (!supported) {
+        ctx.skip('the implementation has no partial writes to simulate');
+        return;
+      }
       await using(factory, async (t) => {
         const kept = await t.store.put(A, Buffer.from('complete'));
         const partial = Buffer.from('half of a dataset');
@@ -188,7 +209,10 @@ export function blobStoreContract(name: string, factory: BlobFactory): void {
 
     test('bytes altered behind the store are an integrity_error, never returned', async (ctx) => {
       await using(factory, async (t) => {
-        if (!t.corrupt) { ctx.skip('no way to alter stored bytes'); return; }
+        if (!t.corrupt) {
+          ctx.skip('no way to alter stored bytes');
+          return;
+        }
         const ref = await t.store.put(A, Buffer.from('torque,speed\n40,1500\n'));
         await t.corrupt(A, ref.key);
         assert.equal(await code(t.store.get(A, ref.key)), 'integrity_error');

@@ -35,7 +35,10 @@ function checkKey(key: unknown): string {
 }
 
 async function* chunksOf(data: BlobInput): AsyncIterable<Uint8Array> {
-  if (data instanceof Uint8Array) { yield data; return; }
+  if (data instanceof Uint8Array) {
+    yield data;
+    return;
+  }
   for await (const chunk of data) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
 }
 
@@ -46,10 +49,14 @@ async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
 
 async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, fsc.O_RDONLY);
-  try { await fh.sync(); } catch (e) {
+  try {
+    await fh.sync();
+  } catch (e) {
     // Some file systems refuse fsync on a directory; the rename is still atomic there.
     if (code(e) !== 'EINVAL' && code(e) !== 'EPERM') throw e;
-  } finally { await fh.close(); }
+  } finally {
+    await fh.close();
+  }
 }
 
 export class FileBlobStore implements BlobStore {
@@ -106,7 +113,9 @@ export class FileBlobStore implements BlobStore {
   async get(tenantId: string, key: string): Promise<Buffer> {
     const path = this.path(tenantId, key);
     let bytes: Buffer;
-    try { bytes = await readFile(path); } catch (e) {
+    try {
+      bytes = await readFile(path);
+    } catch (e) {
       if (code(e) === 'ENOENT') throw new AndonError('not_found', `blob ${key} not found`, { key });
       throw e;
     }
@@ -117,18 +126,27 @@ export class FileBlobStore implements BlobStore {
   async createReadStream(tenantId: string, key: string): Promise<Readable> {
     const path = this.path(tenantId, key);
     let fh: FileHandle;
-    try { fh = await open(path, 'r'); } catch (e) {
+    try {
+      fh = await open(path, 'r');
+    } catch (e) {
       if (code(e) === 'ENOENT') throw new AndonError('not_found', `blob ${key} not found`, { key });
       throw e;
     }
     const hash = createHash('sha256');
     const check = new Transform({
-      transform(chunk: Buffer, _enc, done) { hash.update(chunk); done(null, chunk); },
-      flush(done) { done(hash.digest('hex') === key ? null : altered(key)); },
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+      flush(done) {
+        done(hash.digest('hex') === key ? null : altered(key));
+      },
     });
     const source = fh.createReadStream();
     source.on('error', (e) => check.destroy(e));
-    check.on('close', () => { source.destroy(); });
+    check.on('close', () => {
+      source.destroy();
+    });
     return source.pipe(check);
   }
 
@@ -137,12 +155,18 @@ export class FileBlobStore implements BlobStore {
   }
 
   async stat(tenantId: string, key: string): Promise<{ bytes: number } | null> {
-    const s = await stat(this.path(tenantId, key)).catch((e) => { if (code(e) === 'ENOENT') return null; throw e; });
+    const s = await stat(this.path(tenantId, key)).catch((e) => {
+      if (code(e) === 'ENOENT') return null;
+      throw e;
+    });
     return s?.isFile() ? { bytes: s.size } : null;
   }
 
   async delete(tenantId: string, key: string): Promise<boolean> {
-    try { await unlink(this.path(tenantId, key)); return true; } catch (e) {
+    try {
+      await unlink(this.path(tenantId, key));
+      return true;
+    } catch (e) {
       if (code(e) === 'ENOENT') return false;
       throw e;
     }
@@ -150,7 +174,10 @@ export class FileBlobStore implements BlobStore {
 
   async *list(tenantId: string): AsyncIterable<string> {
     const dir = this.tenantDir(tenantId);
-    const shards = await readdir(dir).catch((e) => { if (code(e) === 'ENOENT') return [] as string[]; throw e; });
+    const shards = await readdir(dir).catch((e) => {
+      if (code(e) === 'ENOENT') return [] as string[];
+      throw e;
+    });
     for (const shard of shards.sort()) {
       if (!/^[0-9a-f]{2}$/.test(shard)) continue;
       const names = await readdir(join(dir, shard)).catch(() => [] as string[]);

@@ -40,7 +40,9 @@ export async function migrate(sql: Sql, migrations: readonly string[], exec: (tx
 }
 
 function newerError(found: number, known: number): AndonError {
-  return new AndonError('unavailable',
+  return new AndonError(
+    'unavailable',
     `the metadata database is at schema version ${found}, but this version of Andon only knows up to ${known}; upgrade Andon to open it`,
-    { schemaVersion: found, supported: known });
+    { schemaVersion: found, supported: known },
+  );
 }

@@ -6,7 +6,10 @@ import { openSqliteMetaStore } from './sqlite.js';
 const { path, tenantId, datasetId, shas } = workerData as { path: string; tenantId: string; datasetId: string; shas: string[] };
 const store = await openSqliteMetaStore({ path });
 // Start together: the test says go once every thread is ready.
-await new Promise<void>((res) => { parentPort!.once('message', () => res()); parentPort!.postMessage('ready'); });
+await new Promise<void>((res) => {
+  parentPort!.once('message', () => res());
+  parentPort!.postMessage('ready');
+});
 const results: Array<{ sha: string; id: string; number: number; created: boolean }> = [];
 try {
   for (const sha of shas) {

@@ -40,7 +40,10 @@ test('sqlite: a file database uses WAL and foreign keys, and records its migrati
   try {
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     const rows = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>;
-    assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((_, i) => i + 1));
+    assert.deepEqual(
+      rows.map((r) => r.version),
+      MIGRATIONS.map((_, i) => i + 1),
+    );
   } finally {
     db.close();
   }
@@ -52,15 +55,20 @@ test('sqlite: a database written by a newer Andon is refused with a clear error'
   const db = new Database(path);
   db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(MIGRATIONS.length + 5, new Date().toISOString());
   db.close();
-  await assert.rejects(openSqliteMetaStore({ path }), (e: unknown) =>
-    e instanceof AndonError && e.code === 'unavailable' && /newer|upgrade/.test(e.message) && e.details.schemaVersion === MIGRATIONS.length + 5);
+  await assert.rejects(
+    openSqliteMetaStore({ path }),
+    (e: unknown) => e instanceof AndonError && e.code === 'unavailable' && /newer|upgrade/.test(e.message) && e.details.schemaVersion === MIGRATIONS.length + 5,
+  );
 });
 
 test('sqlite: a file that is not a database is an integrity error, an unreachable path unavailable', async () => {
   const path = join(dir, 'garbage.db');
   (await import('node:fs')).writeFileSync(path, 'this is not sqlite'.repeat(100));
   await assert.rejects(openSqliteMetaStore({ path }), (e: unknown) => e instanceof AndonError && e.code === 'integrity_error');
-  await assert.rejects(openSqliteMetaStore({ path: join(path, 'under-a-file', 'andon.db') }), (e: unknown) => e instanceof AndonError && e.code === 'unavailable');
+  await assert.rejects(
+    openSqliteMetaStore({ path: join(path, 'under-a-file', 'andon.db') }),
+    (e: unknown) => e instanceof AndonError && e.code === 'unavailable',
+  );
 });
 
 test('sqlite: writers in two threads racing on one file end with one version per content', async () => {
@@ -75,18 +83,35 @@ test('sqlite: writers in two threads racing on one file end with one version per
   type Result = Array<{ sha: string; id: string; created: boolean }>;
   const start = (list: string[]) => {
     const w = new Worker(bootstrap(file), { eval: true, workerData: { path, tenantId, datasetId, shas: list } });
-    const ready = new Promise<void>((res, rej) => { w.once('message', () => res()); w.once('error', rej); });
-    const done = ready.then(() => new Promise<Result>((res, rej) => { w.once('message', res); w.once('error', rej); }));
+    const ready = new Promise<void>((res, rej) => {
+      w.once('message', () => res());
+      w.once('error', rej);
+    });
+    const done = ready.then(
+      () =>
+        new Promise<Result>((res, rej) => {
+          w.once('message', res);
+          w.once('error', rej);
+        }),
+    );
     return { w, ready, done };
   };
   const threads = [start(shas), start([...shas].reverse())];
   await Promise.all(threads.map((t) => t.ready));
   for (const t of threads) t.w.postMessage('go');
-  const [r1, r2] = await Promise.all([threads[0]!.done, threads[1]!.done,
-    (async () => { for (const sha of shas.slice(10, 20)) await store.datasets.addVersion(tenantId, datasetId, { sha256: sha, blobKey: sha, schema: {}, rows: 1, bytes: 1 }); })()]);
+  const [r1, r2] = await Promise.all([
+    threads[0]!.done,
+    threads[1]!.done,
+    (async () => {
+      for (const sha of shas.slice(10, 20)) await store.datasets.addVersion(tenantId, datasetId, { sha256: sha, blobKey: sha, schema: {}, rows: 1, bytes: 1 });
+    })(),
+  ]);
   const versions = await store.datasets.listVersions(tenantId, datasetId);
   assert.equal(versions.length, 30);
-  assert.deepEqual(versions.map((v) => v.number), Array.from({ length: 30 }, (_, i) => i + 1));
+  assert.deepEqual(
+    versions.map((v) => v.number),
+    Array.from({ length: 30 }, (_, i) => i + 1),
+  );
   const bySha = new Map(versions.map((v) => [v.sha256, v.id]));
   for (const r of [...r1!, ...r2!]) assert.equal(r.id, bySha.get(r.sha));
   await store.close();
@@ -94,24 +119,36 @@ test('sqlite: writers in two threads racing on one file end with one version per
 
 const modeOf = (p: string) => statSync(p).mode & 0o777;
 /** Every byte of the database and of its WAL (when there is one), as latin1 text to search. */
-const onDisk = (path: string) => [path, `${path}-wal`].filter(existsSync).map((p) => readFileSync(p).toString('latin1')).join('');
+const onDisk = (path: string) =>
+  [path, `${path}-wal`]
+    .filter(existsSync)
+    .map((p) => readFileSync(p).toString('latin1'))
+    .join('');
 
-test('sqlite: the database, its WAL and its folder are private to the owner; a looser file of an older Andon is tightened', { skip: process.platform === 'win32' }, async () => {
-  const path = fresh();
-  const store = await openSqliteMetaStore({ path });
-  await store.tenants.create({ name: 'A' });
-  assert.equal(modeOf(join(path, '..')), 0o700);
-  for (const f of [path, `${path}-wal`, `${path}-shm`]) assert.equal(modeOf(f), 0o600, f);
-  await store.close();
-  chmodSync(path, 0o644);
-  await (await openSqliteMetaStore({ path })).close();
-  assert.equal(modeOf(path), 0o600);
-});
+test(
+  'sqlite: the database, its WAL and its folder are private to the owner; a looser file of an older Andon is tightened',
+  { skip: process.platform === 'win32' },
+  async () => {
+    const path = fresh();
+    const store = await openSqliteMetaStore({ path });
+    await store.tenants.create({ name: 'A' });
+    assert.equal(modeOf(join(path, '..')), 0o700);
+    for (const f of [path, `${path}-wal`, `${path}-shm`]) assert.equal(modeOf(f), 0o600, f);
+    await store.close();
+    chmodSync(path, 0o644);
+    await (await openSqliteMetaStore({ path })).close();
+    assert.equal(modeOf(path), 0o600);
+  },
+);
 
 test('sqlite: sealed values leave no clear copy in the database or its WAL, also for rows an older Andon wrote in clear', async () => {
-  const OLD = 'old.customer@example.com', NEW = 'new.customer@example.com';
+  const OLD = 'old.customer@example.com',
+    NEW = 'new.customer@example.com';
   // Large enough to spill into overflow pages, which an update frees.
-  const valuesOf = (v: string) => ({ schema: { columns: [{ name: 'email', examples: [v] }] }, profile: { top: Array.from({ length: 200 }, (_, i) => `${i}:${v}`) } });
+  const valuesOf = (v: string) => ({
+    schema: { columns: [{ name: 'email', examples: [v] }] },
+    profile: { top: Array.from({ length: 200 }, (_, i) => `${i}:${v}`) },
+  });
   const path = fresh();
   const old = await openSqliteMetaStore({ path });
   const t = (await old.tenants.create({ name: 'A' })).id;
@@ -127,7 +164,10 @@ test('sqlite: sealed values leave no clear copy in the database or its WAL, also
   const open = onDisk(path);
   assert.ok(!open.includes('old.customer'), 'the value sealed after the fact is gone from the files at once');
   assert.ok(!open.includes('new.customer'), 'a new value is only written sealed');
-  assert.deepEqual([(await store.datasets.getVersion(t, v1.id))?.profile, (await store.datasets.getVersion(t, v2.id))?.profile], [valuesOf(OLD).profile, valuesOf(NEW).profile]);
+  assert.deepEqual(
+    [(await store.datasets.getVersion(t, v1.id))?.profile, (await store.datasets.getVersion(t, v2.id))?.profile],
+    [valuesOf(OLD).profile, valuesOf(NEW).profile],
+  );
   await store.close();
   assert.ok(!/(old|new)\.customer/.test(onDisk(path)), 'after close');
 });
@@ -144,7 +184,9 @@ test('sqlite: a sealed cell copied to another row or field does not open', async
   try {
     db.prepare('UPDATE dataset_versions SET profile_json = (SELECT profile_json FROM dataset_versions WHERE id = ?) WHERE id = ?').run(a.id, b.id);
     db.prepare('UPDATE dataset_versions SET schema_json = profile_json WHERE id = ?').run(a.id);
-  } finally { db.close(); }
+  } finally {
+    db.close();
+  }
   await rejectsWith(store.datasets.getVersion(t, b.id), 'integrity_error');
   await rejectsWith(store.datasets.getVersion(t, a.id), 'integrity_error');
   await store.close();

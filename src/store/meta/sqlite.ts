@@ -44,8 +44,14 @@ export const sqliteDialect: Dialect = {
     if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
       return new AndonError('integrity_error', `the metadata database is damaged: ${message}`, { reason: code });
     }
-    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code.startsWith('SQLITE_CANTOPEN')
-      || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) {
+    if (
+      code.startsWith('SQLITE_BUSY') ||
+      code.startsWith('SQLITE_LOCKED') ||
+      code.startsWith('SQLITE_CANTOPEN') ||
+      code.startsWith('SQLITE_READONLY') ||
+      code === 'SQLITE_FULL' ||
+      code.startsWith('SQLITE_IOERR')
+    ) {
       return new AndonError('unavailable', `the metadata database is unavailable: ${message}`, { reason: code });
     }
     return null;
@@ -60,14 +66,20 @@ function translate(error: unknown): unknown {
 class Mutex {
   private held = false;
   private readonly waiters: Array<() => void> = [];
-  get locked(): boolean { return this.held; }
+  get locked(): boolean {
+    return this.held;
+  }
   acquire(): Promise<void> {
-    if (!this.held) { this.held = true; return Promise.resolve(); }
+    if (!this.held) {
+      this.held = true;
+      return Promise.resolve();
+    }
     return new Promise((res) => this.waiters.push(res));
   }
   release(): void {
     const next = this.waiters.shift();
-    if (next) next(); else this.held = false;
+    if (next) next();
+    else this.held = false;
   }
 }
 
@@ -79,7 +91,12 @@ function lockFor(key: string | null): { mutex: Mutex; free: () => void } {
   if (!entry) locks.set(key, (entry = { mutex: new Mutex(), refs: 0 }));
   entry.refs++;
   const e = entry;
-  return { mutex: e.mutex, free: () => { if (--e.refs === 0) locks.delete(key); } };
+  return {
+    mutex: e.mutex,
+    free: () => {
+      if (--e.refs === 0) locks.delete(key);
+    },
+  };
 }
 
 function bind(params: readonly SqlValue[] | undefined): unknown[] {
@@ -109,11 +126,27 @@ class SqliteSql implements Sql {
   private exec<T>(fn: () => T): Promise<T> {
     if (this.finished) return Promise.reject(new Error('statement on a finished transaction'));
     if (!this.db.open) return Promise.reject(new AndonError('unavailable', 'the metadata store is closed'));
-    const now = (): T => { try { return fn(); } catch (e) { throw translate(e); } };
+    const now = (): T => {
+      try {
+        return fn();
+      } catch (e) {
+        throw translate(e);
+      }
+    };
     if (this.inTx || !this.mutex.locked) {
-      try { return Promise.resolve(now()); } catch (e) { return Promise.reject(e); }
+      try {
+        return Promise.resolve(now());
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
-    return this.mutex.acquire().then(() => { try { return now(); } finally { this.mutex.release(); } });
+    return this.mutex.acquire().then(() => {
+      try {
+        return now();
+      } finally {
+        this.mutex.release();
+      }
+    });
   }
 
   all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
@@ -130,7 +163,9 @@ class SqliteSql implements Sql {
 
   /** Runs a script of several statements (migrations). */
   script(sql: string): Promise<void> {
-    return this.exec(() => { this.db.exec(sql); });
+    return this.exec(() => {
+      this.db.exec(sql);
+    });
   }
 
   async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
@@ -138,7 +173,11 @@ class SqliteSql implements Sql {
     await this.mutex.acquire();
     const tx = new SqliteSql(this.db, this.mutex, true, this.cache);
     try {
-      try { this.db.exec('BEGIN IMMEDIATE'); } catch (e) { throw translate(e); }
+      try {
+        this.db.exec('BEGIN IMMEDIATE');
+      } catch (e) {
+        throw translate(e);
+      }
       try {
         const result = await fn(tx);
         this.db.exec('COMMIT');
@@ -164,7 +203,9 @@ function privateFiles(file: string): void {
     try {
       const mode = statSync(f).mode & 0o777;
       if (mode & 0o077) chmodSync(f, mode & 0o700);
-    } catch { /* missing, or not ours to change */ }
+    } catch {
+      /* missing, or not ours to change */
+    }
   }
 }
 
@@ -199,7 +240,9 @@ export async function openSqliteMetaStore(options: SqliteOptions): Promise<MetaS
   const store = new SqlMetaStore(sql, {
     migrate: () => migrate(sql, MIGRATIONS, (tx, script) => (tx as SqliteSql).script(script)),
     version: () => schemaVersion(sql),
-    purgeFreed: async () => { if (!memory) await sql.get('PRAGMA wal_checkpoint(TRUNCATE)'); },
+    purgeFreed: async () => {
+      if (!memory) await sql.get('PRAGMA wal_checkpoint(TRUNCATE)');
+    },
     ping: async () => {
       if (closed) throw new AndonError('unavailable', 'the metadata store is closed');
       await sql.get('SELECT 1 AS ok');
@@ -209,7 +252,12 @@ export async function openSqliteMetaStore(options: SqliteOptions): Promise<MetaS
       closed = true;
       // Wait for a transaction in flight on this file before closing under it.
       await lock.mutex.acquire();
-      try { db.close(); } finally { lock.mutex.release(); lock.free(); }
+      try {
+        db.close();
+      } finally {
+        lock.mutex.release();
+        lock.free();
+      }
     },
   });
   try {

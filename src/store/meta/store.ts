@@ -37,7 +37,10 @@ export class SqlMetaStore implements MetaStore {
   readonly tenantKeys: TenantKeyRepo;
   private readonly sealing = new SealerSlot();
 
-  constructor(sql: Sql, private readonly lifecycle: Lifecycle) {
+  constructor(
+    sql: Sql,
+    private readonly lifecycle: Lifecycle,
+  ) {
     this.tenants = new TenantRepo(sql);
     this.apiKeys = new ApiKeyRepo(sql);
     this.datasets = new DatasetRepo(sql, this.sealing);
@@ -51,15 +54,25 @@ export class SqlMetaStore implements MetaStore {
     this.tenantKeys = new TenantKeyRepo(sql);
   }
 
-  sealValuesWith(sealer: ValueSealer): void { this.sealing.sealer = sealer; }
+  sealValuesWith(sealer: ValueSealer): void {
+    this.sealing.sealer = sealer;
+  }
   async sealClearValues(): Promise<number> {
     const n = (await this.datasets.sealClearValues()) + (await this.models.sealClearValues());
     // The clear values just replaced must not wait for the next automatic checkpoint to leave the files.
     if (n > 0) await this.lifecycle.purgeFreed?.();
     return n;
   }
-  migrate(): Promise<number[]> { return this.lifecycle.migrate(); }
-  schemaVersion(): Promise<number> { return this.lifecycle.version(); }
-  ping(): Promise<void> { return this.lifecycle.ping(); }
-  close(): Promise<void> { return this.lifecycle.close(); }
+  migrate(): Promise<number[]> {
+    return this.lifecycle.migrate();
+  }
+  schemaVersion(): Promise<number> {
+    return this.lifecycle.version();
+  }
+  ping(): Promise<void> {
+    return this.lifecycle.ping();
+  }
+  close(): Promise<void> {
+    return this.lifecycle.close();
+  }
 }

@@ -7,9 +7,26 @@
 // - a name taken in the tenant → `conflict`; an illegal job state change → `conflict`;
 // - ids are `<prefix>_<random UUID>` (see ../ids.ts) unless the caller supplies one where allowed.
 import type {
-  Alias, AliasChange, ApiKey, AuditEvent, BatchJob, BatchingConfig, Dataset, DatasetVersion, Deployment,
-  JobEvent, JobStatus, JsonObject, Model, ModelVersion, PredictionLog, QueueItem, QueueItemStatus, Role,
-  Tenant, TrainingJob,
+  Alias,
+  AliasChange,
+  ApiKey,
+  AuditEvent,
+  BatchJob,
+  BatchingConfig,
+  Dataset,
+  DatasetVersion,
+  Deployment,
+  JobEvent,
+  JobStatus,
+  JsonObject,
+  Model,
+  ModelVersion,
+  PredictionLog,
+  QueueItem,
+  QueueItemStatus,
+  Role,
+  Tenant,
+  TrainingJob,
 } from './entities.js';
 
 export type * from './entities.js';
@@ -177,8 +194,13 @@ export interface ModelRepository {
    * With `expectedVersionId` (null: the alias must not exist yet) the move happens only from that
    * version, else `conflict`.
    */
-  setAlias(tenantId: string, modelId: string, alias: string, versionId: string,
-    options?: { actor?: string | null; expectedVersionId?: string | null }): Promise<Alias>;
+  setAlias(
+    tenantId: string,
+    modelId: string,
+    alias: string,
+    versionId: string,
+    options?: { actor?: string | null; expectedVersionId?: string | null },
+  ): Promise<Alias>;
   removeAlias(tenantId: string, modelId: string, alias: string, options?: { actor?: string | null }): Promise<void>;
   getAlias(tenantId: string, modelId: string, alias: string): Promise<Alias | null>;
   listAliases(tenantId: string, modelId: string): Promise<Alias[]>;
@@ -205,12 +227,18 @@ export interface DeploymentRepository {
 }
 
 export interface BatchJobRepository {
-  create(tenantId: string, input: { id?: string; deploymentId?: string | null; modelVersionId?: string | null;
-    inputBlobKey: string; options?: JsonObject }): Promise<BatchJob>;
+  create(
+    tenantId: string,
+    input: { id?: string; deploymentId?: string | null; modelVersionId?: string | null; inputBlobKey: string; options?: JsonObject },
+  ): Promise<BatchJob>;
   get(tenantId: string, id: string): Promise<BatchJob | null>;
   list(tenantId: string, options?: ListOptions & { status?: JobStatus }): Promise<BatchJob[]>;
-  transition(tenantId: string, id: string, to: JobStatus,
-    patch?: { error?: string | null; outputBlobKey?: string | null; modelVersionId?: string | null }): Promise<BatchJob>;
+  transition(
+    tenantId: string,
+    id: string,
+    to: JobStatus,
+    patch?: { error?: string | null; outputBlobKey?: string | null; modelVersionId?: string | null },
+  ): Promise<BatchJob>;
   /** Progress counts while the job is not final. */
   updateCounts(tenantId: string, id: string, counts: { rowsTotal?: number; rowsDone?: number; rowsFailed?: number }): Promise<BatchJob>;
 }

@@ -34,14 +34,26 @@ function gate() {
   let open = false;
   const waiting = new Set<() => void>();
   return {
-    seen, aborted,
-    release() { open = true; for (const w of waiting) w(); waiting.clear(); },
+    seen,
+    aborted,
+    release() {
+      open = true;
+      for (const w of waiting) w();
+      waiting.clear();
+    },
     handler: async (job: QueuedJob, { signal }: { signal: AbortSignal }) => {
       seen.push(job);
       if (open) return;
       await new Promise<void>((res) => {
         waiting.add(res);
-        signal.addEventListener('abort', () => { aborted.push(abortCause(signal)); res(); }, { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            aborted.push(abortCause(signal));
+            res();
+          },
+          { once: true },
+        );
       });
       if (signal.aborted) throw signal.reason;
     },
@@ -51,7 +63,9 @@ function gate() {
 async function using(factory: QueueFactory, fn: (t: QueueUnderTest, extra: JobQueue[]) => Promise<void>): Promise<void> {
   const t = await factory();
   const extra: JobQueue[] = [];
-  try { await fn(t, extra); } finally {
+  try {
+    await fn(t, extra);
+  } finally {
     for (const q of extra) await q.close();
     await t.queue.close();
     await t.dispose();
@@ -64,16 +78,24 @@ export function jobQueueContract(name: string, factory: QueueFactory): void {
       await using(factory, async ({ queue, tenantId }) => {
         const seen: QueuedJob[] = [];
         assert.deepEqual(await queue.enqueue('train', { epochs: 3 }, { jobId: 'job_1', tenantId }), { jobId: 'job_1', created: true });
-        queue.process('train', async (job) => { seen.push(job); });
+        queue.process('train', async (job) => {
+          seen.push(job);
+        });
         await waitFor(async () => (await queue.get('job_1'))?.status === 'succeeded', 'job_1 to succeed');
         assert.deepEqual(seen, [{ id: 'job_1', tenantId, kind: 'train', payload: { epochs: 3 }, attempt: 1 }]);
         assert.deepEqual(await queue.enqueue('train', { epochs: 9 }, { jobId: 'job_1', tenantId }), { jobId: 'job_1', created: false });
         await queue.enqueue('train', {}, { jobId: 'job_2', tenantId });
         await waitFor(async () => (await queue.get('job_2'))?.status === 'succeeded', 'job_2 to succeed');
-        assert.deepEqual(seen.map((j) => j.id), ['job_1', 'job_2']);
+        assert.deepEqual(
+          seen.map((j) => j.id),
+          ['job_1', 'job_2'],
+        );
         assert.throws(() => queue.process('train', async () => {}), /already/);
         const counts = await queue.counts();
-        assert.deepEqual(counts.filter((c) => c.kind === 'train'), [{ kind: 'train', status: 'succeeded', count: 2 }]);
+        assert.deepEqual(
+          counts.filter((c) => c.kind === 'train'),
+          [{ kind: 'train', status: 'succeeded', count: 2 }],
+        );
         assert.equal(await queue.get('job_missing'), null);
       });
     });
@@ -84,11 +106,16 @@ export function jobQueueContract(name: string, factory: QueueFactory): void {
         let peak = 0;
         let ticks = 0;
         const timer = setInterval(() => ticks++, 1);
-        queue.process('batch', async () => {
-          inFlight++; peak = Math.max(peak, inFlight);
-          await new Promise((res) => setTimeout(res, 15));
-          inFlight--;
-        }, { concurrency: 2 });
+        queue.process(
+          'batch',
+          async () => {
+            inFlight++;
+            peak = Math.max(peak, inFlight);
+            await new Promise((res) => setTimeout(res, 15));
+            inFlight--;
+          },
+          { concurrency: 2 },
+        );
         for (let i = 0; i < 6; i++) await queue.enqueue('batch', { i }, { jobId: `bj_${i}`, tenantId });
         await queue.enqueue('other-kind', {}, { jobId: 'ok_1', tenantId });
         await waitFor(async () => (await queue.counts()).some((c) => c.kind === 'batch' && c.status === 'succeeded' && c.count === 6), 'six batch jobs');
@@ -101,7 +128,9 @@ export function jobQueueContract(name: string, factory: QueueFactory): void {
 
     test('a handler that throws fails its job with the message; the queue carries on', async () => {
       await using(factory, async ({ queue, tenantId }) => {
-        queue.process('train', async (job) => { if (job.payload.bad) throw new Error('target column missing'); });
+        queue.process('train', async (job) => {
+          if (job.payload.bad) throw new Error('target column missing');
+        });
         await queue.enqueue('train', { bad: true }, { jobId: 'job_bad', tenantId });
         await queue.enqueue('train', {}, { jobId: 'job_good', tenantId });
         await waitFor(async () => (await queue.get('job_good'))?.status === 'succeeded', 'the good job');
@@ -124,7 +153,11 @@ export function jobQueueContract(name: string, factory: QueueFactory): void {
         assert.equal(await queue.cancel('job_run'), 'finished');
         assert.equal(await queue.cancel('job_nope'), 'not_found');
         await new Promise((res) => setTimeout(res, 50));
-        assert.deepEqual(g.seen.map((j) => j.id), ['job_run'], 'the cancelled queued job never ran');
+        assert.deepEqual(
+          g.seen.map((j) => j.id),
+          ['job_run'],
+          'the cancelled queued job never ran',
+        );
         assert.equal((await queue.get('job_wait'))?.status, 'cancelled');
       });
     });
@@ -153,9 +186,14 @@ export function jobQueueContract(name: string, factory: QueueFactory): void {
         assert.deepEqual(recovered, [{ id: 'job_orphan', tenantId: t.tenantId, kind: 'train', attempt: 2 }]);
         assert.deepEqual(await restarted.recover(), [], 'recovering twice hands nothing back twice');
         const seen: QueuedJob[] = [];
-        restarted.process('train', async (job) => { seen.push(job); });
+        restarted.process('train', async (job) => {
+          seen.push(job);
+        });
         await waitFor(async () => (await restarted.get('job_orphan'))?.status === 'succeeded', 'the recovered job to finish');
-        assert.deepEqual(seen.map((j) => [j.id, j.attempt, j.payload]), [['job_orphan', 2, { resumeFrom: 'checkpoint' }]]);
+        assert.deepEqual(
+          seen.map((j) => [j.id, j.attempt, j.payload]),
+          [['job_orphan', 2, { resumeFrom: 'checkpoint' }]],
+        );
       });
     });
 
@@ -167,13 +205,22 @@ export function jobQueueContract(name: string, factory: QueueFactory): void {
         await waitFor(() => g.seen.length === 1, 'the job to start');
         await t.queue.close();
         assert.deepEqual(g.aborted, ['shutdown']);
-        const state = await (async () => { const q = await t.open(); extra.push(q); return q; })();
+        const state = await (async () => {
+          const q = await t.open();
+          extra.push(q);
+          return q;
+        })();
         assert.equal((await state.get('job_long'))?.status, 'queued');
         await assert.rejects(t.queue.enqueue('train', {}, { jobId: 'job_late', tenantId: t.tenantId }), /closed/);
         const seen: QueuedJob[] = [];
-        state.process('train', async (job) => { seen.push(job); });
+        state.process('train', async (job) => {
+          seen.push(job);
+        });
         await waitFor(async () => (await state.get('job_long'))?.status === 'succeeded', 'the job to run again');
-        assert.deepEqual(seen.map((j) => j.attempt), [2]);
+        assert.deepEqual(
+          seen.map((j) => j.attempt),
+          [2],
+        );
       });
     });
   });

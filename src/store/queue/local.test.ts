@@ -38,17 +38,27 @@ test('local queue: a consumer takes over a job whose lease expired, without reco
   try {
     await leave(meta, tenantId, 'train', {}, 'job_stale', -1);
     await leave(meta, tenantId, 'train', {}, 'job_alive', 60_000);
-    assert.deepEqual(await queue.recover(), [{ id: 'job_stale', tenantId, kind: 'train', attempt: 2 }],
-      'not exclusive: only expired leases are taken over');
+    assert.deepEqual(await queue.recover(), [{ id: 'job_stale', tenantId, kind: 'train', attempt: 2 }], 'not exclusive: only expired leases are taken over');
     const seen: QueuedJob[] = [];
-    queue.process('train', async (job) => { seen.push(job); });
+    queue.process('train', async (job) => {
+      seen.push(job);
+    });
     await waitFor(async () => (await queue.get('job_stale'))?.status === 'succeeded', 'the stale job');
     assert.equal((await queue.get('job_alive'))?.status, 'running', 'a live lease is respected');
-    assert.deepEqual(seen.map((j) => [j.id, j.attempt]), [['job_stale', 2]]);
+    assert.deepEqual(
+      seen.map((j) => [j.id, j.attempt]),
+      [['job_stale', 2]],
+    );
     // The live consumer's lease runs out: the polling consumer takes the job over.
     await meta.queue.renew('job_alive', 'dead-worker', new Date(Date.now() - 1).toISOString());
     await waitFor(async () => (await queue.get('job_alive'))?.status === 'succeeded', 'the expired job');
-    assert.deepEqual(seen.map((j) => [j.id, j.attempt]), [['job_stale', 2], ['job_alive', 2]]);
+    assert.deepEqual(
+      seen.map((j) => [j.id, j.attempt]),
+      [
+        ['job_stale', 2],
+        ['job_alive', 2],
+      ],
+    );
   } finally {
     await queue.close();
     await meta.close();
@@ -60,9 +70,20 @@ test('local queue: a handler whose job was taken over is aborted with lease_lost
   const queue = new LocalJobQueue(meta, fast);
   try {
     let cause: unknown;
-    queue.process('train', (_job, { signal }) => new Promise<void>((res) => {
-      signal.addEventListener('abort', () => { cause = (signal.reason as { why?: string }).why; res(); }, { once: true });
-    }));
+    queue.process(
+      'train',
+      (_job, { signal }) =>
+        new Promise<void>((res) => {
+          signal.addEventListener(
+            'abort',
+            () => {
+              cause = (signal.reason as { why?: string }).why;
+              res();
+            },
+            { once: true },
+          );
+        }),
+    );
     await queue.enqueue('train', {}, { jobId: 'job_x', tenantId });
     await waitFor(async () => (await queue.get('job_x'))?.status === 'running', 'the job to start');
     // Another process decided this consumer was dead and took the job.

@@ -7,7 +7,14 @@ import { AndonError } from '../../errors.js';
 import type { JsonObject, QueueItem } from '../meta/entities.js';
 import type { MetaStore } from '../meta/types.js';
 import {
-  JobAborted, type AbortCause, type CancelResult, type JobHandler, type JobQueue, type QueueJobState, type QueueJobStatus, type RecoveredJob,
+  JobAborted,
+  type AbortCause,
+  type CancelResult,
+  type JobHandler,
+  type JobQueue,
+  type QueueJobState,
+  type QueueJobStatus,
+  type RecoveredJob,
 } from './types.js';
 
 export interface LocalQueueOptions {
@@ -52,7 +59,10 @@ export class LocalJobQueue implements JobQueue {
   private closed = false;
   private ticking = false;
 
-  constructor(private readonly meta: MetaStore, private readonly options: LocalQueueOptions = {}) {
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly options: LocalQueueOptions = {},
+  ) {
     this.workerId = options.workerId ?? `local-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     this.leaseMs = Math.max(50, options.leaseMs ?? 30_000);
     this.pollMs = Math.max(10, Math.min(options.pollMs ?? 1000, Math.floor(this.leaseMs / 3)));
@@ -84,7 +94,9 @@ export class LocalJobQueue implements JobQueue {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new AndonError('invalid_input', 'concurrency must be a positive integer', { concurrency });
     this.consumers.set(kind, { kind, handler, concurrency, active: 0, pumping: false, again: false });
     if (!this.timer) {
-      this.timer = setInterval(() => { void this.tick(); }, this.pollMs);
+      this.timer = setInterval(() => {
+        void this.tick();
+      }, this.pollMs);
       this.timer.unref();
     }
     this.wake(kind);
@@ -92,12 +104,18 @@ export class LocalJobQueue implements JobQueue {
 
   private wake(kind: string): void {
     const c = this.consumers.get(kind);
-    if (c) setImmediate(() => { void this.pump(c); });
+    if (c)
+      setImmediate(() => {
+        void this.pump(c);
+      });
   }
 
   /** Claims jobs while the consumer has room; a wake during a pump makes it look once more. */
   private async pump(c: Consumer): Promise<void> {
-    if (c.pumping) { c.again = true; return; }
+    if (c.pumping) {
+      c.again = true;
+      return;
+    }
     c.pumping = true;
     try {
       do {
@@ -105,7 +123,10 @@ export class LocalJobQueue implements JobQueue {
         while (!this.closed && c.active < c.concurrency) {
           const item = await this.meta.queue.claim(c.kind, this.workerId, this.leaseUntil());
           if (!item) break;
-          if (this.closed) { await this.meta.queue.release(item.id, this.workerId); break; }
+          if (this.closed) {
+            await this.meta.queue.release(item.id, this.workerId);
+            break;
+          }
           this.start(c, item);
         }
       } while (c.again && !this.closed);

@@ -2,7 +2,12 @@
 import { getKey, signOutBecause } from '../session-store';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details: unknown = null) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: unknown = null,
+  ) {
     super(message);
   }
 }
@@ -20,11 +25,16 @@ export function authHeaders(key = getKey()): Record<string, string> {
 }
 
 async function errorOf(res: Response): Promise<ApiError> {
-  let code = 'http_' + res.status, message = res.statusText || `HTTP ${res.status}`, details: unknown = null;
+  let code = 'http_' + res.status,
+    message = res.statusText || `HTTP ${res.status}`,
+    details: unknown = null;
   try {
     const body = await res.json();
-    if (body?.error && typeof body.error === 'object') ({ code, message, details } = { code: body.error.code ?? code, message: body.error.message ?? message, details: body.error.details ?? null });
-  } catch { /* not JSON: keep the status line */ }
+    if (body?.error && typeof body.error === 'object')
+      ({ code, message, details } = { code: body.error.code ?? code, message: body.error.message ?? message, details: body.error.details ?? null });
+  } catch {
+    /* not JSON: keep the status line */
+  }
   return new ApiError(res.status, code, message, details);
 }
 
@@ -32,7 +42,10 @@ async function errorOf(res: Response): Promise<ApiError> {
 export async function apiResponse(path: string, opts: RequestOptions = {}): Promise<Response> {
   const headers: Record<string, string> = { ...authHeaders(opts.key), accept: 'application/json' };
   let body: BodyInit | undefined;
-  if (opts.body !== undefined) { headers['content-type'] = 'application/json'; body = JSON.stringify(opts.body); }
+  if (opts.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(opts.body);
+  }
   const res = await fetch(path, { method: opts.method ?? 'GET', headers, body, signal: opts.signal });
   if (!res.ok) {
     const err = await errorOf(res);

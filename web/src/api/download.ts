@@ -6,7 +6,9 @@ export async function downloadFile(path: string, filename: string): Promise<void
   const url = URL.createObjectURL(await res.blob());
   try {
     const a = document.createElement('a');
-    a.href = url; a.download = filename; a.rel = 'noopener';
+    a.href = url;
+    a.download = filename;
+    a.rel = 'noopener';
     document.body.append(a);
     a.click();
     a.remove();

@@ -1,7 +1,10 @@
 // A deployment's health as the dashboard shows it: does its alias or pinned version resolve to a model version?
 import type { Deployment, ModelDetail } from '../types';
 
-export interface Serving { status: 'ready' | 'noVersion'; version: number | null }
+export interface Serving {
+  status: 'ready' | 'noVersion';
+  version: number | null;
+}
 
 export function servingOf(d: Deployment, model: ModelDetail | undefined): Serving {
   if (!model) return { status: 'noVersion', version: null };

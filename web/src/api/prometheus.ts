@@ -1,5 +1,9 @@
 // A parser for the Prometheus text format (the public /metrics page), enough for counters and histograms.
-export interface Sample { name: string; labels: Record<string, string>; value: number }
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
 
 const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
@@ -29,7 +33,13 @@ export function total(samples: Sample[], name: string, match: Record<string, str
 }
 
 /** One deployment's traffic counters at one moment; rates come from the difference of two snapshots. */
-export interface DeploymentTraffic { at: number; ok: number; errors: number; latencySum: number; latencyCount: number }
+export interface DeploymentTraffic {
+  at: number;
+  ok: number;
+  errors: number;
+  latencySum: number;
+  latencyCount: number;
+}
 
 export function deploymentTraffic(samples: Sample[], deployment: string, at = Date.now()): DeploymentTraffic {
   return {

@@ -1,7 +1,11 @@
 // Server-sent events read with fetch + a stream reader: EventSource cannot send the Authorization header the API needs.
 import { authHeaders } from './client';
 
-export interface SseMessage { id: string | null; event: string; data: string }
+export interface SseMessage {
+  id: string | null;
+  event: string;
+  data: string;
+}
 
 export interface SseOptions {
   onMessage: (m: SseMessage) => void;
@@ -32,7 +36,8 @@ export class SseParser {
   private line(line: string): void {
     if (line === '') {
       if (this.data.length) this.emit({ id: this.id, event: this.event || 'message', data: this.data.join('\n') });
-      this.data = []; this.event = '';
+      this.data = [];
+      this.event = '';
       return;
     }
     if (line.startsWith(':')) return; // a comment: the server's keep-alive

@@ -27,9 +27,15 @@ export function uploadDataset(opts: UploadOptions): { done: Promise<unknown>; ab
     for (const [k, v] of Object.entries(authHeaders())) xhr.setRequestHeader(k, v);
     xhr.setRequestHeader('content-type', type);
     xhr.responseType = 'json';
-    xhr.upload.onprogress = (e) => { if (e.lengthComputable) opts.onProgress(e.loaded / e.total); };
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) opts.onProgress(e.loaded / e.total);
+    };
     xhr.onload = () => {
-      if (xhr.status >= 200 && xhr.status < 300) { opts.onProgress(1); resolve(xhr.response); return; }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        opts.onProgress(1);
+        resolve(xhr.response);
+        return;
+      }
       const err = xhr.response?.error;
       reject(new ApiError(xhr.status, err?.code ?? `http_${xhr.status}`, err?.message ?? xhr.statusText, err?.details ?? null));
     };

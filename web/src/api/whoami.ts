@@ -5,7 +5,13 @@ import type { Role, Session } from '../session-store';
 /** Marks probe requests, so their expected 4xx answers are recognisable in logs and tests. */
 export const PROBE = 'probe=role';
 
-interface Me { tenantId: string; keyId: string; keyName: string; role: Role; scopes: string[] }
+interface Me {
+  tenantId: string;
+  keyId: string;
+  keyName: string;
+  role: Role;
+  scopes: string[];
+}
 
 /**
  * The server checks the role before it validates the body, so an empty body answers 403 when the role lacks

@@ -1,5 +1,8 @@
 // Bar charts in SVG (histograms, category counts, probabilities): small enough that a chart library would be overkill.
-export interface Bar { label: string; value: number }
+export interface Bar {
+  label: string;
+  value: number;
+}
 
 export interface BarsProps {
   title: string;
@@ -23,8 +26,12 @@ export function Bars({ title, bars, horizontal, format = String, color = '#1f5fa
         <ul class="hbars">
           {bars.map((b) => (
             <li key={b.label}>
-              <span class="hbar-label" title={b.label}>{b.label}</span>
-              <span class="hbar-track"><span class="hbar-fill" style={{ width: `${Math.max(0, (100 * b.value) / top)}%`, background: color }} /></span>
+              <span class="hbar-label" title={b.label}>
+                {b.label}
+              </span>
+              <span class="hbar-track">
+                <span class="hbar-fill" style={{ width: `${Math.max(0, (100 * b.value) / top)}%`, background: color }} />
+              </span>
               <span class="hbar-value">{format(b.value)}</span>
             </li>
           ))}
@@ -32,17 +39,28 @@ export function Bars({ title, bars, horizontal, format = String, color = '#1f5fa
       </figure>
     );
   }
-  const h = height ?? 80, w = 200, bw = w / Math.max(1, bars.length);
+  const h = height ?? 80,
+    w = 200,
+    bw = w / Math.max(1, bars.length);
   return (
     <figure class="bars" data-testid={testId}>
       <figcaption>{title}</figcaption>
       <svg viewBox={`0 0 ${w} ${h}`} preserveAspectRatio="none" role="img" aria-label={title} class="vbars">
         {bars.map((b, i) => {
           const bh = (h * b.value) / top;
-          return <rect key={i} x={i * bw + 0.5} y={h - bh} width={Math.max(0.5, bw - 1)} height={bh} fill={color}><title>{`${b.label}: ${format(b.value)}`}</title></rect>;
+          return (
+            <rect key={i} x={i * bw + 0.5} y={h - bh} width={Math.max(0.5, bw - 1)} height={bh} fill={color}>
+              <title>{`${b.label}: ${format(b.value)}`}</title>
+            </rect>
+          );
         })}
       </svg>
-      {bars.length > 0 && <div class="vbars-axis"><span>{bars[0].label}</span><span>{bars[bars.length - 1].label}</span></div>}
+      {bars.length > 0 && (
+        <div class="vbars-axis">
+          <span>{bars[0].label}</span>
+          <span>{bars[bars.length - 1].label}</span>
+        </div>
+      )}
     </figure>
   );
 }

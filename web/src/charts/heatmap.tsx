@@ -19,7 +19,16 @@ export function Heatmap({ title, rowTitle, colTitle, labels, matrix, format }: H
       <figcaption>{title}</figcaption>
       <table>
         <thead>
-          <tr><th scope="col">{rowTitle} \ {colTitle}</th>{labels.map((l) => <th scope="col" key={l}>{l}</th>)}</tr>
+          <tr>
+            <th scope="col">
+              {rowTitle} \ {colTitle}
+            </th>
+            {labels.map((l) => (
+              <th scope="col" key={l}>
+                {l}
+              </th>
+            ))}
+          </tr>
         </thead>
         <tbody>
           {matrix.map((row, i) => (
@@ -27,7 +36,11 @@ export function Heatmap({ title, rowTitle, colTitle, labels, matrix, format }: H
               <th scope="row">{labels[i]}</th>
               {row.map((v, j) => {
                 const s = shade(row, v);
-                return <td key={j} style={{ background: `rgba(31, 95, 168, ${0.08 + 0.92 * s})`, color: s > 0.5 ? '#fff' : '#111' }}>{format(v)}</td>;
+                return (
+                  <td key={j} style={{ background: `rgba(31, 95, 168, ${0.08 + 0.92 * s})`, color: s > 0.5 ? '#fff' : '#111' }}>
+                    {format(v)}
+                  </td>
+                );
               })}
             </tr>
           ))}

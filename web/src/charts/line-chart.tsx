@@ -4,7 +4,12 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { LOCALES, useI18n } from '../i18n';
 
-export interface Series { label: string; color: string; dash?: number[]; points?: boolean }
+export interface Series {
+  label: string;
+  color: string;
+  dash?: number[];
+  points?: boolean;
+}
 
 export interface LineChartProps {
   /** Accessible name of the chart (also its heading for screen readers). */
@@ -39,19 +44,23 @@ export function LineChart(p: LineChartProps) {
       },
       axes: [
         {
-          label: p.xLabel, stroke: '#333', grid: { stroke: '#e3e3e3' },
+          label: p.xLabel,
+          stroke: '#333',
+          grid: { stroke: '#e3e3e3' },
           // uPlot's own time labels are English; the reader's locale formats them instead.
-          ...(p.time ? {
-            space: 90,
-            values: (_u: uPlot, splits: number[]) => splits.map((v) => new Date(v * 1000).toLocaleTimeString(LOCALES[lang], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })),
-          } : {}),
+          ...(p.time
+            ? {
+                space: 90,
+                values: (_u: uPlot, splits: number[]) =>
+                  splits.map((v) =>
+                    new Date(v * 1000).toLocaleTimeString(LOCALES[lang], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }),
+                  ),
+              }
+            : {}),
         },
         { label: p.yLabel, stroke: '#333', grid: { stroke: '#e3e3e3' }, size: 60 },
       ],
-      series: [
-        { label: p.xLabel },
-        ...p.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, dash: s.dash, points: { show: s.points ?? false } })),
-      ],
+      series: [{ label: p.xLabel }, ...p.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, dash: s.dash, points: { show: s.points ?? false } }))],
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
     };
@@ -60,7 +69,11 @@ export function LineChart(p: LineChartProps) {
     // Follows the container's width: tablets rotate, side panels collapse.
     const ro = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(200, el.clientWidth), height: p.height ?? 240 }));
     ro.observe(el);
-    return () => { ro.disconnect(); plot.current?.destroy(); plot.current = null; };
+    return () => {
+      ro.disconnect();
+      plot.current?.destroy();
+      plot.current = null;
+    };
     // Series labels change with the language: rebuild then; data alone is set below.
   }, [p.series.map((s) => s.label).join('|'), p.xLabel, p.yLabel, lang]);
 

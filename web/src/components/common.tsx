@@ -21,31 +21,55 @@ export function ErrorNote({ error }: { error: unknown }) {
 
 export function Loading({ when }: { when: boolean }) {
   const { t } = useI18n();
-  return when ? <p class="muted" aria-live="polite">{t('common.loading')}</p> : null;
+  return when ? (
+    <p class="muted" aria-live="polite">
+      {t('common.loading')}
+    </p>
+  ) : null;
 }
 
 const STATUS_KEYS: Record<string, MessageKey> = {
-  queued: 'status.queued', running: 'status.running', succeeded: 'status.succeeded', failed: 'status.failed', cancelled: 'status.cancelled',
-  ready: 'status.ready', noVersion: 'status.noVersion',
+  queued: 'status.queued',
+  running: 'status.running',
+  succeeded: 'status.succeeded',
+  failed: 'status.failed',
+  cancelled: 'status.cancelled',
+  ready: 'status.ready',
+  noVersion: 'status.noVersion',
 };
 
 export function StatusBadge({ status }: { status: string }) {
   const { t } = useI18n();
   const key = STATUS_KEYS[status];
-  return <span class={`badge status-${status}`} data-status={status}>{key ? t(key) : status}</span>;
+  return (
+    <span class={`badge status-${status}`} data-status={status}>
+      {key ? t(key) : status}
+    </span>
+  );
 }
 
 /** The page's h1, focused after in-app navigation so keyboard and screen-reader users land on the new page. */
 export function PageTitle({ children }: { children: ComponentChildren }) {
   const ref = useRef<HTMLHeadingElement>(null);
-  useEffect(() => { if (takeNavigationFocus()) ref.current?.focus({ preventScroll: true }); }, []);
-  return <h1 tabIndex={-1} ref={ref}>{children}</h1>;
+  useEffect(() => {
+    if (takeNavigationFocus()) ref.current?.focus({ preventScroll: true });
+  }, []);
+  return (
+    <h1 tabIndex={-1} ref={ref}>
+      {children}
+    </h1>
+  );
 }
 
 export function Facts({ items }: { items: [string, ComponentChildren][] }) {
   return (
     <dl class="facts">
-      {items.map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{v}</dd></div>)}
+      {items.map(([k, v]) => (
+        <div key={k}>
+          <dt>{k}</dt>
+          <dd>{v}</dd>
+        </div>
+      ))}
     </dl>
   );
 }

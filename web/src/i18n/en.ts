@@ -164,15 +164,19 @@ export const en = {
   'train.start': 'Start training',
 
   'template.predictive-maintenance.title': 'Predictive maintenance',
-  'template.predictive-maintenance.description': 'Predict whether a machine will fail from its sensor readings. Failures are rare, so the model keeps the training epoch that ranks failures best, and the alarm threshold is tuned to catch as many as possible without too many false alarms (best F1).',
+  'template.predictive-maintenance.description':
+    'Predict whether a machine will fail from its sensor readings. Failures are rare, so the model keeps the training epoch that ranks failures best, and the alarm threshold is tuned to catch as many as possible without too many false alarms (best F1).',
   'template.quality-inspection.title': 'Quality inspection',
-  'template.quality-inspection.description': 'Classify parts into quality or defect classes from measurements. Rare defect classes are weighted up so they are not ignored.',
+  'template.quality-inspection.description':
+    'Classify parts into quality or defect classes from measurements. Rare defect classes are weighted up so they are not ignored.',
   'template.regression.title': 'Regression',
   'template.regression.description': 'Predict a number — a process parameter, yield, energy use or a measurement — from the other columns.',
   'template.text-sentiment.title': 'Text sentiment',
-  'template.text-sentiment.description': 'Sort customer feedback or maintenance notes into positive, negative and neutral (or any labels) from the text, in English or Chinese. A fast bag-of-words-and-phrases model; choose the transformer option for word order.',
+  'template.text-sentiment.description':
+    'Sort customer feedback or maintenance notes into positive, negative and neutral (or any labels) from the text, in English or Chinese. A fast bag-of-words-and-phrases model; choose the transformer option for word order.',
   'template.remaining-useful-life.title': 'Remaining useful life',
-  'template.remaining-useful-life.description': 'Estimate how many cycles (or hours) a machine has left before it fails, from the recent history of its sensors. Trained on run-to-failure histories; scored at each machine’s latest observation.',
+  'template.remaining-useful-life.description':
+    'Estimate how many cycles (or hours) a machine has left before it fails, from the recent history of its sensors. Trained on run-to-failure histories; scored at each machine’s latest observation.',
 
   'jobs.title': 'Training jobs',
   'jobs.none': 'No training jobs yet.',

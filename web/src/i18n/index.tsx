@@ -41,16 +41,23 @@ export interface I18n {
 }
 
 export const I18nContext = createContext<I18n>({
-  lang: 'en', t: translator('en'), maybe: (_k, f) => f, setLang: () => {},
-  num: (x) => String(x), date: (d) => String(d),
+  lang: 'en',
+  t: translator('en'),
+  maybe: (_k, f) => f,
+  setLang: () => {},
+  num: (x) => String(x),
+  date: (d) => String(d),
 });
 
 export function makeI18n(lang: Lang, setLang: (l: Lang) => void): I18n {
   const locale = LOCALES[lang];
   return {
-    lang, setLang, t: translator(lang),
+    lang,
+    setLang,
+    t: translator(lang),
     maybe: (key, fallback) => (DICTIONARIES[lang] as Record<string, string>)[key] ?? fallback,
-    num: (x, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? '—' : new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(x)),
+    num: (x, digits = 3) =>
+      x === null || x === undefined || Number.isNaN(x) ? '—' : new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(x),
     date: (d) => (d ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(d)) : '—'),
   };
 }

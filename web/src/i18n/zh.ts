@@ -166,15 +166,18 @@ export const zh: Record<MessageKey, string> = {
   'train.start': '开始训练',
 
   'template.predictive-maintenance.title': '预测性维护',
-  'template.predictive-maintenance.description': '根据传感器读数预测设备是否会发生故障。故障很少见，因此模型保留对故障排序最好的那一轮，并调整报警阈值，在不过多误报的前提下尽量多地发现故障（F1 最优）。',
+  'template.predictive-maintenance.description':
+    '根据传感器读数预测设备是否会发生故障。故障很少见，因此模型保留对故障排序最好的那一轮，并调整报警阈值，在不过多误报的前提下尽量多地发现故障（F1 最优）。',
   'template.quality-inspection.title': '质量检验',
   'template.quality-inspection.description': '根据测量值把零件分为合格或各缺陷类别。少见的缺陷类别会被加权，以免被忽略。',
   'template.regression.title': '回归',
   'template.regression.description': '根据其他列预测一个数值——工艺参数、良率、能耗或某项测量值。',
   'template.text-sentiment.title': '文本情感',
-  'template.text-sentiment.description': '根据文本（中文或英文）把客户反馈或维修记录分为正面、负面和中性（或任意标签）。这是快速的词袋加短语模型；如需考虑词序，请选择 Transformer 选项。',
+  'template.text-sentiment.description':
+    '根据文本（中文或英文）把客户反馈或维修记录分为正面、负面和中性（或任意标签）。这是快速的词袋加短语模型；如需考虑词序，请选择 Transformer 选项。',
   'template.remaining-useful-life.title': '剩余使用寿命',
-  'template.remaining-useful-life.description': '根据传感器的近期历史估计设备在故障前还能运行多少个周期（或小时）。使用运行至故障的历史数据训练；在每台设备的最新观测处评分。',
+  'template.remaining-useful-life.description':
+    '根据传感器的近期历史估计设备在故障前还能运行多少个周期（或小时）。使用运行至故障的历史数据训练；在每台设备的最新观测处评分。',
 
   'jobs.title': '训练任务',
   'jobs.none': '还没有训练任务。',

@@ -22,24 +22,62 @@ function BatchingForm({ d, onSaved }: { d: Deployment; onSaved: () => void }) {
   const [saved, setSaved] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
-    setError(null); setSaved(false);
+    setError(null);
+    setSaved(false);
     try {
-      await api(`/api/v1/deployments/${seg(d.name)}`, { method: 'PATCH', body: { batching: on ? { maxBatch: Number(maxBatch), maxDelayMs: Number(maxDelayMs) } : null } });
-      setSaved(true); onSaved();
-    } catch (err) { setError(err); }
+      await api(`/api/v1/deployments/${seg(d.name)}`, {
+        method: 'PATCH',
+        body: { batching: on ? { maxBatch: Number(maxBatch), maxDelayMs: Number(maxDelayMs) } : null },
+      });
+      setSaved(true);
+      onSaved();
+    } catch (err) {
+      setError(err);
+    }
   };
   return (
     <form onSubmit={submit} data-testid="batching-form">
       <p class="muted small">{t('batching.help')}</p>
-      <div class="field check"><input id="batching-on" type="checkbox" checked={on} onChange={(e) => setOn((e.target as HTMLInputElement).checked)} /><label for="batching-on">{t('batching.enable')}</label></div>
-      <div class="row wrap">
-        <div class="field"><label for="batching-max">{t('batching.maxBatch')}</label>
-          <input id="batching-max" type="number" min={1} max={10000} value={maxBatch} disabled={!on} onInput={(e) => setMaxBatch((e.target as HTMLInputElement).value)} /></div>
-        <div class="field"><label for="batching-delay">{t('batching.maxDelay')}</label>
-          <input id="batching-delay" type="number" min={0} max={1000} step="0.5" value={maxDelayMs} disabled={!on} onInput={(e) => setMaxDelayMs((e.target as HTMLInputElement).value)} /></div>
+      <div class="field check">
+        <input id="batching-on" type="checkbox" checked={on} onChange={(e) => setOn((e.target as HTMLInputElement).checked)} />
+        <label for="batching-on">{t('batching.enable')}</label>
       </div>
-      <button type="submit" class="secondary">{t('common.save')}</button>
-      {saved && <span role="status" class="ok"> {t('common.saved')}</span>}
+      <div class="row wrap">
+        <div class="field">
+          <label for="batching-max">{t('batching.maxBatch')}</label>
+          <input
+            id="batching-max"
+            type="number"
+            min={1}
+            max={10000}
+            value={maxBatch}
+            disabled={!on}
+            onInput={(e) => setMaxBatch((e.target as HTMLInputElement).value)}
+          />
+        </div>
+        <div class="field">
+          <label for="batching-delay">{t('batching.maxDelay')}</label>
+          <input
+            id="batching-delay"
+            type="number"
+            min={0}
+            max={1000}
+            step="0.5"
+            value={maxDelayMs}
+            disabled={!on}
+            onInput={(e) => setMaxDelayMs((e.target as HTMLInputElement).value)}
+          />
+        </div>
+      </div>
+      <button type="submit" class="secondary">
+        {t('common.save')}
+      </button>
+      {saved && (
+        <span role="status" class="ok">
+          {' '}
+          {t('common.saved')}
+        </span>
+      )}
       <ErrorNote error={error} />
     </form>
   );
@@ -64,47 +102,77 @@ export function DeploymentPage({ name, role }: { name: string; role: Role }) {
   const latencyData = useMemo(() => [s.time, s.latencyMs], [s]);
   // The served version can move under an alias: look again when the page comes back into view.
   useEffect(() => {
-    const again = () => { if (document.visibilityState === 'visible') model.reload(); };
+    const again = () => {
+      if (document.visibilityState === 'visible') model.reload();
+    };
     document.addEventListener('visibilitychange', again);
     return () => document.removeEventListener('visibilitychange', again);
   }, []);
 
   return (
     <section>
-      <p class="crumbs"><Link href="/deployments">{t('nav.deployments')}</Link> /</p>
+      <p class="crumbs">
+        <Link href="/deployments">{t('nav.deployments')}</Link> /
+      </p>
       <PageTitle>{name}</PageTitle>
-      <ErrorNote error={dep.error} /><Loading when={dep.loading && !d} />
+      <ErrorNote error={dep.error} />
+      <Loading when={dep.loading && !d} />
       {d && (
         <article class="card">
-          <Facts items={[
-            [t('common.model'), <Link href={`/models/${seg(d.model)}`}>{d.model}</Link>],
-            [t('deployments.target'), d.targetAlias ? `@${d.targetAlias}` : t('common.versionN', { n: d.targetVersion ?? '?' })],
-            [t('deployments.serving'), serving?.version ? t('common.versionN', { n: serving.version }) : '—'],
-            [t('common.status'), serving ? <StatusBadge status={serving.status} /> : '—'],
-            [t('batching.title'), d.batching ? t('batching.summary', { n: d.batching.maxBatch, ms: d.batching.maxDelayMs }) : t('batching.off')],
-            [t('common.updated'), date(d.updatedAt)],
-          ]} />
+          <Facts
+            items={[
+              [t('common.model'), <Link href={`/models/${seg(d.model)}`}>{d.model}</Link>],
+              [t('deployments.target'), d.targetAlias ? `@${d.targetAlias}` : t('common.versionN', { n: d.targetVersion ?? '?' })],
+              [t('deployments.serving'), serving?.version ? t('common.versionN', { n: serving.version }) : '—'],
+              [t('common.status'), serving ? <StatusBadge status={serving.status} /> : '—'],
+              [t('batching.title'), d.batching ? t('batching.summary', { n: d.batching.maxBatch, ms: d.batching.maxDelayMs }) : t('batching.off')],
+              [t('common.updated'), date(d.updatedAt)],
+            ]}
+          />
         </article>
       )}
       {d && roleCan(role, 'predict') && inScope && (
         <article class="card">
           <h2>{t('tryIt.title')}</h2>
-          {version ? <TryIt deployment={name} manifest={version.manifest} onPredicted={traffic.refresh} key={version.id} /> : <p class="muted">{t('tryIt.noVersion')}</p>}
+          {version ? (
+            <TryIt deployment={name} manifest={version.manifest} onPredicted={traffic.refresh} key={version.id} />
+          ) : (
+            <p class="muted">{t('tryIt.noVersion')}</p>
+          )}
         </article>
       )}
       <div class="grid two">
         <article class="card">
-          <LineChart title={t('traffic.rate', { total: num(s.total, 0) })} xLabel={t('traffic.time')} yLabel={t('traffic.perSecond')} time data={rateData} xRange={span} testId="rate-chart"
-            series={[{ label: t('traffic.requests'), color: '#1f5fa8', points: true }]} />
+          <LineChart
+            title={t('traffic.rate', { total: num(s.total, 0) })}
+            xLabel={t('traffic.time')}
+            yLabel={t('traffic.perSecond')}
+            time
+            data={rateData}
+            xRange={span}
+            testId="rate-chart"
+            series={[{ label: t('traffic.requests'), color: '#1f5fa8', points: true }]}
+          />
         </article>
         <article class="card">
-          <LineChart title={t('traffic.latency')} xLabel={t('traffic.time')} yLabel={t('traffic.ms')} time data={latencyData} xRange={span} testId="latency-chart"
-            series={[{ label: t('traffic.meanLatency'), color: '#d95f02', points: true }]} />
+          <LineChart
+            title={t('traffic.latency')}
+            xLabel={t('traffic.time')}
+            yLabel={t('traffic.ms')}
+            time
+            data={latencyData}
+            xRange={span}
+            testId="latency-chart"
+            series={[{ label: t('traffic.meanLatency'), color: '#d95f02', points: true }]}
+          />
         </article>
       </div>
       {traffic.error && <div class="note warn">{traffic.error}</div>}
       {d && roleCan(role, 'deployments:write') && (
-        <article class="card"><h2>{t('batching.title')}</h2><BatchingForm d={d} onSaved={dep.reload} key={d.updatedAt} /></article>
+        <article class="card">
+          <h2>{t('batching.title')}</h2>
+          <BatchingForm d={d} onSaved={dep.reload} key={d.updatedAt} />
+        </article>
       )}
     </section>
   );

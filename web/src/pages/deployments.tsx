@@ -19,8 +19,12 @@ function CreateForm() {
   const [alias, setAlias] = useState('production');
   const [version, setVersion] = useState('');
   const [error, setError] = useState<unknown>(null);
-  useEffect(() => { if (!model && models.data?.items.length) setModel(models.data.items[0].name); }, [models.data]);
-  useEffect(() => { if (model) setName((n) => n || `${model}-prod`.slice(0, 128)); }, [model]);
+  useEffect(() => {
+    if (!model && models.data?.items.length) setModel(models.data.items[0].name);
+  }, [models.data]);
+  useEffect(() => {
+    if (model) setName((n) => n || `${model}-prod`.slice(0, 128));
+  }, [model]);
   const versions = (detail.data?.versions ?? []).map((v) => v.number).sort((a, b) => a - b);
   useEffect(() => setVersion(String(versions[versions.length - 1] ?? '')), [detail.data]);
   const submit = async (e: Event) => {
@@ -30,33 +34,70 @@ function CreateForm() {
       const body = mode === 'alias' ? { name, model, alias } : { name, model, version: Number(version) };
       const d = await api<Deployment>('/api/v1/deployments', { method: 'POST', body });
       navigate(`/deployments/${seg(d.name)}`);
-    } catch (err) { setError(err); }
+    } catch (err) {
+      setError(err);
+    }
   };
-  if (models.data && models.data.items.length === 0) return <article class="card"><h2>{t('deployments.create')}</h2><p class="muted">{t('deployments.noModels')}</p></article>;
+  if (models.data && models.data.items.length === 0)
+    return (
+      <article class="card">
+        <h2>{t('deployments.create')}</h2>
+        <p class="muted">{t('deployments.noModels')}</p>
+      </article>
+    );
   return (
     <form class="card" onSubmit={submit} data-testid="deploy-form">
       <h2>{t('deployments.create')}</h2>
-      <div class="field"><label for="deploy-model">{t('common.model')}</label>
+      <div class="field">
+        <label for="deploy-model">{t('common.model')}</label>
         <select id="deploy-model" value={model} onChange={(e) => setModel((e.target as HTMLSelectElement).value)}>
-          {(models.data?.items ?? []).map((m) => <option key={m.id} value={m.name}>{m.name}</option>)}
-        </select></div>
-      <div class="field"><label for="deploy-name">{t('common.name')}</label>
-        <input id="deploy-name" value={name} required pattern="[A-Za-z0-9][A-Za-z0-9._\-]{0,127}" onInput={(e) => setName((e.target as HTMLInputElement).value)} /></div>
-      <fieldset class="field"><legend>{t('deployments.serves')}</legend>
-        <label class="check"><input type="radio" name="deploy-mode" checked={mode === 'alias'} onChange={() => setMode('alias')} /> {t('deployments.byAlias')}</label>
-        <label class="check"><input type="radio" name="deploy-mode" checked={mode === 'version'} onChange={() => setMode('version')} /> {t('deployments.byVersion')}</label>
+          {(models.data?.items ?? []).map((m) => (
+            <option key={m.id} value={m.name}>
+              {m.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div class="field">
+        <label for="deploy-name">{t('common.name')}</label>
+        <input
+          id="deploy-name"
+          value={name}
+          required
+          pattern="[A-Za-z0-9][A-Za-z0-9._\-]{0,127}"
+          onInput={(e) => setName((e.target as HTMLInputElement).value)}
+        />
+      </div>
+      <fieldset class="field">
+        <legend>{t('deployments.serves')}</legend>
+        <label class="check">
+          <input type="radio" name="deploy-mode" checked={mode === 'alias'} onChange={() => setMode('alias')} /> {t('deployments.byAlias')}
+        </label>
+        <label class="check">
+          <input type="radio" name="deploy-mode" checked={mode === 'version'} onChange={() => setMode('version')} /> {t('deployments.byVersion')}
+        </label>
       </fieldset>
       {mode === 'alias' ? (
-        <div class="field"><label for="deploy-alias">{t('model.alias')}</label>
-          <input id="deploy-alias" value={alias} required onInput={(e) => setAlias((e.target as HTMLInputElement).value)} /></div>
+        <div class="field">
+          <label for="deploy-alias">{t('model.alias')}</label>
+          <input id="deploy-alias" value={alias} required onInput={(e) => setAlias((e.target as HTMLInputElement).value)} />
+        </div>
       ) : (
-        <div class="field"><label for="deploy-version">{t('common.version')}</label>
+        <div class="field">
+          <label for="deploy-version">{t('common.version')}</label>
           <select id="deploy-version" value={version} onChange={(e) => setVersion((e.target as HTMLSelectElement).value)}>
-            {versions.map((n) => <option key={n} value={n}>{t('common.versionN', { n })}</option>)}
-          </select></div>
+            {versions.map((n) => (
+              <option key={n} value={n}>
+                {t('common.versionN', { n })}
+              </option>
+            ))}
+          </select>
+        </div>
       )}
       <ErrorNote error={error} />
-      <button type="submit" disabled={!model}>{t('deployments.createButton')}</button>
+      <button type="submit" disabled={!model}>
+        {t('deployments.createButton')}
+      </button>
     </form>
   );
 }
@@ -70,20 +111,37 @@ export function Deployments({ role }: { role: Role }) {
       <div class="grid two">
         <article class="card">
           <h2>{t('deployments.list')}</h2>
-          <ErrorNote error={list.error} /><Loading when={list.loading && !list.data} />
-          {list.data && (list.data.items.length === 0 ? <Empty text={t('overview.noDeployments')} /> : (
-            <div class="table-wrap"><table data-testid="deployments-table">
-              <thead><tr><th scope="col">{t('common.name')}</th><th scope="col">{t('common.model')}</th><th scope="col">{t('deployments.target')}</th><th scope="col">{t('common.updated')}</th></tr></thead>
-              <tbody>{list.data.items.map((d) => (
-                <tr key={d.id}>
-                  <td><Link href={`/deployments/${seg(d.name)}`}>{d.name}</Link></td>
-                  <td>{d.model}</td>
-                  <td>{d.targetAlias ? `@${d.targetAlias}` : t('common.versionN', { n: d.targetVersion ?? '?' })}</td>
-                  <td>{date(d.updatedAt)}</td>
-                </tr>
-              ))}</tbody>
-            </table></div>
-          ))}
+          <ErrorNote error={list.error} />
+          <Loading when={list.loading && !list.data} />
+          {list.data &&
+            (list.data.items.length === 0 ? (
+              <Empty text={t('overview.noDeployments')} />
+            ) : (
+              <div class="table-wrap">
+                <table data-testid="deployments-table">
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('common.name')}</th>
+                      <th scope="col">{t('common.model')}</th>
+                      <th scope="col">{t('deployments.target')}</th>
+                      <th scope="col">{t('common.updated')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {list.data.items.map((d) => (
+                      <tr key={d.id}>
+                        <td>
+                          <Link href={`/deployments/${seg(d.name)}`}>{d.name}</Link>
+                        </td>
+                        <td>{d.model}</td>
+                        <td>{d.targetAlias ? `@${d.targetAlias}` : t('common.versionN', { n: d.targetVersion ?? '?' })}</td>
+                        <td>{date(d.updatedAt)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            ))}
         </article>
         {roleCan(role, 'deployments:write') && <CreateForm />}
       </div>

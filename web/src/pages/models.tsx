@@ -13,15 +13,33 @@ export function Models() {
     <section>
       <PageTitle>{t('models.title')}</PageTitle>
       <article class="card">
-        <ErrorNote error={models.error} /><Loading when={models.loading && !models.data} />
-        {models.data && (models.data.items.length === 0 ? <Empty text={t('models.none')} /> : (
-          <div class="table-wrap"><table data-testid="models-table">
-            <thead><tr><th scope="col">{t('common.name')}</th><th scope="col">{t('common.updated')}</th></tr></thead>
-            <tbody>{models.data.items.map((m) => (
-              <tr key={m.id}><td><Link href={`/models/${seg(m.name)}`}>{m.name}</Link></td><td>{date(m.updatedAt)}</td></tr>
-            ))}</tbody>
-          </table></div>
-        ))}
+        <ErrorNote error={models.error} />
+        <Loading when={models.loading && !models.data} />
+        {models.data &&
+          (models.data.items.length === 0 ? (
+            <Empty text={t('models.none')} />
+          ) : (
+            <div class="table-wrap">
+              <table data-testid="models-table">
+                <thead>
+                  <tr>
+                    <th scope="col">{t('common.name')}</th>
+                    <th scope="col">{t('common.updated')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {models.data.items.map((m) => (
+                    <tr key={m.id}>
+                      <td>
+                        <Link href={`/models/${seg(m.name)}`}>{m.name}</Link>
+                      </td>
+                      <td>{date(m.updatedAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ))}
       </article>
     </section>
   );

@@ -17,8 +17,12 @@ export function SignIn({ reason }: { reason: string | null }) {
   const submit = async (e: Event) => {
     e.preventDefault();
     const k = key.trim();
-    if (!KEY_SHAPE.test(k)) { setError(t('signIn.badShape')); return; }
-    setBusy(true); setError(null);
+    if (!KEY_SHAPE.test(k)) {
+      setError(t('signIn.badShape'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
     try {
       setSession(await whoAmI(k));
     } catch (err) {
@@ -31,17 +35,47 @@ export function SignIn({ reason }: { reason: string | null }) {
   return (
     <main id="main" class="signin">
       <div class="signin-card">
-        <div class="signin-top"><div class="brand"><span class="logo" aria-hidden="true">▲</span> Andon</div><LanguageSwitch /></div>
+        <div class="signin-top">
+          <div class="brand">
+            <span class="logo" aria-hidden="true">
+              ▲
+            </span>{' '}
+            Andon
+          </div>
+          <LanguageSwitch />
+        </div>
         <h1>{t('signIn.title')}</h1>
         <p class="muted">{t('signIn.intro')}</p>
-        {reason && <div class="note warn" role="status">{t('signIn.signedOut')}</div>}
+        {reason && (
+          <div class="note warn" role="status">
+            {t('signIn.signedOut')}
+          </div>
+        )}
         <form onSubmit={submit}>
           <label for="api-key">{t('signIn.keyLabel')}</label>
-          <input id="api-key" name="api-key" type="password" autocomplete="off" spellcheck={false} value={key}
-            onInput={(e) => setKey((e.target as HTMLInputElement).value)} placeholder="andon_…" aria-describedby="key-help" required />
-          <p id="key-help" class="muted small">{t('signIn.keyHelp')}</p>
-          {error && <div class="note error" role="alert">{error}</div>}
-          <button type="submit" disabled={busy}>{busy ? t('common.working') : t('signIn.submit')}</button>
+          <input
+            id="api-key"
+            name="api-key"
+            type="password"
+            autocomplete="off"
+            spellcheck={false}
+            value={key}
+            onInput={(e) => setKey((e.target as HTMLInputElement).value)}
+            placeholder="andon_…"
+            aria-describedby="key-help"
+            required
+          />
+          <p id="key-help" class="muted small">
+            {t('signIn.keyHelp')}
+          </p>
+          {error && (
+            <div class="note error" role="alert">
+              {error}
+            </div>
+          )}
+          <button type="submit" disabled={busy}>
+            {busy ? t('common.working') : t('signIn.submit')}
+          </button>
         </form>
       </div>
     </main>

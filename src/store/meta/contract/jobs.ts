@@ -59,7 +59,9 @@ export function jobContract(factory: MetaFactory): void {
       const job = await s.jobs.create(a, { spec: {} });
       await s.jobs.transition(a, job.id, 'running');
       const results = await Promise.allSettled([
-        s.jobs.transition(a, job.id, 'succeeded'), s.jobs.transition(a, job.id, 'cancelled'), s.jobs.transition(a, job.id, 'failed'),
+        s.jobs.transition(a, job.id, 'succeeded'),
+        s.jobs.transition(a, job.id, 'cancelled'),
+        s.jobs.transition(a, job.id, 'failed'),
       ]);
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
       for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as { code: string }).code, 'conflict');
@@ -74,15 +76,34 @@ export function jobContract(factory: MetaFactory): void {
       // Concurrent appends each get their own seq.
       const racing = await Promise.all(Array.from({ length: 6 }, (_, i) => s.jobs.appendEvent(a, job.id, { type: 'progress', data: { step: 6 + i } })));
       await s.jobs.appendEvent(a, other.id, { type: 'log', data: 'other job' });
-      assert.deepEqual(racing.map((e) => e.seq).sort((x, y) => x - y), [7, 8, 9, 10, 11, 12]);
+      assert.deepEqual(
+        racing.map((e) => e.seq).sort((x, y) => x - y),
+        [7, 8, 9, 10, 11, 12],
+      );
       const all = await s.jobs.listEvents(a, job.id);
-      assert.deepEqual(all.map((e) => e.seq), Array.from({ length: 12 }, (_, i) => i + 1));
-      assert.deepEqual(all.slice(0, 6).map((e) => (e.data as { step: number }).step), [0, 1, 2, 3, 4, 5], 'seq follows append order');
+      assert.deepEqual(
+        all.map((e) => e.seq),
+        Array.from({ length: 12 }, (_, i) => i + 1),
+      );
+      assert.deepEqual(
+        all.slice(0, 6).map((e) => (e.data as { step: number }).step),
+        [0, 1, 2, 3, 4, 5],
+        'seq follows append order',
+      );
       assert.ok(all.every((e) => e.tenantId === a && e.jobId === job.id && e.type === 'progress' && e.at));
-      assert.deepEqual((await s.jobs.listEvents(a, job.id, 9)).map((e) => e.seq), [10, 11, 12]);
-      assert.deepEqual((await s.jobs.listEvents(a, job.id, 2, 3)).map((e) => e.seq), [3, 4, 5]);
+      assert.deepEqual(
+        (await s.jobs.listEvents(a, job.id, 9)).map((e) => e.seq),
+        [10, 11, 12],
+      );
+      assert.deepEqual(
+        (await s.jobs.listEvents(a, job.id, 2, 3)).map((e) => e.seq),
+        [3, 4, 5],
+      );
       assert.deepEqual(await s.jobs.listEvents(a, job.id, 12), []);
-      assert.deepEqual((await s.jobs.listEvents(a, other.id)).map((e) => [e.seq, e.type, e.data]), [[1, 'log', 'other job']]);
+      assert.deepEqual(
+        (await s.jobs.listEvents(a, other.id)).map((e) => [e.seq, e.type, e.data]),
+        [[1, 'log', 'other job']],
+      );
       await rejectsWith(s.jobs.appendEvent(a, 'job_missing', { type: 'log' }), 'not_found');
       await rejectsWith(s.jobs.appendEvent(a, job.id, { type: '' }), 'invalid_input');
     });
@@ -101,7 +122,10 @@ export function jobContract(factory: MetaFactory): void {
       await rejectsWith(s.batchJobs.transition(a, bj.id, 'failed'), 'conflict');
       await rejectsWith(s.batchJobs.updateCounts(a, bj.id, { rowsDone: 100 }), 'conflict');
       await rejectsWith(s.batchJobs.updateCounts(a, bj.id, { rowsDone: -1 }), 'invalid_input');
-      assert.deepEqual((await s.batchJobs.list(a, { status: 'succeeded' })).map((x) => x.id), [bj.id]);
+      assert.deepEqual(
+        (await s.batchJobs.list(a, { status: 'succeeded' })).map((x) => x.id),
+        [bj.id],
+      );
       assert.deepEqual(await s.batchJobs.list(a, { status: 'queued' }), []);
     });
   });

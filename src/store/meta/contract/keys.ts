@@ -32,7 +32,10 @@ export function keyContract(factory: MetaFactory): void {
       const second = await s.tenantKeys.create(a, { id: hex(9), generation: 2, wrapped: W('k9'), masterKeyId: M1.id });
       assert.equal(second.created, true);
       assert.equal((await s.tenantKeys.current(a))?.id, hex(9), 'the newest generation is current');
-      assert.deepEqual((await s.tenantKeys.list(a)).map((k) => k.generation), [1, 2]);
+      assert.deepEqual(
+        (await s.tenantKeys.list(a)).map((k) => k.generation),
+        [1, 2],
+      );
       assert.deepEqual(await s.tenantKeys.get(a, winner.id), winner);
       // Isolation: tenant B sees none of A's keys, and an id taken by A cannot be reused by B.
       assert.equal(await s.tenantKeys.get(b, winner.id), null);
@@ -60,8 +63,14 @@ export function keyContract(factory: MetaFactory): void {
       assert.equal(await s.tenantKeys.setNextWrapping(b, ka.id, next('a-by-2')), false, 'not through another tenant');
       assert.equal(await s.tenantKeys.setNextWrapping(a, ka.id, { ...next('a-by-2'), masterKeyId: M2.id }), false, 'not when the current wrapping changed');
       assert.equal(await s.tenantKeys.setNextWrapping(a, ka.id, next('a-by-2')), true);
-      assert.deepEqual((await s.tenantKeys.listAcrossTenants({ masterKeyId: M1.id })).map((k) => k.id), [ka.id, kb.id]);
-      assert.deepEqual((await s.tenantKeys.listAcrossTenants({ afterId: ka.id, limit: 5 })).map((k) => k.id), [kb.id]);
+      assert.deepEqual(
+        (await s.tenantKeys.listAcrossTenants({ masterKeyId: M1.id })).map((k) => k.id),
+        [ka.id, kb.id],
+      );
+      assert.deepEqual(
+        (await s.tenantKeys.listAcrossTenants({ afterId: ka.id, limit: 5 })).map((k) => k.id),
+        [kb.id],
+      );
       // B's key has no wrapping by M2 yet: the commit refuses and changes nothing.
       await rejectsWith(s.tenantKeys.commitMasterRotation(M1.id, M2.id), 'conflict', /not yet wrapped/);
       assert.deepEqual(await states(s), { [M1.id]: 'active', [M2.id]: 'pending' });
@@ -75,8 +84,13 @@ export function keyContract(factory: MetaFactory): void {
       assert.equal(await s.tenantKeys.commitMasterRotation(M1.id, M2.id), 3);
       assert.deepEqual(await states(s), { [M1.id]: 'retired', [M2.id]: 'active' });
       const after = await s.tenantKeys.list(a);
-      assert.deepEqual(after.map((k) => [k.wrapped, k.masterKeyId, k.nextWrapped, k.nextMasterKeyId]),
-        [[W('a-by-2'), M2.id, null, null], [W('late-by-2'), M2.id, null, null]]);
+      assert.deepEqual(
+        after.map((k) => [k.wrapped, k.masterKeyId, k.nextWrapped, k.nextMasterKeyId]),
+        [
+          [W('a-by-2'), M2.id, null, null],
+          [W('late-by-2'), M2.id, null, null],
+        ],
+      );
       assert.ok(after.every((k) => k.rewrappedAt));
       await rejectsWith(s.tenantKeys.create(b, { id: hex(4), generation: 2, wrapped: W('x'), masterKeyId: M1.id }), 'conflict', /rotated/);
       await rejectsWith(s.tenantKeys.commitMasterRotation(M1.id, M2.id), 'conflict');

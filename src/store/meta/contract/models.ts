@@ -14,13 +14,22 @@ export function modelContract(factory: MetaFactory): void {
       const again = await s.models.addVersion(a, model.id, { bundle: { 'manifest.json': SHA(9) }, jobId: job.id });
       assert.deepEqual([again.created, again.version], [false, mv], 'a job that finishes twice does not make a second version');
       const v2 = await s.models.addVersion(a, model.id, {
-        format: 'onnx', bundle: { 'model.onnx': SHA(4) }, manifest: { task: 'binary' }, metrics: { f1: 0.9 }, createdBy: 'alice',
+        format: 'onnx',
+        bundle: { 'model.onnx': SHA(4) },
+        manifest: { task: 'binary' },
+        metrics: { f1: 0.9 },
+        createdBy: 'alice',
       });
-      assert.deepEqual([v2.created, v2.version.number, v2.version.manifest, v2.version.metrics, v2.version.createdBy, v2.version.jobId],
-        [true, 2, { task: 'binary' }, { f1: 0.9 }, 'alice', null]);
+      assert.deepEqual(
+        [v2.created, v2.version.number, v2.version.manifest, v2.version.metrics, v2.version.createdBy, v2.version.jobId],
+        [true, 2, { task: 'binary' }, { f1: 0.9 }, 'alice', null],
+      );
       const racing = await Promise.all([1, 2, 3].map(() => s.models.addVersion(a, model.id, { bundle: {} })));
       assert.deepEqual(racing.map((r) => r.version.number).sort(), [3, 4, 5]);
-      assert.deepEqual((await s.models.listVersions(a, model.id)).map((v) => v.number), [1, 2, 3, 4, 5]);
+      assert.deepEqual(
+        (await s.models.listVersions(a, model.id)).map((v) => v.number),
+        [1, 2, 3, 4, 5],
+      );
       assert.equal((await s.models.getVersionByNumber(a, model.id, 2))?.id, v2.version.id);
       assert.equal((await s.models.resolve(a, model.id, { number: 2 }))?.id, v2.version.id);
       assert.equal((await s.models.resolve(a, model.id, { versionId: mv.id }))?.id, mv.id);
@@ -30,7 +39,10 @@ export function modelContract(factory: MetaFactory): void {
       await rejectsWith(s.models.addVersion(a, 'mdl_missing', { bundle: {} }), 'not_found');
       const other = await s.models.create(a, { name: 'other' });
       assert.equal(await s.models.resolve(a, other.id, { versionId: mv.id }), null, 'a version id of another model does not resolve');
-      assert.deepEqual((await s.models.list(a)).map((m) => m.name), ['other', 'pm']);
+      assert.deepEqual(
+        (await s.models.list(a)).map((m) => m.name),
+        ['other', 'pm'],
+      );
     });
   });
 
@@ -53,13 +65,28 @@ export function modelContract(factory: MetaFactory): void {
       await rejectsWith(s.models.setAlias(a, model.id, 'bad alias!', v1.id), 'invalid_input');
       await s.models.removeAlias(a, model.id, 'staging', { actor: 'erin' });
       await rejectsWith(s.models.removeAlias(a, model.id, 'staging'), 'not_found');
-      assert.deepEqual((await s.models.listAliases(a, model.id)).map((x) => [x.alias, x.versionId]), [['production', v2.id]]);
+      assert.deepEqual(
+        (await s.models.listAliases(a, model.id)).map((x) => [x.alias, x.versionId]),
+        [['production', v2.id]],
+      );
       const history = await s.models.aliasHistory(a, model.id, 'production');
-      assert.deepEqual(history.map((h) => [h.seq, h.fromVersionId, h.toVersionId, h.actor]), [[1, null, v1.id, 'alice'], [2, v1.id, v2.id, 'carol']]);
+      assert.deepEqual(
+        history.map((h) => [h.seq, h.fromVersionId, h.toVersionId, h.actor]),
+        [
+          [1, null, v1.id, 'alice'],
+          [2, v1.id, v2.id, 'carol'],
+        ],
+      );
       assert.ok(history.every((h) => h.at));
       const all = await s.models.aliasHistory(a, model.id);
       assert.equal(all.length, 4);
-      assert.deepEqual(all.filter((h) => h.alias === 'staging').map((h) => [h.toVersionId, h.actor]), [[v2.id, 'bob'], [null, 'erin']]);
+      assert.deepEqual(
+        all.filter((h) => h.alias === 'staging').map((h) => [h.toVersionId, h.actor]),
+        [
+          [v2.id, 'bob'],
+          [null, 'erin'],
+        ],
+      );
     });
   });
 
@@ -70,7 +97,10 @@ export function modelContract(factory: MetaFactory): void {
       for (let i = 0; i < 4; i++) versions.push((await s.models.addVersion(a, model.id, { bundle: {} })).version.id);
       await Promise.all(versions.map((id, i) => s.models.setAlias(a, model.id, 'production', id, { actor: `u${i}` })));
       const history = await s.models.aliasHistory(a, model.id, 'production');
-      assert.deepEqual(history.map((h) => h.seq), [1, 2, 3, 4]);
+      assert.deepEqual(
+        history.map((h) => h.seq),
+        [1, 2, 3, 4],
+      );
       for (let i = 1; i < history.length; i++) assert.equal(history[i]!.fromVersionId, history[i - 1]!.toVersionId, 'the history is a chain');
       assert.equal((await s.models.getAlias(a, model.id, 'production'))?.versionId, history.at(-1)!.toVersionId);
     });
@@ -80,14 +110,20 @@ export function modelContract(factory: MetaFactory): void {
     await withStore(factory, async (s, a) => {
       const { model, mv } = await seed(s, a);
       const byAlias = await s.deployments.create(a, { name: 'pm', modelId: model.id, targetAlias: 'production', batching: { maxBatch: 32, maxDelayMs: 2 } });
-      assert.deepEqual([byAlias.targetAlias, byAlias.targetVersionId, byAlias.batching, byAlias.config], ['production', null, { maxBatch: 32, maxDelayMs: 2 }, {}]);
+      assert.deepEqual(
+        [byAlias.targetAlias, byAlias.targetVersionId, byAlias.batching, byAlias.config],
+        ['production', null, { maxBatch: 32, maxDelayMs: 2 }, {}],
+      );
       await rejectsWith(s.deployments.create(a, { name: 'pm', modelId: model.id, targetAlias: 'staging' }), 'conflict');
       await rejectsWith(s.deployments.create(a, { name: 'both', modelId: model.id, targetAlias: 'x', targetVersionId: mv.id }), 'invalid_input');
       await rejectsWith(s.deployments.create(a, { name: 'none', modelId: model.id }), 'invalid_input');
       await rejectsWith(s.deployments.create(a, { name: 'b', modelId: model.id, targetAlias: 'p', batching: { maxBatch: 0, maxDelayMs: 1 } }), 'invalid_input');
       await rejectsWith(s.deployments.create(a, { name: 'v', modelId: model.id, targetVersionId: 'mv_missing' }), 'not_found');
       const pinned = await s.deployments.update(a, byAlias.id, { targetVersionId: mv.id, config: { split: [100] } });
-      assert.deepEqual([pinned.targetAlias, pinned.targetVersionId, pinned.batching, pinned.config], [null, mv.id, { maxBatch: 32, maxDelayMs: 2 }, { split: [100] }]);
+      assert.deepEqual(
+        [pinned.targetAlias, pinned.targetVersionId, pinned.batching, pinned.config],
+        [null, mv.id, { maxBatch: 32, maxDelayMs: 2 }, { split: [100] }],
+      );
       const unbatched = await s.deployments.update(a, byAlias.id, { batching: null });
       assert.deepEqual([unbatched.batching, unbatched.targetVersionId], [null, mv.id]);
       assert.equal((await s.deployments.getByName(a, 'pm'))?.id, byAlias.id);

@@ -6,15 +6,36 @@ import { rejectsWith, SHA, testSealer, withStore, type MetaFactory } from './uti
 
 const EMAIL = 'alice.martin@example.com';
 const PHONE = '+33 6 12 34 56 78';
-const schema = { columns: [{ name: 'email', type: 'category', examples: [EMAIL] }, { name: 'phone', type: 'category', examples: [PHONE] }] };
+const schema = {
+  columns: [
+    { name: 'email', type: 'category', examples: [EMAIL] },
+    { name: 'phone', type: 'category', examples: [PHONE] },
+  ],
+};
 const profile = { rows: 3, columns: [{ name: 'email', top: [{ value: EMAIL, count: 2 }] }] };
 const manifest = { task: 'binary', input_schema: [{ name: 'email', type: 'category', categories: [EMAIL, PHONE] }] };
-const metrics = { f1: 0.9, confusion_matrix: { labels: [EMAIL, PHONE], matrix: [[1, 0], [0, 1]] } };
+const metrics = {
+  f1: 0.9,
+  confusion_matrix: {
+    labels: [EMAIL, PHONE],
+    matrix: [
+      [1, 0],
+      [0, 1],
+    ],
+  },
+};
 
 async function addBoth(s: MetaStore, tenant: string) {
   const ds = await s.datasets.ensure(tenant, 'contacts');
   const { version: dsv } = await s.datasets.addVersion(tenant, ds.id, {
-    sha256: SHA(7), blobKey: SHA(7), schema, profile, rows: 3, bytes: 99, maskingReport: null, source: { filename: 'contacts.csv' },
+    sha256: SHA(7),
+    blobKey: SHA(7),
+    schema,
+    profile,
+    rows: 3,
+    bytes: 99,
+    maskingReport: null,
+    source: { filename: 'contacts.csv' },
   });
   const model = await s.models.ensure(tenant, 'churn');
   const { version: mv } = await s.models.addVersion(tenant, model.id, { bundle: { 'manifest.json': SHA(8) }, manifest, metrics, datasetVersionId: dsv.id });
@@ -48,7 +69,10 @@ export function sealingContract(factory: MetaFactory): void {
       // Deleting still works (and reports the versions it removed) when a value cannot be opened.
       await s.models.delete(a, model.id);
       const gone = await s.datasets.delete(a, ds.id);
-      assert.deepEqual(gone.versions.map((v) => [v.id, v.blobKey, v.profile]), [[dsv.id, SHA(7), null]]);
+      assert.deepEqual(
+        gone.versions.map((v) => [v.id, v.blobKey, v.profile]),
+        [[dsv.id, SHA(7), null]],
+      );
     });
   });
 
@@ -64,7 +88,10 @@ export function sealingContract(factory: MetaFactory): void {
       assert.equal(sealer.opened.length, 0);
       assert.equal(await s.sealClearValues(), 4, 'two dataset versions and two model versions; a version with only nulls has nothing to seal');
       assert.equal(await s.sealClearValues(), 0, 'sealed rows are not sealed again');
-      for (const [t, c] of [[a, clearA], [b, clearB]] as const) {
+      for (const [t, c] of [
+        [a, clearA],
+        [b, clearB],
+      ] as const) {
         assert.deepEqual(await s.datasets.getVersion(t, c.dsv.id), c.dsv);
         assert.deepEqual(await s.models.getVersion(t, c.mv.id), c.mv);
       }

@@ -67,7 +67,10 @@ export function tenancyContract(factory: MetaFactory): void {
       // The same name is free in tenant B and means another dataset there.
       const other = await s.datasets.create(b, { name: ds.name });
       assert.notEqual(other.id, ds.id);
-      assert.deepEqual((await s.datasets.listVersions(a, ds.id)).map((v) => v.id), [dsv.id]);
+      assert.deepEqual(
+        (await s.datasets.listVersions(a, ds.id)).map((v) => v.id),
+        [dsv.id],
+      );
     });
   });
 

@@ -53,9 +53,11 @@ export async function seed(s: MetaStore, tenant: string, name = 'pm') {
  */
 export function testSealer(): ValueSealer & { sealed: string[]; opened: string[] } {
   const key = randomBytes(32);
-  const sealed: string[] = [], opened: string[] = [];
+  const sealed: string[] = [],
+    opened: string[] = [];
   return {
-    sealed, opened,
+    sealed,
+    opened,
     async sealValue(tenantId, value, context) {
       sealed.push(`${tenantId}/${context}`);
       const iv = randomBytes(12);

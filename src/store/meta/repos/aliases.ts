@@ -6,13 +6,23 @@ import { notFound, nowIso, num, requireName, str, strOrNull, type Row, type Sql 
 import { tid } from './common.js';
 
 const aliasOf = (r: Row): Alias => ({
-  tenantId: str(r.tenant_id), modelId: str(r.model_id), alias: str(r.alias), versionId: str(r.version_id),
-  updatedBy: strOrNull(r.updated_by), updatedAt: str(r.updated_at),
+  tenantId: str(r.tenant_id),
+  modelId: str(r.model_id),
+  alias: str(r.alias),
+  versionId: str(r.version_id),
+  updatedBy: strOrNull(r.updated_by),
+  updatedAt: str(r.updated_at),
 });
 
 const changeOf = (r: Row): AliasChange => ({
-  tenantId: str(r.tenant_id), modelId: str(r.model_id), alias: str(r.alias), seq: num(r.seq),
-  fromVersionId: strOrNull(r.from_version_id), toVersionId: strOrNull(r.to_version_id), actor: strOrNull(r.actor), at: str(r.at),
+  tenantId: str(r.tenant_id),
+  modelId: str(r.model_id),
+  alias: str(r.alias),
+  seq: num(r.seq),
+  fromVersionId: strOrNull(r.from_version_id),
+  toVersionId: strOrNull(r.to_version_id),
+  actor: strOrNull(r.actor),
+  at: str(r.at),
 });
 
 async function current(tx: Sql, tenantId: string, modelId: string, alias: string): Promise<string | null> {
@@ -20,18 +30,34 @@ async function current(tx: Sql, tenantId: string, modelId: string, alias: string
   return row ? str(row.version_id) : null;
 }
 
-async function appendHistory(tx: Sql, tenantId: string, modelId: string, alias: string,
-  from: string | null, to: string | null, actor: string | null, at: string): Promise<void> {
+async function appendHistory(
+  tx: Sql,
+  tenantId: string,
+  modelId: string,
+  alias: string,
+  from: string | null,
+  to: string | null,
+  actor: string | null,
+  at: string,
+): Promise<void> {
   const max = await tx.get<{ n: unknown }>('SELECT MAX(seq) AS n FROM model_alias_history WHERE model_id = ? AND alias = ?', [modelId, alias]);
   await tx.run(
     `INSERT INTO model_alias_history (tenant_id, model_id, alias, seq, from_version_id, to_version_id, actor, at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [tenantId, modelId, alias, num(max?.n ?? 0) + 1, from, to, actor, at]);
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    [tenantId, modelId, alias, num(max?.n ?? 0) + 1, from, to, actor, at],
+  );
 }
 
 const RACE = Symbol('race');
 
-export async function setAlias(sql: Sql, tenantId: string, modelId: string, aliasName: string, versionId: string,
-  options: { actor?: string | null; expectedVersionId?: string | null } = {}): Promise<Alias> {
+export async function setAlias(
+  sql: Sql,
+  tenantId: string,
+  modelId: string,
+  aliasName: string,
+  versionId: string,
+  options: { actor?: string | null; expectedVersionId?: string | null } = {},
+): Promise<Alias> {
   tid(tenantId);
   const alias = requireName(aliasName, 'alias');
   const actor = options.actor ?? null;
@@ -41,22 +67,29 @@ export async function setAlias(sql: Sql, tenantId: string, modelId: string, alia
       if (!version) throw new AndonError('not_found', `model ${modelId} has no version ${versionId}`, { modelId, versionId });
       const from = await current(tx, tenantId, modelId, alias);
       if (options.expectedVersionId !== undefined && options.expectedVersionId !== from) {
-        throw new AndonError('conflict', `alias ${alias} points at ${from ?? 'nothing'}, not ${options.expectedVersionId ?? 'nothing'}`,
-          { alias, current: from, expected: options.expectedVersionId });
+        throw new AndonError('conflict', `alias ${alias} points at ${from ?? 'nothing'}, not ${options.expectedVersionId ?? 'nothing'}`, {
+          alias,
+          current: from,
+          expected: options.expectedVersionId,
+        });
       }
       const now = nowIso();
       if (from === versionId) {
         const row = await tx.get('SELECT * FROM model_aliases WHERE model_id = ? AND alias = ?', [modelId, alias]);
         return aliasOf(row!);
       }
-      const row = from === null
-        ? await tx.get(
-          `INSERT INTO model_aliases (tenant_id, model_id, alias, version_id, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT DO NOTHING RETURNING *`, [tenantId, modelId, alias, versionId, actor, now])
-        : await tx.get(
-          `UPDATE model_aliases SET version_id = ?, updated_by = ?, updated_at = ?
+      const row =
+        from === null
+          ? await tx.get(
+              `INSERT INTO model_aliases (tenant_id, model_id, alias, version_id, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT DO NOTHING RETURNING *`,
+              [tenantId, modelId, alias, versionId, actor, now],
+            )
+          : await tx.get(
+              `UPDATE model_aliases SET version_id = ?, updated_by = ?, updated_at = ?
            WHERE tenant_id = ? AND model_id = ? AND alias = ? AND version_id = ? RETURNING *`,
-          [versionId, actor, now, tenantId, modelId, alias, from]);
+              [versionId, actor, now, tenantId, modelId, alias, from],
+            );
       if (!row) return RACE;
       await appendHistory(tx, tenantId, modelId, alias, from, versionId, actor, now);
       return aliasOf(row);
@@ -74,8 +107,7 @@ export async function removeAlias(sql: Sql, tenantId: string, modelId: string, a
   await sql.transaction(async (tx) => {
     const from = await current(tx, tenantId, modelId, alias);
     if (from === null) throw notFound('alias', alias);
-    const n = await tx.run('DELETE FROM model_aliases WHERE tenant_id = ? AND model_id = ? AND alias = ? AND version_id = ?',
-      [tenantId, modelId, alias, from]);
+    const n = await tx.run('DELETE FROM model_aliases WHERE tenant_id = ? AND model_id = ? AND alias = ? AND version_id = ?', [tenantId, modelId, alias, from]);
     if (n === 0) throw new AndonError('conflict', `alias ${alias} was moved by someone else`, { alias });
     await appendHistory(tx, tenantId, modelId, alias, from, null, actor, nowIso());
   });
@@ -93,6 +125,8 @@ export async function listAliases(sql: Sql, tenantId: string, modelId: string): 
 export async function aliasHistory(sql: Sql, tenantId: string, modelId: string, alias?: string): Promise<AliasChange[]> {
   const rows = await sql.all(
     `SELECT * FROM model_alias_history WHERE tenant_id = ? AND model_id = ?${alias === undefined ? '' : ' AND alias = ?'}
-     ORDER BY at, alias, seq`, [tid(tenantId), modelId, ...(alias === undefined ? [] : [alias])]);
+     ORDER BY at, alias, seq`,
+    [tid(tenantId), modelId, ...(alias === undefined ? [] : [alias])],
+  );
   return rows.map(changeOf);
 }

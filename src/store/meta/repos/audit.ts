@@ -47,22 +47,47 @@ export class AuditRepo implements AuditRepository {
         return tx.get(
           `INSERT INTO audit_events (id, tenant_id, seq, actor, action, object_type, object_id, address, details, at, prev_hash, hash)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
-          [next.id, tenantId, next.seq, next.actor, next.action, next.objectType, next.objectId, next.address,
-            JSON.stringify(next.details), next.at, prevHash, hash]);
+          [
+            next.id,
+            tenantId,
+            next.seq,
+            next.actor,
+            next.action,
+            next.objectType,
+            next.objectId,
+            next.address,
+            JSON.stringify(next.details),
+            next.at,
+            prevHash,
+            hash,
+          ],
+        );
       });
       if (row) return eventOf(row);
     }
     throw new AndonError('conflict', 'too many concurrent writers on the audit log; try again', { tenantId });
   }
 
-  async list(tenantId: string, options: { afterSeq?: number; limit?: number; objectType?: string; objectId?: string; action?: string } = {}): Promise<AuditEvent[]> {
+  async list(
+    tenantId: string,
+    options: { afterSeq?: number; limit?: number; objectType?: string; objectId?: string; action?: string } = {},
+  ): Promise<AuditEvent[]> {
     const where = ['tenant_id = ?', 'seq > ?'];
     const params: (string | number)[] = [tid(tenantId), options.afterSeq ?? 0];
-    for (const [col, v] of [['object_type', options.objectType], ['object_id', options.objectId], ['action', options.action]] as const) {
-      if (v !== undefined) { where.push(`${col} = ?`); params.push(v); }
+    for (const [col, v] of [
+      ['object_type', options.objectType],
+      ['object_id', options.objectId],
+      ['action', options.action],
+    ] as const) {
+      if (v !== undefined) {
+        where.push(`${col} = ?`);
+        params.push(v);
+      }
     }
-    const rows = await this.sql.all(`SELECT * FROM audit_events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
-      [...params, limitOf(options.limit, 1000, 10000)]);
+    const rows = await this.sql.all(`SELECT * FROM audit_events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`, [
+      ...params,
+      limitOf(options.limit, 1000, 10000),
+    ]);
     return rows.map(eventOf);
   }
 

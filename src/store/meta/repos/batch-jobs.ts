@@ -30,20 +30,34 @@ const batchOf = (r: Row): BatchJob => ({
 export class BatchJobRepo implements BatchJobRepository {
   constructor(private readonly sql: Sql) {}
 
-  async create(tenantId: string, input: { id?: string; deploymentId?: string | null; modelVersionId?: string | null;
-    inputBlobKey: string; options?: JsonObject }): Promise<BatchJob> {
+  async create(
+    tenantId: string,
+    input: { id?: string; deploymentId?: string | null; modelVersionId?: string | null; inputBlobKey: string; options?: JsonObject },
+  ): Promise<BatchJob> {
     await requireTenant(this.sql, tenantId);
     const id = input.id === undefined ? newId('batchJob') : checkId(input.id, 'batch job id');
     if (input.options !== undefined && (typeof input.options !== 'object' || input.options === null || Array.isArray(input.options))) {
       throw new AndonError('invalid_input', 'batch job options must be an object', {});
     }
     const now = nowIso();
-    const row = await this.sql.get(
-      `INSERT INTO batch_jobs (id, tenant_id, deployment_id, model_version_id, input_blob_key, status, options, created_at, updated_at)
+    const row = await this.sql
+      .get(
+        `INSERT INTO batch_jobs (id, tenant_id, deployment_id, model_version_id, input_blob_key, status, options, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?) RETURNING *`,
-      [id, tenantId, input.deploymentId ?? null, input.modelVersionId ?? null, requireText(input.inputBlobKey, 'inputBlobKey', 512),
-        JSON.stringify(input.options ?? {}), now, now],
-    ).catch((e) => { throw takenOr(e, `batch job ${id}`, { id }); });
+        [
+          id,
+          tenantId,
+          input.deploymentId ?? null,
+          input.modelVersionId ?? null,
+          requireText(input.inputBlobKey, 'inputBlobKey', 512),
+          JSON.stringify(input.options ?? {}),
+          now,
+          now,
+        ],
+      )
+      .catch((e) => {
+        throw takenOr(e, `batch job ${id}`, { id });
+      });
     return batchOf(row!);
   }
 
@@ -56,21 +70,34 @@ export class BatchJobRepo implements BatchJobRepository {
     const status = options.status === undefined ? null : checkStatus(options.status);
     const rows = await this.sql.all(
       `SELECT * FROM batch_jobs WHERE tenant_id = ?${status ? ' AND status = ?' : ''} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
-      [tid(tenantId), ...(status ? [status] : []), limitOf(options.limit), offsetOf(options.offset)]);
+      [tid(tenantId), ...(status ? [status] : []), limitOf(options.limit), offsetOf(options.offset)],
+    );
     return rows.map(batchOf);
   }
 
-  async transition(tenantId: string, id: string, to: JobStatus,
-    patch: { error?: string | null; outputBlobKey?: string | null; modelVersionId?: string | null } = {}): Promise<BatchJob> {
-    return batchOf(await transitionRow(this.sql, 'batch_jobs', 'batch job', tenantId, id, to, {
-      error: patch.error, output_blob_key: patch.outputBlobKey, model_version_id: patch.modelVersionId,
-    }));
+  async transition(
+    tenantId: string,
+    id: string,
+    to: JobStatus,
+    patch: { error?: string | null; outputBlobKey?: string | null; modelVersionId?: string | null } = {},
+  ): Promise<BatchJob> {
+    return batchOf(
+      await transitionRow(this.sql, 'batch_jobs', 'batch job', tenantId, id, to, {
+        error: patch.error,
+        output_blob_key: patch.outputBlobKey,
+        model_version_id: patch.modelVersionId,
+      }),
+    );
   }
 
   async updateCounts(tenantId: string, id: string, counts: { rowsTotal?: number; rowsDone?: number; rowsFailed?: number }): Promise<BatchJob> {
     const n = (v: number | undefined, f: string) => (v === undefined ? undefined : nonNegativeInt(v, f));
-    return batchOf(await updateActiveRow(this.sql, 'batch_jobs', 'batch job', tenantId, id, {
-      rows_total: n(counts.rowsTotal, 'rowsTotal'), rows_done: n(counts.rowsDone, 'rowsDone'), rows_failed: n(counts.rowsFailed, 'rowsFailed'),
-    }));
+    return batchOf(
+      await updateActiveRow(this.sql, 'batch_jobs', 'batch job', tenantId, id, {
+        rows_total: n(counts.rowsTotal, 'rowsTotal'),
+        rows_done: n(counts.rowsDone, 'rowsDone'),
+        rows_failed: n(counts.rowsFailed, 'rowsFailed'),
+      }),
+    );
   }
 }

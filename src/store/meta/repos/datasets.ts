@@ -2,38 +2,62 @@
 import { AndonError } from '../../../errors.js';
 import { newId } from '../../ids.js';
 import type { Dataset, DatasetVersion } from '../entities.js';
-import {
-  limitOf, notFound, nowIso, num, offsetOf, requireName, requireText, str, strOrNull, type Row, type Sql,
-} from '../sql.js';
+import { limitOf, notFound, nowIso, num, offsetOf, requireName, requireText, str, strOrNull, type Row, type Sql } from '../sql.js';
 import type { DatasetRepository, ListOptions, NewDatasetVersion } from '../types.js';
 import { nonNegativeInt, referencedOr, requireTenant, takenOr, tid } from './common.js';
 import { openCell, sealCell, sealClearCells, type SealedTable, SealerSlot } from './sealed.js';
 
 const datasetOf = (r: Row): Dataset => ({
-  id: str(r.id), tenantId: str(r.tenant_id), name: str(r.name), description: strOrNull(r.description),
-  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+  id: str(r.id),
+  tenantId: str(r.tenant_id),
+  name: str(r.name),
+  description: strOrNull(r.description),
+  createdAt: str(r.created_at),
+  updatedAt: str(r.updated_at),
 });
 
 /** The sealed cells of a version row; the context names the row and field, so a cell moved elsewhere does not open. */
 export const SEALED_VERSION_CELLS: SealedTable = {
   table: 'dataset_versions',
-  columns: [['schema', 'schema_json'], ['profile', 'profile_json'], ['maskingReport', 'masking_report'], ['source', 'source']],
+  columns: [
+    ['schema', 'schema_json'],
+    ['profile', 'profile_json'],
+    ['maskingReport', 'masking_report'],
+    ['source', 'source'],
+  ],
   context: (id, field) => `dataset-version/${id}/${field}`,
 };
 
 export class DatasetRepo implements DatasetRepository {
-  constructor(private readonly sql: Sql, private readonly sealing: SealerSlot = new SealerSlot()) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly sealing: SealerSlot = new SealerSlot(),
+  ) {}
 
   /** A row as a version, its cells opened; `lenient` (delete) gives null for a cell that does not open rather than failing. */
   private async versionOf(r: Row, lenient = false): Promise<DatasetVersion> {
-    const id = str(r.id), tenantId = str(r.tenant_id);
-    const [schema, profile, maskingReport, source] = await Promise.all(SEALED_VERSION_CELLS.columns.map(([field, column]) => {
-      const opened = openCell(this.sealing, tenantId, r[column], SEALED_VERSION_CELLS.context(id, field), null);
-      return lenient ? opened.catch(() => null) : opened;
-    }));
+    const id = str(r.id),
+      tenantId = str(r.tenant_id);
+    const [schema, profile, maskingReport, source] = await Promise.all(
+      SEALED_VERSION_CELLS.columns.map(([field, column]) => {
+        const opened = openCell(this.sealing, tenantId, r[column], SEALED_VERSION_CELLS.context(id, field), null);
+        return lenient ? opened.catch(() => null) : opened;
+      }),
+    );
     return {
-      id, tenantId, datasetId: str(r.dataset_id), number: num(r.number), sha256: str(r.sha256), blobKey: str(r.blob_key),
-      schema, profile, rows: num(r.row_count), bytes: num(r.byte_count), maskingReport, source, createdAt: str(r.created_at),
+      id,
+      tenantId,
+      datasetId: str(r.dataset_id),
+      number: num(r.number),
+      sha256: str(r.sha256),
+      blobKey: str(r.blob_key),
+      schema,
+      profile,
+      rows: num(r.row_count),
+      bytes: num(r.byte_count),
+      maskingReport,
+      source,
+      createdAt: str(r.created_at),
     };
   }
 
@@ -49,10 +73,18 @@ export class DatasetRepo implements DatasetRepository {
     await requireTenant(this.sql, tenantId);
     const name = requireName(input.name);
     const now = nowIso();
-    const row = await this.sql.get(
-      'INSERT INTO datasets (id, tenant_id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *',
-      [newId('dataset'), tenantId, name, input.description ?? null, now, now],
-    ).catch((e) => { throw takenOr(e, `dataset ${name}`, { name }); });
+    const row = await this.sql
+      .get('INSERT INTO datasets (id, tenant_id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *', [
+        newId('dataset'),
+        tenantId,
+        name,
+        input.description ?? null,
+        now,
+        now,
+      ])
+      .catch((e) => {
+        throw takenOr(e, `dataset ${name}`, { name });
+      });
     return datasetOf(row!);
   }
 
@@ -62,7 +94,9 @@ export class DatasetRepo implements DatasetRepository {
     const now = nowIso();
     await this.sql.run(
       `INSERT INTO datasets (id, tenant_id, name, description, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, ?)
-       ON CONFLICT (tenant_id, name) DO NOTHING`, [newId('dataset'), tenantId, name, now, now]);
+       ON CONFLICT (tenant_id, name) DO NOTHING`,
+      [newId('dataset'), tenantId, name, now, now],
+    );
     const found = await this.getByName(tenantId, name);
     if (!found) throw new AndonError('conflict', `dataset ${name} was deleted while being created`, { name });
     return found;
@@ -79,16 +113,20 @@ export class DatasetRepo implements DatasetRepository {
   }
 
   async list(tenantId: string, options: ListOptions = {}): Promise<Dataset[]> {
-    const rows = await this.sql.all('SELECT * FROM datasets WHERE tenant_id = ? ORDER BY name LIMIT ? OFFSET ?',
-      [tid(tenantId), limitOf(options.limit), offsetOf(options.offset)]);
+    const rows = await this.sql.all('SELECT * FROM datasets WHERE tenant_id = ? ORDER BY name LIMIT ? OFFSET ?', [
+      tid(tenantId),
+      limitOf(options.limit),
+      offsetOf(options.offset),
+    ]);
     return rows.map(datasetOf);
   }
 
   async delete(tenantId: string, id: string): Promise<{ versions: DatasetVersion[] }> {
     const rows = await this.sql.transaction(async (tx) => {
       const found = await tx.all('SELECT * FROM dataset_versions WHERE tenant_id = ? AND dataset_id = ? ORDER BY number', [tid(tenantId), id]);
-      const n = await tx.run('DELETE FROM datasets WHERE tenant_id = ? AND id = ?', [tenantId, id])
-        .catch((e) => { throw referencedOr(e, 'dataset', id); });
+      const n = await tx.run('DELETE FROM datasets WHERE tenant_id = ? AND id = ?', [tenantId, id]).catch((e) => {
+        throw referencedOr(e, 'dataset', id);
+      });
       if (n === 0) throw notFound('dataset', id);
       return found;
     });
@@ -107,8 +145,11 @@ export class DatasetRepo implements DatasetRepository {
     };
     // Sealed before the transaction: sealing may read the tenant's key from this store, which waits while a transaction is open.
     const id = newId('datasetVersion');
-    const [schema, profile, maskingReport, source] = await Promise.all([input.schema, input.profile, input.maskingReport, input.source]
-      .map((value, i) => sealCell(this.sealing, tenantId, value ?? null, SEALED_VERSION_CELLS.context(id, SEALED_VERSION_CELLS.columns[i]![0]))));
+    const [schema, profile, maskingReport, source] = await Promise.all(
+      [input.schema, input.profile, input.maskingReport, input.source].map((value, i) =>
+        sealCell(this.sealing, tenantId, value ?? null, SEALED_VERSION_CELLS.context(id, SEALED_VERSION_CELLS.columns[i]![0])),
+      ),
+    );
     // Two writers may race for the same number (PostgreSQL) or the same content: the unique
     // constraints decide, the loser inserts nothing and looks again in a fresh transaction.
     for (let round = 0; round < 10; round++) {
@@ -123,8 +164,8 @@ export class DatasetRepo implements DatasetRepository {
           `INSERT INTO dataset_versions (id, tenant_id, dataset_id, number, sha256, blob_key, schema_json, profile_json,
              row_count, byte_count, masking_report, source, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
-          [id, tenantId, datasetId, number, sha256, values.blobKey, schema, profile,
-            values.rows, values.bytes, maskingReport, source, nowIso()]);
+          [id, tenantId, datasetId, number, sha256, values.blobKey, schema, profile, values.rows, values.bytes, maskingReport, source, nowIso()],
+        );
         if (!row) return null;
         await tx.run('UPDATE datasets SET updated_at = ? WHERE id = ?', [nowIso(), datasetId]);
         return { row, created: true };
@@ -140,26 +181,25 @@ export class DatasetRepo implements DatasetRepository {
   }
 
   async getVersionByNumber(tenantId: string, datasetId: string, number: number): Promise<DatasetVersion | null> {
-    const row = await this.sql.get('SELECT * FROM dataset_versions WHERE tenant_id = ? AND dataset_id = ? AND number = ?',
-      [tid(tenantId), datasetId, number]);
+    const row = await this.sql.get('SELECT * FROM dataset_versions WHERE tenant_id = ? AND dataset_id = ? AND number = ?', [tid(tenantId), datasetId, number]);
     return row ? this.versionOf(row) : null;
   }
 
   async latestVersion(tenantId: string, datasetId: string): Promise<DatasetVersion | null> {
-    const row = await this.sql.get(
-      'SELECT * FROM dataset_versions WHERE tenant_id = ? AND dataset_id = ? ORDER BY number DESC LIMIT 1', [tid(tenantId), datasetId]);
+    const row = await this.sql.get('SELECT * FROM dataset_versions WHERE tenant_id = ? AND dataset_id = ? ORDER BY number DESC LIMIT 1', [
+      tid(tenantId),
+      datasetId,
+    ]);
     return row ? this.versionOf(row) : null;
   }
 
   async listVersions(tenantId: string, datasetId: string): Promise<DatasetVersion[]> {
-    const rows = await this.sql.all('SELECT * FROM dataset_versions WHERE tenant_id = ? AND dataset_id = ? ORDER BY number',
-      [tid(tenantId), datasetId]);
+    const rows = await this.sql.all('SELECT * FROM dataset_versions WHERE tenant_id = ? AND dataset_id = ? ORDER BY number', [tid(tenantId), datasetId]);
     return this.versionsOf(rows);
   }
 
   async countVersionsByBlobKey(tenantId: string, blobKey: string): Promise<number> {
-    const row = await this.sql.get<{ n: unknown }>('SELECT COUNT(*) AS n FROM dataset_versions WHERE tenant_id = ? AND blob_key = ?',
-      [tid(tenantId), blobKey]);
+    const row = await this.sql.get<{ n: unknown }>('SELECT COUNT(*) AS n FROM dataset_versions WHERE tenant_id = ? AND blob_key = ?', [tid(tenantId), blobKey]);
     return num(row?.n);
   }
 }

@@ -36,7 +36,13 @@ function checkConfig(c: JsonObject | undefined): string {
 
 type Target = { alias: string | null; versionId: string | null };
 
-async function checkTarget(sql: Sql, tenantId: string, modelId: string, alias: string | null | undefined, versionId: string | null | undefined): Promise<Target> {
+async function checkTarget(
+  sql: Sql,
+  tenantId: string,
+  modelId: string,
+  alias: string | null | undefined,
+  versionId: string | null | undefined,
+): Promise<Target> {
   const a = alias ?? null;
   const v = versionId ?? null;
   if ((a === null) === (v === null)) {
@@ -60,12 +66,26 @@ export class DeploymentRepo implements DeploymentRepository {
     }
     const target = await checkTarget(this.sql, tenantId, input.modelId, input.targetAlias, input.targetVersionId);
     const now = nowIso();
-    const row = await this.sql.get(
-      `INSERT INTO deployments (id, tenant_id, name, model_id, target_alias, target_version_id, batching, config, created_at, updated_at)
+    const row = await this.sql
+      .get(
+        `INSERT INTO deployments (id, tenant_id, name, model_id, target_alias, target_version_id, batching, config, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      [newId('deployment'), tenantId, name, input.modelId, target.alias, target.versionId, checkBatching(input.batching),
-        checkConfig(input.config), now, now],
-    ).catch((e) => { throw takenOr(e, `deployment ${name}`, { name }); });
+        [
+          newId('deployment'),
+          tenantId,
+          name,
+          input.modelId,
+          target.alias,
+          target.versionId,
+          checkBatching(input.batching),
+          checkConfig(input.config),
+          now,
+          now,
+        ],
+      )
+      .catch((e) => {
+        throw takenOr(e, `deployment ${name}`, { name });
+      });
     return deploymentOf(row!);
   }
 
@@ -81,9 +101,12 @@ export class DeploymentRepo implements DeploymentRepository {
 
   async list(tenantId: string, options: ListOptions & { modelId?: string } = {}): Promise<Deployment[]> {
     const byModel = options.modelId !== undefined;
-    const rows = await this.sql.all(
-      `SELECT * FROM deployments WHERE tenant_id = ?${byModel ? ' AND model_id = ?' : ''} ORDER BY name LIMIT ? OFFSET ?`,
-      [tid(tenantId), ...(byModel ? [options.modelId] : []), limitOf(options.limit), offsetOf(options.offset)]);
+    const rows = await this.sql.all(`SELECT * FROM deployments WHERE tenant_id = ?${byModel ? ' AND model_id = ?' : ''} ORDER BY name LIMIT ? OFFSET ?`, [
+      tid(tenantId),
+      ...(byModel ? [options.modelId] : []),
+      limitOf(options.limit),
+      offsetOf(options.offset),
+    ]);
     return rows.map(deploymentOf);
   }
 
@@ -101,14 +124,17 @@ export class DeploymentRepo implements DeploymentRepository {
       const config = patch.config === undefined ? JSON.stringify(cur.config) : checkConfig(patch.config);
       const updated = await tx.get(
         `UPDATE deployments SET target_alias = ?, target_version_id = ?, batching = ?, config = ?, updated_at = ?
-         WHERE tenant_id = ? AND id = ? RETURNING *`, [target.alias, target.versionId, batching, config, nowIso(), tenantId, id]);
+         WHERE tenant_id = ? AND id = ? RETURNING *`,
+        [target.alias, target.versionId, batching, config, nowIso(), tenantId, id],
+      );
       return deploymentOf(updated!);
     });
   }
 
   async delete(tenantId: string, id: string): Promise<void> {
-    const n = await this.sql.run('DELETE FROM deployments WHERE tenant_id = ? AND id = ?', [tid(tenantId), id])
-      .catch((e) => { throw referencedOr(e, 'deployment', id); });
+    const n = await this.sql.run('DELETE FROM deployments WHERE tenant_id = ? AND id = ?', [tid(tenantId), id]).catch((e) => {
+      throw referencedOr(e, 'deployment', id);
+    });
     if (n === 0) throw notFound('deployment', id);
   }
 }

@@ -28,7 +28,12 @@ const jobOf = (r: Row): TrainingJob => ({
 });
 
 const eventOf = (r: Row): JobEvent => ({
-  tenantId: str(r.tenant_id), jobId: str(r.job_id), seq: num(r.seq), type: str(r.type), data: fromJson(r.data, null), at: str(r.at),
+  tenantId: str(r.tenant_id),
+  jobId: str(r.job_id),
+  seq: num(r.seq),
+  type: str(r.type),
+  data: fromJson(r.data, null),
+  at: str(r.at),
 });
 
 function columns(patch: JobPatch): Columns {
@@ -57,10 +62,15 @@ export class JobRepo implements TrainingJobRepository {
       throw notFound('dataset version', dsv);
     }
     const now = nowIso();
-    const row = await this.sql.get(
-      `INSERT INTO training_jobs (id, tenant_id, dataset_version_id, spec, status, attempt, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'queued', 0, ?, ?) RETURNING *`, [id, tenantId, dsv, JSON.stringify(input.spec), now, now],
-    ).catch((e) => { throw takenOr(e, `training job ${id}`, { id }); });
+    const row = await this.sql
+      .get(
+        `INSERT INTO training_jobs (id, tenant_id, dataset_version_id, spec, status, attempt, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'queued', 0, ?, ?) RETURNING *`,
+        [id, tenantId, dsv, JSON.stringify(input.spec), now, now],
+      )
+      .catch((e) => {
+        throw takenOr(e, `training job ${id}`, { id });
+      });
     return jobOf(row!);
   }
 
@@ -74,7 +84,8 @@ export class JobRepo implements TrainingJobRepository {
     const rows = await this.sql.all(
       `SELECT * FROM training_jobs WHERE tenant_id = ?${status ? ' AND status = ?' : ''}
        ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
-      [tid(tenantId), ...(status ? [status] : []), limitOf(options.limit), offsetOf(options.offset)]);
+      [tid(tenantId), ...(status ? [status] : []), limitOf(options.limit), offsetOf(options.offset)],
+    );
     return rows.map(jobOf);
   }
 
@@ -98,7 +109,9 @@ export class JobRepo implements TrainingJobRepository {
         const max = await tx.get<{ n: unknown }>('SELECT MAX(seq) AS n FROM job_events WHERE job_id = ?', [jobId]);
         return tx.get(
           `INSERT INTO job_events (tenant_id, job_id, seq, type, data, at) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT DO NOTHING RETURNING *`, [tenantId, jobId, num(max?.n ?? 0) + 1, type, data, nowIso()]);
+           ON CONFLICT DO NOTHING RETURNING *`,
+          [tenantId, jobId, num(max?.n ?? 0) + 1, type, data, nowIso()],
+        );
       });
       if (row) return eventOf(row);
     }
@@ -106,9 +119,12 @@ export class JobRepo implements TrainingJobRepository {
   }
 
   async listEvents(tenantId: string, jobId: string, afterSeq = 0, limit?: number): Promise<JobEvent[]> {
-    const rows = await this.sql.all(
-      'SELECT * FROM job_events WHERE tenant_id = ? AND job_id = ? AND seq > ? ORDER BY seq LIMIT ?',
-      [tid(tenantId), jobId, afterSeq, limitOf(limit, 1000, 10000)]);
+    const rows = await this.sql.all('SELECT * FROM job_events WHERE tenant_id = ? AND job_id = ? AND seq > ? ORDER BY seq LIMIT ?', [
+      tid(tenantId),
+      jobId,
+      afterSeq,
+      limitOf(limit, 1000, 10000),
+    ]);
     return rows.map(eventOf);
   }
 }

@@ -9,36 +9,56 @@ import { referencedOr, requireTenant, takenOr, tid } from './common.js';
 import { openCell, sealCell, sealClearCells, type SealedTable, SealerSlot } from './sealed.js';
 
 const modelOf = (r: Row): Model => ({
-  id: str(r.id), tenantId: str(r.tenant_id), name: str(r.name), description: strOrNull(r.description),
-  createdAt: str(r.created_at), updatedAt: str(r.updated_at),
+  id: str(r.id),
+  tenantId: str(r.tenant_id),
+  name: str(r.name),
+  description: strOrNull(r.description),
+  createdAt: str(r.created_at),
+  updatedAt: str(r.updated_at),
 });
 
 /** The sealed cells of a version row: the manifest lists the input categories training saw, the metrics carry class labels and targets. */
 export const SEALED_VERSION_CELLS: SealedTable = {
   table: 'model_versions',
-  columns: [['manifest', 'manifest'], ['metrics', 'metrics']],
+  columns: [
+    ['manifest', 'manifest'],
+    ['metrics', 'metrics'],
+  ],
   context: (id, field) => `model-version/${id}/${field}`,
 };
 
 function checkBundle(bundle: unknown): Record<string, string> {
-  if (typeof bundle !== 'object' || bundle === null || Array.isArray(bundle)
-    || !Object.values(bundle).every((v) => typeof v === 'string' && v !== '')) {
+  if (typeof bundle !== 'object' || bundle === null || Array.isArray(bundle) || !Object.values(bundle).every((v) => typeof v === 'string' && v !== '')) {
     throw new AndonError('invalid_input', 'a model version bundle maps file names to blob keys', {});
   }
   return bundle as Record<string, string>;
 }
 
 export class ModelRepo implements ModelRepository {
-  constructor(private readonly sql: Sql, private readonly sealing: SealerSlot = new SealerSlot()) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly sealing: SealerSlot = new SealerSlot(),
+  ) {}
 
   private async versionOf(r: Row): Promise<ModelVersion> {
-    const id = str(r.id), tenantId = str(r.tenant_id);
-    const [manifest, metrics] = await Promise.all(SEALED_VERSION_CELLS.columns.map(([field, column]) =>
-      openCell(this.sealing, tenantId, r[column], SEALED_VERSION_CELLS.context(id, field), {}))) as [JsonObject, JsonObject];
+    const id = str(r.id),
+      tenantId = str(r.tenant_id);
+    const [manifest, metrics] = (await Promise.all(
+      SEALED_VERSION_CELLS.columns.map(([field, column]) => openCell(this.sealing, tenantId, r[column], SEALED_VERSION_CELLS.context(id, field), {})),
+    )) as [JsonObject, JsonObject];
     return {
-      id, tenantId, modelId: str(r.model_id), number: num(r.number), format: str(r.format),
-      bundle: fromJson<Record<string, string>>(r.bundle, {}), manifest, metrics,
-      datasetVersionId: strOrNull(r.dataset_version_id), jobId: strOrNull(r.job_id), createdBy: strOrNull(r.created_by), createdAt: str(r.created_at),
+      id,
+      tenantId,
+      modelId: str(r.model_id),
+      number: num(r.number),
+      format: str(r.format),
+      bundle: fromJson<Record<string, string>>(r.bundle, {}),
+      manifest,
+      metrics,
+      datasetVersionId: strOrNull(r.dataset_version_id),
+      jobId: strOrNull(r.job_id),
+      createdBy: strOrNull(r.created_by),
+      createdAt: str(r.created_at),
     };
   }
 
@@ -50,10 +70,18 @@ export class ModelRepo implements ModelRepository {
     await requireTenant(this.sql, tenantId);
     const name = requireName(input.name);
     const now = nowIso();
-    const row = await this.sql.get(
-      'INSERT INTO models (id, tenant_id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *',
-      [newId('model'), tenantId, name, input.description ?? null, now, now],
-    ).catch((e) => { throw takenOr(e, `model ${name}`, { name }); });
+    const row = await this.sql
+      .get('INSERT INTO models (id, tenant_id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *', [
+        newId('model'),
+        tenantId,
+        name,
+        input.description ?? null,
+        now,
+        now,
+      ])
+      .catch((e) => {
+        throw takenOr(e, `model ${name}`, { name });
+      });
     return modelOf(row!);
   }
 
@@ -63,7 +91,9 @@ export class ModelRepo implements ModelRepository {
     const now = nowIso();
     await this.sql.run(
       `INSERT INTO models (id, tenant_id, name, description, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, ?)
-       ON CONFLICT (tenant_id, name) DO NOTHING`, [newId('model'), tenantId, name, now, now]);
+       ON CONFLICT (tenant_id, name) DO NOTHING`,
+      [newId('model'), tenantId, name, now, now],
+    );
     const found = await this.getByName(tenantId, name);
     if (!found) throw new AndonError('conflict', `model ${name} was deleted while being created`, { name });
     return found;
@@ -80,14 +110,18 @@ export class ModelRepo implements ModelRepository {
   }
 
   async list(tenantId: string, options: ListOptions = {}): Promise<Model[]> {
-    const rows = await this.sql.all('SELECT * FROM models WHERE tenant_id = ? ORDER BY name LIMIT ? OFFSET ?',
-      [tid(tenantId), limitOf(options.limit), offsetOf(options.offset)]);
+    const rows = await this.sql.all('SELECT * FROM models WHERE tenant_id = ? ORDER BY name LIMIT ? OFFSET ?', [
+      tid(tenantId),
+      limitOf(options.limit),
+      offsetOf(options.offset),
+    ]);
     return rows.map(modelOf);
   }
 
   async delete(tenantId: string, id: string): Promise<void> {
-    const n = await this.sql.run('DELETE FROM models WHERE tenant_id = ? AND id = ?', [tid(tenantId), id])
-      .catch((e) => { throw referencedOr(e, 'model', id); });
+    const n = await this.sql.run('DELETE FROM models WHERE tenant_id = ? AND id = ?', [tid(tenantId), id]).catch((e) => {
+      throw referencedOr(e, 'model', id);
+    });
     if (n === 0) throw notFound('model', id);
   }
 
@@ -99,8 +133,11 @@ export class ModelRepo implements ModelRepository {
     const dsv = input.datasetVersionId ?? null;
     // Sealed before the transaction: sealing may read the tenant's key from this store, which waits while a transaction is open.
     const id = newId('modelVersion');
-    const [manifest, metrics] = await Promise.all([input.manifest, input.metrics]
-      .map((value, i) => sealCell(this.sealing, tenantId, value ?? {}, SEALED_VERSION_CELLS.context(id, SEALED_VERSION_CELLS.columns[i]![0]))));
+    const [manifest, metrics] = await Promise.all(
+      [input.manifest, input.metrics].map((value, i) =>
+        sealCell(this.sealing, tenantId, value ?? {}, SEALED_VERSION_CELLS.context(id, SEALED_VERSION_CELLS.columns[i]![0])),
+      ),
+    );
     for (let round = 0; round < 10; round++) {
       const result = await this.sql.transaction(async (tx) => {
         if (!(await tx.get('SELECT id FROM models WHERE tenant_id = ? AND id = ?', [tenantId, modelId]))) throw notFound('model', modelId);
@@ -117,7 +154,8 @@ export class ModelRepo implements ModelRepository {
           `INSERT INTO model_versions (id, tenant_id, model_id, number, format, bundle, manifest, metrics, dataset_version_id,
              job_id, created_by, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
-          [id, tenantId, modelId, num(max?.n ?? 0) + 1, format, bundle, manifest, metrics, dsv, jobId, input.createdBy ?? null, nowIso()]);
+          [id, tenantId, modelId, num(max?.n ?? 0) + 1, format, bundle, manifest, metrics, dsv, jobId, input.createdBy ?? null, nowIso()],
+        );
         if (!row) return null;
         await tx.run('UPDATE models SET updated_at = ? WHERE id = ?', [nowIso(), modelId]);
         return { row, created: true };
@@ -133,8 +171,7 @@ export class ModelRepo implements ModelRepository {
   }
 
   async getVersionByNumber(tenantId: string, modelId: string, number: number): Promise<ModelVersion | null> {
-    const row = await this.sql.get('SELECT * FROM model_versions WHERE tenant_id = ? AND model_id = ? AND number = ?',
-      [tid(tenantId), modelId, number]);
+    const row = await this.sql.get('SELECT * FROM model_versions WHERE tenant_id = ? AND model_id = ? AND number = ?', [tid(tenantId), modelId, number]);
     return row ? this.versionOf(row) : null;
   }
 
@@ -147,7 +184,9 @@ export class ModelRepo implements ModelRepository {
     if ('alias' in ref) {
       const row = await this.sql.get(
         `SELECT v.* FROM model_aliases a JOIN model_versions v ON v.id = a.version_id
-         WHERE a.tenant_id = ? AND a.model_id = ? AND a.alias = ? AND v.tenant_id = a.tenant_id`, [tid(tenantId), modelId, ref.alias]);
+         WHERE a.tenant_id = ? AND a.model_id = ? AND a.alias = ? AND v.tenant_id = a.tenant_id`,
+        [tid(tenantId), modelId, ref.alias],
+      );
       return row ? this.versionOf(row) : null;
     }
     if ('number' in ref) return this.getVersionByNumber(tenantId, modelId, ref.number);
@@ -155,8 +194,13 @@ export class ModelRepo implements ModelRepository {
     return v && v.modelId === modelId ? v : null;
   }
 
-  setAlias(tenantId: string, modelId: string, alias: string, versionId: string,
-    options?: { actor?: string | null; expectedVersionId?: string | null }): Promise<Alias> {
+  setAlias(
+    tenantId: string,
+    modelId: string,
+    alias: string,
+    versionId: string,
+    options?: { actor?: string | null; expectedVersionId?: string | null },
+  ): Promise<Alias> {
     return setAlias(this.sql, tenantId, modelId, alias, versionId, options);
   }
 

@@ -34,11 +34,15 @@ export class QueueRepo implements QueueRepository {
     checkId(item.tenantId, 'tenantId');
     requireText(item.kind, 'kind', 64);
     const now = nowIso();
-    const row = await this.sql.get(
-      `INSERT INTO queue_items (id, tenant_id, kind, payload, status, attempt, cancel_requested, created_at, updated_at)
+    const row = await this.sql
+      .get(
+        `INSERT INTO queue_items (id, tenant_id, kind, payload, status, attempt, cancel_requested, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'queued', 0, 0, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING *`,
-      [item.id, item.tenantId, item.kind, JSON.stringify(item.payload ?? {}), now, now],
-    ).catch((e) => { throw isConstraint(e, 'foreign_key') ? notFound('tenant', item.tenantId) : e; });
+        [item.id, item.tenantId, item.kind, JSON.stringify(item.payload ?? {}), now, now],
+      )
+      .catch((e) => {
+        throw isConstraint(e, 'foreign_key') ? notFound('tenant', item.tenantId) : e;
+      });
     if (row) return { item: itemOf(row), created: true };
     const existing = await this.get(item.id);
     if (!existing) throw new AndonError('conflict', `queue item ${item.id} vanished while being enqueued`, { id: item.id });
@@ -60,7 +64,9 @@ export class QueueRepo implements QueueRepository {
       if (!candidate) return null;
       const row = await this.sql.get(
         `UPDATE queue_items SET status = 'running', claimed_by = ?, lease_expires_at = ?, attempt = attempt + 1, updated_at = ?
-         WHERE id = ? AND ${CLAIMABLE} RETURNING *`, [workerId, leaseExpiresAt, now, str(candidate.id), kind, now, workerId]);
+         WHERE id = ? AND ${CLAIMABLE} RETURNING *`,
+        [workerId, leaseExpiresAt, now, str(candidate.id), kind, now, workerId],
+      );
       if (row) return itemOf(row);
     }
     return null;
@@ -69,7 +75,8 @@ export class QueueRepo implements QueueRepository {
   async renew(id: string, workerId: string, leaseExpiresAt: string): Promise<QueueItem | null> {
     const row = await this.sql.get(
       `UPDATE queue_items SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND claimed_by = ? AND status = 'running' RETURNING *`,
-      [leaseExpiresAt, nowIso(), id, workerId]);
+      [leaseExpiresAt, nowIso(), id, workerId],
+    );
     return row ? itemOf(row) : null;
   }
 
@@ -77,14 +84,17 @@ export class QueueRepo implements QueueRepository {
     if (!['succeeded', 'failed', 'cancelled'].includes(status)) throw new AndonError('invalid_input', `cannot finish with status ${status}`, { status });
     const n = await this.sql.run(
       `UPDATE queue_items SET status = ?, error = ?, lease_expires_at = NULL, updated_at = ? WHERE id = ? AND claimed_by = ? AND status = 'running'`,
-      [status, error, nowIso(), id, workerId]);
+      [status, error, nowIso(), id, workerId],
+    );
     return n > 0;
   }
 
   async release(id: string, workerId: string): Promise<boolean> {
     const n = await this.sql.run(
       `UPDATE queue_items SET status = 'queued', claimed_by = NULL, lease_expires_at = NULL, updated_at = ?
-       WHERE id = ? AND claimed_by = ? AND status = 'running'`, [nowIso(), id, workerId]);
+       WHERE id = ? AND claimed_by = ? AND status = 'running'`,
+      [nowIso(), id, workerId],
+    );
     return n > 0;
   }
 
@@ -101,7 +111,10 @@ export class QueueRepo implements QueueRepository {
   async requeueRunning(workerId: string, options: { onlyExpired: boolean; kinds?: string[] }): Promise<QueueItem[]> {
     const where = [`status = 'running'`, '(claimed_by IS NULL OR claimed_by <> ?)'];
     const params: string[] = [workerId];
-    if (options.onlyExpired) { where.push('lease_expires_at < ?'); params.push(nowIso()); }
+    if (options.onlyExpired) {
+      where.push('lease_expires_at < ?');
+      params.push(nowIso());
+    }
     if (options.kinds) {
       if (options.kinds.length === 0) return [];
       where.push(`kind IN (${options.kinds.map(() => '?').join(', ')})`);
@@ -110,11 +123,15 @@ export class QueueRepo implements QueueRepository {
     return this.sql.transaction(async (tx) => {
       const now = nowIso();
       // A cancel asked of a worker that died is honoured now instead of running the job again.
-      await tx.run(`UPDATE queue_items SET status = 'cancelled', lease_expires_at = NULL, updated_at = ? WHERE ${where.join(' AND ')} AND cancel_requested = 1`,
-        [now, ...params]);
+      await tx.run(
+        `UPDATE queue_items SET status = 'cancelled', lease_expires_at = NULL, updated_at = ? WHERE ${where.join(' AND ')} AND cancel_requested = 1`,
+        [now, ...params],
+      );
       const rows = await tx.all(
         `UPDATE queue_items SET status = 'queued', claimed_by = NULL, lease_expires_at = NULL, updated_at = ?
-         WHERE ${where.join(' AND ')} RETURNING *`, [now, ...params]);
+         WHERE ${where.join(' AND ')} RETURNING *`,
+        [now, ...params],
+      );
       return rows.map(itemOf).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
     });
   }

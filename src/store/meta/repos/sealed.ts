@@ -52,10 +52,13 @@ export interface SealedTable {
 export async function sealClearCells(sql: Sql, slot: SealerSlot, t: SealedTable): Promise<number> {
   if (!slot.sealer) return 0;
   const clear = t.columns.map(([, c]) => `(${c} IS NOT NULL AND ${c} <> 'null' AND ${c} NOT LIKE ?)`).join(' OR ');
-  let after = '', changed = 0;
+  let after = '',
+    changed = 0;
   for (;;) {
-    const rows = await sql.all(`SELECT * FROM ${t.table} WHERE id > ? AND (${clear}) ORDER BY id LIMIT 100`,
-      [after, ...t.columns.map(() => `${SEALED_PREFIX}%`)]);
+    const rows = await sql.all(`SELECT * FROM ${t.table} WHERE id > ? AND (${clear}) ORDER BY id LIMIT 100`, [
+      after,
+      ...t.columns.map(() => `${SEALED_PREFIX}%`),
+    ]);
     if (rows.length === 0) return changed;
     for (const r of rows) {
       after = str(r.id);
@@ -65,13 +68,21 @@ export async function sealClearCells(sql: Sql, slot: SealerSlot, t: SealedTable)
 }
 
 async function sealRow(sql: Sql, slot: SealerSlot, t: SealedTable, r: Row): Promise<number> {
-  const id = str(r.id), tenantId = str(r.tenant_id);
-  const sets: string[] = [], guards: string[] = [], setParams: string[] = [], guardParams: string[] = [];
+  const id = str(r.id),
+    tenantId = str(r.tenant_id);
+  const sets: string[] = [],
+    guards: string[] = [],
+    setParams: string[] = [],
+    guardParams: string[] = [];
   for (const [field, column] of t.columns) {
     const cell = r[column];
     if (cell === null || cell === undefined || String(cell).startsWith(SEALED_PREFIX)) continue;
     let value: unknown;
-    try { value = JSON.parse(String(cell)); } catch { continue; } // not JSON: reading it fails loudly already; nothing to seal
+    try {
+      value = JSON.parse(String(cell));
+    } catch {
+      continue;
+    } // not JSON: reading it fails loudly already; nothing to seal
     if (value === null) continue;
     sets.push(`${column} = ?`);
     setParams.push((await sealCell(slot, tenantId, value, t.context(id, field)))!);

@@ -58,13 +58,16 @@ export class TenantKeyRepo implements TenantKeyRepository {
       // concurrently waits for this key and then sees it (and refuses to finish without re-wrapping it).
       const active = await tx.run("UPDATE master_keys SET state = state WHERE id = ? AND state = 'active'", [masterKeyId]);
       if (active === 0) {
-        throw new AndonError('conflict', 'this master key is not the active one of the store (was it rotated?); restart with the current master key',
-          { reason: 'master_key_not_active', masterKeyId });
+        throw new AndonError('conflict', 'this master key is not the active one of the store (was it rotated?); restart with the current master key', {
+          reason: 'master_key_not_active',
+          masterKeyId,
+        });
       }
       const row = await tx.get(
         `INSERT INTO tenant_keys (id, tenant_id, generation, wrapped, master_key_id, created_at)
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
-        [id, tenantId, generation, wrapped, masterKeyId, nowIso()]);
+        [id, tenantId, generation, wrapped, masterKeyId, nowIso()],
+      );
       if (row) return { key: keyOf(row), created: true };
       const existing = await tx.get('SELECT * FROM tenant_keys WHERE tenant_id = ? AND generation = ?', [tenantId, generation]);
       if (!existing) throw new AndonError('conflict', `data key ${id} already exists`, { id });
@@ -89,9 +92,14 @@ export class TenantKeyRepo implements TenantKeyRepository {
   async listAcrossTenants(options: { masterKeyId?: string; afterId?: string; limit?: number } = {}): Promise<TenantKey[]> {
     const where = ['id > ?'];
     const params: string[] = [options.afterId ?? ''];
-    if (options.masterKeyId !== undefined) { where.push('master_key_id = ?'); params.push(options.masterKeyId); }
-    const rows = await this.sql.all(`SELECT * FROM tenant_keys WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
-      [...params, limitOf(options.limit, 1000, 10000)]);
+    if (options.masterKeyId !== undefined) {
+      where.push('master_key_id = ?');
+      params.push(options.masterKeyId);
+    }
+    const rows = await this.sql.all(`SELECT * FROM tenant_keys WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`, [
+      ...params,
+      limitOf(options.limit, 1000, 10000),
+    ]);
     return rows.map(keyOf);
   }
 
@@ -112,7 +120,8 @@ export class TenantKeyRepo implements TenantKeyRepository {
       const row = await tx.get(
         `INSERT INTO master_keys (id, check_value, state, created_at, activated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING RETURNING *`,
-        [id, checkValue, input.state, now, input.state === 'active' ? now : null]);
+        [id, checkValue, input.state, now, input.state === 'active' ? now : null],
+      );
       if (row) return { record: masterOf(row), created: true };
       const existing = await tx.get('SELECT * FROM master_keys WHERE id = ?', [id]);
       if (existing) return { record: masterOf(existing), created: false };
@@ -125,7 +134,8 @@ export class TenantKeyRepo implements TenantKeyRepository {
       `UPDATE tenant_keys SET next_wrapped = ?, next_master_key_id = ?
        WHERE tenant_id = ? AND id = ? AND master_key_id = ?
          AND EXISTS (SELECT 1 FROM master_keys WHERE id = ? AND state = 'pending')`,
-      [wrappedText(input.nextWrapped, 'nextWrapped'), input.nextMasterKeyId, tid(tenantId), keyId, input.masterKeyId, input.nextMasterKeyId]);
+      [wrappedText(input.nextWrapped, 'nextWrapped'), input.nextMasterKeyId, tid(tenantId), keyId, input.masterKeyId, input.nextMasterKeyId],
+    );
     return n === 1;
   }
 
@@ -134,9 +144,14 @@ export class TenantKeyRepo implements TenantKeyRepository {
       // Retire first: the row lock makes a concurrent key creation under `from` finish before we count.
       const retired = await tx.run("UPDATE master_keys SET state = 'retired', retired_at = ? WHERE id = ? AND state = 'active'", [nowIso(), from]);
       if (retired === 0) throw new AndonError('conflict', `master key ${from} is not the active one`, { reason: 'master_key_not_active', masterKeyId: from });
-      const missing = num((await tx.get<{ n: unknown }>(
-        `SELECT COUNT(*) AS n FROM tenant_keys WHERE master_key_id = ? AND (next_master_key_id IS NULL OR next_master_key_id <> ?)`,
-        [from, to]))?.n);
+      const missing = num(
+        (
+          await tx.get<{ n: unknown }>(
+            `SELECT COUNT(*) AS n FROM tenant_keys WHERE master_key_id = ? AND (next_master_key_id IS NULL OR next_master_key_id <> ?)`,
+            [from, to],
+          )
+        )?.n,
+      );
       if (missing > 0) {
         throw new AndonError('conflict', `${missing} data key(s) are not yet wrapped by the new master key`, { reason: 'rotation_incomplete', missing });
       }
@@ -145,7 +160,8 @@ export class TenantKeyRepo implements TenantKeyRepository {
       return tx.run(
         `UPDATE tenant_keys SET wrapped = next_wrapped, master_key_id = next_master_key_id, next_wrapped = NULL,
            next_master_key_id = NULL, rewrapped_at = ? WHERE master_key_id = ? AND next_master_key_id = ?`,
-        [nowIso(), from, to]);
+        [nowIso(), from, to],
+      );
     });
   }
 
@@ -153,7 +169,8 @@ export class TenantKeyRepo implements TenantKeyRepository {
     await this.sql.transaction(async (tx) => {
       const row = await tx.get<{ state: unknown }>('SELECT state FROM master_keys WHERE id = ?', [id]);
       if (!row) return;
-      if (str(row.state) !== 'pending') throw new AndonError('conflict', `master key ${id} is ${str(row.state)}, not pending`, { reason: 'master_key_not_pending', masterKeyId: id });
+      if (str(row.state) !== 'pending')
+        throw new AndonError('conflict', `master key ${id} is ${str(row.state)}, not pending`, { reason: 'master_key_not_pending', masterKeyId: id });
       await tx.run('UPDATE tenant_keys SET next_wrapped = NULL, next_master_key_id = NULL WHERE next_master_key_id = ?', [id]);
       await tx.run('DELETE FROM master_keys WHERE id = ?', [id]);
     });

@@ -14,8 +14,9 @@ export class TenantRepo implements TenantRepository {
   async create(input: { id?: string; name: string }): Promise<Tenant> {
     const id = input.id === undefined ? newId('tenant') : checkId(input.id, 'tenant id');
     const name = requireText(input.name, 'tenant name');
-    const row = await this.sql.get('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) RETURNING *', [id, name, nowIso()])
-      .catch((e) => { throw takenOr(e, `tenant ${id}`, { id }); });
+    const row = await this.sql.get('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) RETURNING *', [id, name, nowIso()]).catch((e) => {
+      throw takenOr(e, `tenant ${id}`, { id });
+    });
     return tenantOf(row!);
   }
 
@@ -50,12 +51,25 @@ export class ApiKeyRepo implements ApiKeyRepository {
     await requireTenant(this.sql, tenantId);
     if (!ROLES.includes(input.role)) throw new AndonError('invalid_input', `role must be one of ${ROLES.join(', ')}`, { role: input.role });
     const scopes = stringArray(input.scopes ?? [], 'scopes');
-    const row = await this.sql.get(
-      `INSERT INTO api_keys (id, tenant_id, name, role, scopes, key_hash, prefix, created_at, expires_at)
+    const row = await this.sql
+      .get(
+        `INSERT INTO api_keys (id, tenant_id, name, role, scopes, key_hash, prefix, created_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      [newId('apiKey'), tenantId, requireText(input.name, 'key name'), input.role, JSON.stringify(scopes),
-        requireText(input.keyHash, 'keyHash', 1000), requireText(input.prefix, 'prefix', 64), nowIso(), isoOrNull(input.expiresAt, 'expiresAt')],
-    ).catch((e) => { throw takenOr(e, 'an API key with this prefix', { prefix: input.prefix }); });
+        [
+          newId('apiKey'),
+          tenantId,
+          requireText(input.name, 'key name'),
+          input.role,
+          JSON.stringify(scopes),
+          requireText(input.keyHash, 'keyHash', 1000),
+          requireText(input.prefix, 'prefix', 64),
+          nowIso(),
+          isoOrNull(input.expiresAt, 'expiresAt'),
+        ],
+      )
+      .catch((e) => {
+        throw takenOr(e, 'an API key with this prefix', { prefix: input.prefix });
+      });
     return keyOf(row!);
   }
 
@@ -69,9 +83,11 @@ export class ApiKeyRepo implements ApiKeyRepository {
   }
 
   async revoke(tenantId: string, id: string): Promise<ApiKey> {
-    const row = await this.sql.get(
-      'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant_id = ? AND id = ? RETURNING *',
-      [nowIso(), tid(tenantId), id]);
+    const row = await this.sql.get('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE tenant_id = ? AND id = ? RETURNING *', [
+      nowIso(),
+      tid(tenantId),
+      id,
+    ]);
     if (!row) throw notFound('API key', id);
     return keyOf(row);
   }

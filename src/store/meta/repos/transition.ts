@@ -13,8 +13,7 @@ function setClause(cols: Columns): { sql: string; params: SqlValue[] } {
   return { sql: names.map((k) => `${k} = ?`).join(', '), params: names.map((k) => cols[k]) };
 }
 
-export async function transitionRow(sql: Sql, table: string, what: string, tenantId: string, id: string,
-  to: JobStatus, cols: Columns): Promise<Row> {
+export async function transitionRow(sql: Sql, table: string, what: string, tenantId: string, id: string, to: JobStatus, cols: Columns): Promise<Row> {
   checkStatus(to);
   const current = await sql.get('SELECT status FROM ' + table + ' WHERE tenant_id = ? AND id = ?', [tid(tenantId), id]);
   if (!current) throw notFound(what, id);
@@ -24,9 +23,13 @@ export async function transitionRow(sql: Sql, table: string, what: string, tenan
   const set = setClause({ ...cols, status: to, updated_at: now, finished_at: isFinal(to) ? now : undefined });
   // started_at keeps the first start: a resumed job still says when it began.
   const started = to === 'running' ? ', started_at = COALESCE(started_at, ?)' : '';
-  const row = await sql.get(
-    `UPDATE ${table} SET ${set.sql}${started} WHERE tenant_id = ? AND id = ? AND status = ? RETURNING *`,
-    [...set.params, ...(to === 'running' ? [now] : []), tenantId, id, from]);
+  const row = await sql.get(`UPDATE ${table} SET ${set.sql}${started} WHERE tenant_id = ? AND id = ? AND status = ? RETURNING *`, [
+    ...set.params,
+    ...(to === 'running' ? [now] : []),
+    tenantId,
+    id,
+    from,
+  ]);
   if (!row) {
     throw new AndonError('conflict', `${what} ${id} changed while it was being moved from ${from} to ${to}; read it again`, { id, from, to });
   }
@@ -36,9 +39,11 @@ export async function transitionRow(sql: Sql, table: string, what: string, tenan
 /** Updates fields of a row that is not final yet; not_found or conflict otherwise. */
 export async function updateActiveRow(sql: Sql, table: string, what: string, tenantId: string, id: string, cols: Columns): Promise<Row> {
   const set = setClause({ ...cols, updated_at: nowIso() });
-  const row = await sql.get(
-    `UPDATE ${table} SET ${set.sql} WHERE tenant_id = ? AND id = ? AND status IN ('queued', 'running') RETURNING *`,
-    [...set.params, tid(tenantId), id]);
+  const row = await sql.get(`UPDATE ${table} SET ${set.sql} WHERE tenant_id = ? AND id = ? AND status IN ('queued', 'running') RETURNING *`, [
+    ...set.params,
+    tid(tenantId),
+    id,
+  ]);
   if (row) return row;
   const current = await sql.get('SELECT status FROM ' + table + ' WHERE tenant_id = ? AND id = ?', [tenantId, id]);
   if (!current) throw notFound(what, id);
