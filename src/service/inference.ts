@@ -7,6 +7,7 @@ import { AndonError } from '../errors.js';
 import type { Deployment, ModelVersion } from '../store/index.js';
 import type { ServiceContext } from './context.js';
 import { getVersion } from './registry.js';
+import { lookupKey } from './lookup-cache.js';
 import { cacheKey, loader, resolveCached, resolveDeployment } from './deployments.js';
 import { checkRows, type Prediction, type ServingModel } from './serving.js';
 import { maybeLogPrediction, sampleRateOf } from './prediction-logs.js';
@@ -107,5 +108,9 @@ async function resolve(
   if (target.version === undefined || target.version === current.version.number) return current;
   if (!Number.isInteger(target.version) || target.version < 1)
     throw new AndonError('invalid_input', `version must be a whole number ≥ 1, got ${target.version}`, { version: target.version });
-  return { deployment: current.deployment, model: current.model, version: await getVersion(ctx, tenantId, current.model, target.version) };
+  // Another version of the deployment's model: a number names one version for good, so its row is cached like the others.
+  const number = target.version;
+  const key = lookupKey.versionNumber(tenantId, current.deployment.modelId, number);
+  const version = (await ctx.lookups.versions.get(key, () => getVersion(ctx, tenantId, current.model, number))) as ModelVersion;
+  return { deployment: current.deployment, model: current.model, version };
 }

@@ -69,6 +69,8 @@ export const lookupKey = {
   modelName: (tenantId: string, modelId: string) => `${tenantId}/${modelId}`,
   alias: (tenantId: string, modelId: string, alias: string) => `${tenantId}/${modelId}/${alias}`,
   version: (tenantId: string, versionId: string) => `${tenantId}/${versionId}`,
+  /** A version by its number (OIP's /versions/{v}): numbers name one version for good. */
+  versionNumber: (tenantId: string, modelId: string, number: number) => `${tenantId}/${modelId}#${number}`,
 };
 
 export class LookupCaches {
