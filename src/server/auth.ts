@@ -83,8 +83,11 @@ type LaterSource = keyof typeof LATER_DEPLOYMENT_OF;
 export type DeploymentSource = keyof typeof DEPLOYMENT_OF | LaterSource;
 const isLater = (source: DeploymentSource): source is LaterSource => source in LATER_DEPLOYMENT_OF;
 
-/** Routes a key scoped to deployments may call though they name none: they show nothing of any deployment (`METHOD /route`). */
-const OPEN_TO_SCOPED_KEYS: ReadonlySet<string> = new Set(['GET /api/v1/me', 'GET /v2']);
+/**
+ * Routes a key scoped to deployments may call though they name none (`METHOD /route`): they show nothing of any
+ * deployment outside the scope (the deployment list answers a scoped key with its own deployments only).
+ */
+const OPEN_TO_SCOPED_KEYS: ReadonlySet<string> = new Set(['GET /api/v1/me', 'GET /v2', 'GET /api/v1/deployments']);
 
 /**
  * The one rule of deployment scope, for every route and both request paths: a key scoped to deployments may call a

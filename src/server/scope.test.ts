@@ -20,6 +20,7 @@ const OWN = 'line-3',
 const SCOPED_ROUTES = new Set([
   'GET /api/v1/me',
   'GET /v2',
+  'GET /api/v1/deployments',
   'POST /api/v1/deployments',
   'GET /api/v1/deployments/{name}',
   'PATCH /api/v1/deployments/{name}',
@@ -37,7 +38,7 @@ const SCOPED_ROUTES = new Set([
   'GET /v2/models/{model}/versions/{version}/ready',
   'POST /v2/models/{model}/versions/{version}/infer',
 ]);
-const OPEN = new Set(['GET /api/v1/me', 'GET /v2']);
+const OPEN = new Set(['GET /api/v1/me', 'GET /v2', 'GET /api/v1/deployments']);
 
 interface Route {
   method: string;
@@ -196,6 +197,13 @@ describe('deployment scope, decided once in the gate', () => {
             assert.ok(!res.text.includes(secret), `${c.method} ${c.path} showed ${secret}`);
       }
       assert.deepEqual(await state(), before);
+      // The deployment list answers a scoped key with its own deployment only, whatever the filter.
+      const listed = await s.call('GET', '/api/v1/deployments', { key: keys[role] });
+      assert.deepEqual(
+        listed.body.items.map((d: { name: string }) => d.name),
+        [OWN],
+      );
+      assert.deepEqual((await s.call('GET', `/api/v1/deployments?model=nope`, { key: keys[role] })).body.items, []);
       const other = (await s.call('GET', `/api/v1/deployments/${OTHER}`)).body;
       assert.equal(other.targetAlias, 'production', 'the other deployment still serves its alias');
     });

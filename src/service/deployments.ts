@@ -72,8 +72,14 @@ export async function getDeployment(ctx: ServiceContext, tenantId: string, name:
 export async function listDeployments(
   ctx: ServiceContext,
   tenantId: string,
-  options: { model?: string; limit?: number; offset?: number } = {},
+  options: { model?: string; limit?: number; offset?: number; only?: readonly string[] } = {},
 ): Promise<DeploymentView[]> {
+  if (options.only) {
+    // A key scoped to named deployments sees those that exist, and nothing else (not even whether a model exists).
+    const found = await Promise.all(options.only.map((n) => ctx.meta.deployments.getByName(tenantId, n)));
+    const views = await Promise.all(found.filter((d): d is Deployment => d !== null).map((d) => view(ctx, tenantId, d)));
+    return views.filter((v) => !options.model || v.model === options.model);
+  }
   const modelId = options.model ? (await modelByName(ctx, tenantId, options.model)).id : undefined;
   const list = await ctx.meta.deployments.list(tenantId, { limit: options.limit, offset: options.offset, ...(modelId ? { modelId } : {}) });
   return Promise.all(list.map((d) => view(ctx, tenantId, d)));

@@ -131,9 +131,12 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ServiceContext): voi
         },
       },
     },
-    async (req) => ({
-      items: await listDeployments(ctx, principalOf(req).tenantId, { ...page(req.query), ...(req.query.model ? { model: req.query.model } : {}) }),
-    }),
+    async (req) => {
+      const p = principalOf(req);
+      // A scoped key lists only its own deployments (the gate lets it call this route for that).
+      const only = p.scopes.length > 0 ? { only: p.scopes } : {};
+      return { items: await listDeployments(ctx, p.tenantId, { ...page(req.query), ...(req.query.model ? { model: req.query.model } : {}), ...only }) };
+    },
   );
 
   app.get<{ Params: { name: string } }>(
