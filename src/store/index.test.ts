@@ -1,4 +1,4 @@
-// openStores: URIs pick the implementation; the later ones say they are not implemented yet.
+// openStores: URIs pick the implementation; the later ones (postgres, redis) say they are not implemented yet.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
 import { embeddedStoreUrls, openStores, sqlitePathOf } from './index.js';
+import { S3BlobStore } from './blob/s3.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'andon-stores-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,11 +44,12 @@ test('openStores: in-memory SQLite and a file URL', async () => {
   await stores.close();
 });
 
-test('openStores: postgres, s3 and redis are not implemented yet; unknown or malformed URLs are invalid', async () => {
+test('openStores: postgres and redis are not implemented yet; unknown or malformed URLs are invalid', async () => {
   const ok = { databaseUrl: 'sqlite::memory:', blobUrl: pathToFileURL(join(dir, 'b3')).href, queueUrl: 'local:' };
   const cases: Array<[Partial<typeof ok>, string, RegExp]> = [
     [{ databaseUrl: 'postgres://andon:s3cret@db:5432/andon' }, 'unavailable', /not implemented yet/],
-    [{ blobUrl: 's3://bucket/prefix' }, 'unavailable', /not implemented yet/],
+    [{ blobUrl: 's3://Not_A_Bucket/prefix' }, 'invalid_input', /s3:\/\/bucket\/prefix/],
+    [{ blobUrl: 's3://bucket/../prefix' }, 'invalid_input', /s3:\/\/bucket\/prefix/],
     [{ queueUrl: 'redis://localhost:6379' }, 'unavailable', /not implemented yet/],
     [{ databaseUrl: 'mysql://x' }, 'invalid_input', /sqlite/],
     [{ databaseUrl: 'sqlite://relative/path.db' }, 'invalid_input', /absolute/],
@@ -64,4 +66,14 @@ test('openStores: postgres, s3 and redis are not implemented yet; unknown or mal
     });
   }
   assert.equal(existsSync(join(dir, 'b3')), false, 'nothing is created when a URL is wrong');
+});
+
+test('openStores: an s3:// blob URL opens the S3 store without contacting it (ping reports reachability)', async () => {
+  const stores = await openStores({ databaseUrl: 'sqlite::memory:', blobUrl: 's3://andon-blobs/plant-7', queueUrl: 'local:' });
+  try {
+    assert.ok(stores.blobs instanceof S3BlobStore);
+    await assert.rejects(stores.blobs.get('t1', 'not-a-key'), (e: unknown) => (e as { code?: string }).code === 'invalid_input');
+  } finally {
+    await stores.close();
+  }
 });

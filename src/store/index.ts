@@ -1,11 +1,12 @@
 // The public surface of the stores: the interfaces, and openStores(), where a URI picks each implementation.
 //   databaseUrl: sqlite:///abs/path.db | sqlite::memory:   (postgres://… later)
-//   blobUrl:     file:///abs/dir                            (s3://bucket/prefix later)
+//   blobUrl:     file:///abs/dir | s3://bucket/prefix
 //   queueUrl:    local:                                     (redis://… later)
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AndonError } from '../errors.js';
 import { openFileBlobStore } from './blob/file.js';
+import { openS3BlobStore, parseS3Url } from './blob/s3.js';
 import type { BlobStore } from './blob/types.js';
 import { openSqliteMetaStore } from './meta/sqlite.js';
 import type { MetaStore } from './meta/types.js';
@@ -56,7 +57,7 @@ export function embeddedStoreUrls(home: string): StoreUrls {
 
 const SCHEMES = {
   database: { what: 'the metadata store', ok: ['sqlite'], later: ['postgres', 'postgresql'], hint: 'sqlite:///absolute/path.db or sqlite::memory:' },
-  blob: { what: 'the blob store', ok: ['file'], later: ['s3'], hint: 'file:///absolute/dir' },
+  blob: { what: 'the blob store', ok: ['file', 's3'], later: [], hint: 'file:///absolute/dir or s3://bucket/prefix' },
   queue: { what: 'the job queue', ok: ['local'], later: ['redis', 'rediss'], hint: 'local:' },
 } as const;
 
@@ -99,8 +100,18 @@ export async function openMetaStore(url: string, options: { busyTimeoutMs?: numb
   return openSqliteMetaStore({ path: sqlitePathOf(url), busyTimeoutMs: options.busyTimeoutMs });
 }
 
+/** Validates a blob URL fully (scheme and shape) without opening anything. */
+function checkBlobUrl(url: string): 'file' | 's3' {
+  if (checkStoreUrl('blob', url) === 's3') {
+    parseS3Url(url);
+    return 's3';
+  }
+  blobRootOf(url);
+  return 'file';
+}
+
 export async function openBlobStore(url: string, options: { maxBytes?: number } = {}): Promise<BlobStore> {
-  checkStoreUrl('blob', url);
+  if (checkBlobUrl(url) === 's3') return openS3BlobStore(url, { maxBytes: options.maxBytes });
   return openFileBlobStore({ root: blobRootOf(url), maxBytes: options.maxBytes });
 }
 
@@ -113,8 +124,7 @@ export async function openStores(options: StoreOptions): Promise<Stores> {
   // Check every URL before opening anything, so a typo does not leave a half-created home behind.
   checkStoreUrl('database', options.databaseUrl);
   sqlitePathOf(options.databaseUrl);
-  checkStoreUrl('blob', options.blobUrl);
-  blobRootOf(options.blobUrl);
+  checkBlobUrl(options.blobUrl);
   checkStoreUrl('queue', options.queueUrl);
   const meta = await openMetaStore(options.databaseUrl, { busyTimeoutMs: options.busyTimeoutMs });
   let blobs: BlobStore;

@@ -1,5 +1,5 @@
 // The BlobStore interface: content-addressed bytes per tenant. Implementations: ./file.ts (local
-// folder); S3 and an encrypting wrapper come later and implement the same byte-oriented interface.
+// folder) and ./s3.ts (S3-compatible buckets); src/security/encrypted-blobs.ts wraps either to encrypt at rest.
 import type { Readable } from 'node:stream';
 
 export interface BlobRef {
