@@ -187,7 +187,7 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  // Ready when the metadata store answers and every deployment's version loads (deployment-health.ts names any that does not).
+  // Ready when the metadata and blob stores answer and every deployment's version loads (deployment-health.ts names any that does not).
   const readiness = async (): Promise<Readiness> => {
     const checks: Record<string, string> = {};
     try {
@@ -196,8 +196,13 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
     } catch (e) {
       checks.metadata = (e as Error).message;
     }
+    // Where the blobs live (a folder, a bucket) is not said here: this route is open to everyone.
+    checks.blobs = await ctx.blobs.ping().then(
+      () => 'ok',
+      () => 'unreachable',
+    );
     const deployments = await health.report();
-    return { ready: checks.metadata === 'ok' && deployments.ready, checks: { ...checks, ...deployments.checks } };
+    return { ready: checks.metadata === 'ok' && checks.blobs === 'ok' && deployments.ready, checks: { ...checks, ...deployments.checks } };
   };
 
   healthRoutes(app, ctx, metrics, readiness);

@@ -1,6 +1,8 @@
 // End to end over real HTTP: upload → train (watching SSE) → promote → deploy → predict (REST and OIP v2) → batch job → alias swap under load; errors, docs, metrics, health.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { ai4iCsv } from '../data/synthetic-machines.js';
 import { startTestServer, until, type TestServer } from './test-support.js';
 
@@ -55,6 +57,17 @@ describe('the HTTP API end to end', () => {
     const ready = await s.call('GET', '/health/ready', { key: null });
     assert.equal(ready.status, 200);
     assert.equal(ready.body.status, 'ready');
+    assert.equal(ready.body.checks.blobs, 'ok');
+    // The blob store out of reach: not ready, and the open route does not say where the blobs live.
+    renameSync(join(s.home, 'blobs'), join(s.home, 'blobs-away'));
+    try {
+      const away = await s.call('GET', '/health/ready', { key: null });
+      assert.deepEqual([away.status, away.body.checks.blobs], [503, 'unreachable']);
+      assert.ok(!away.text.includes(s.home), away.text);
+    } finally {
+      renameSync(join(s.home, 'blobs-away'), join(s.home, 'blobs'));
+    }
+    assert.equal((await s.call('GET', '/health/ready', { key: null })).status, 200);
     const docs = await s.call('GET', '/docs/json', { key: null });
     assert.equal(docs.status, 200);
     assert.ok(docs.body.paths['/api/v1/deployments/{name}/predict'], 'the OpenAPI document lists predict');
