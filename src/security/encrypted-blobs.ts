@@ -16,28 +16,11 @@ import { AndonError } from '../errors.js';
 import { BLOB_OVERHEAD, openBlob, sealBlob } from './envelope.js';
 import type { TenantKeyring } from './keyring.js';
 import { checkId } from '../store/ids.js';
-import type { BlobInput, BlobRef, BlobStore, PutOptions } from '../store/index.js';
+import { collectBlobInput, type BlobInput, type BlobRef, type BlobStore, type PutOptions } from '../store/index.js';
 
 export interface EncryptedBlobOptions {
   /** Default size limit of a put, in plaintext bytes; none if unset. */
   maxBytes?: number;
-}
-
-async function collect(data: BlobInput, limit: number): Promise<Buffer> {
-  const tooLarge = () => new AndonError('too_large', `the data is larger than the limit of ${limit} bytes`, { limit });
-  if (data instanceof Uint8Array) {
-    if (data.length > limit) throw tooLarge();
-    return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  }
-  const parts: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of data) {
-    const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
-    bytes += b.length;
-    if (bytes > limit) throw tooLarge();
-    parts.push(b);
-  }
-  return Buffer.concat(parts, bytes);
 }
 
 export class EncryptedBlobStore implements BlobStore {
@@ -49,7 +32,7 @@ export class EncryptedBlobStore implements BlobStore {
 
   async put(tenantId: string, data: BlobInput, options: PutOptions = {}): Promise<BlobRef> {
     checkId(tenantId, 'tenantId');
-    const plaintext = await collect(data, options.maxBytes ?? this.options.maxBytes ?? Infinity);
+    const plaintext = await collectBlobInput(data, options.maxBytes ?? this.options.maxBytes ?? Infinity);
     const sealed = sealBlob(await this.keyring.current(tenantId), plaintext, tenantId);
     const ref = await this.inner.put(tenantId, sealed, { maxBytes: sealed.length });
     return { key: ref.key, sha256: createHash('sha256').update(plaintext).digest('hex'), bytes: plaintext.length };

@@ -20,6 +20,7 @@ export { ROLES } from './meta/entities.js';
 export { JOB_STATUSES, canTransition, isFinal } from './meta/status.js';
 export { JobAborted, abortCause } from './queue/types.js';
 export { BLOB_KEY } from './blob/types.js';
+export { collectBlobInput } from './blob/collect.js';
 export { newId, ID_PREFIXES } from './ids.js';
 
 export interface StoreUrls {

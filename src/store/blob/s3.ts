@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { AndonError } from '../../errors.js';
 import { checkId } from '../ids.js';
+import { collectBlobInput } from './collect.js';
 import { BLOB_KEY, type BlobInput, type BlobRef, type BlobStore, type PutOptions } from './types.js';
 
 export interface S3BlobOptions {
@@ -55,23 +56,6 @@ function checkKey(key: unknown): string {
     throw new AndonError('invalid_input', 'a blob key is 64 lowercase hex digits', { key: String(key).slice(0, 200) });
   }
   return key;
-}
-
-async function collect(data: BlobInput, limit: number): Promise<Buffer> {
-  const tooLarge = () => new AndonError('too_large', `the data is larger than the limit of ${limit} bytes`, { limit });
-  if (data instanceof Uint8Array) {
-    if (data.length > limit) throw tooLarge();
-    return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  }
-  const parts: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of data) {
-    const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    bytes += b.length;
-    if (bytes > limit) throw tooLarge();
-    parts.push(b);
-  }
-  return Buffer.concat(parts, bytes);
 }
 
 // A missing object, not a missing bucket (NoSuchBucket is also a 404, but means the store is misconfigured).
@@ -138,7 +122,7 @@ export class S3BlobStore implements BlobStore {
 
   async put(tenantId: string, data: BlobInput, options: PutOptions = {}): Promise<BlobRef> {
     const prefix = this.tenantPrefix(tenantId);
-    const bytes = await collect(data, options.maxBytes ?? this.options.maxBytes ?? Infinity);
+    const bytes = await collectBlobInput(data, options.maxBytes ?? this.options.maxBytes ?? Infinity);
     const key = sha256(bytes);
     const objectKey = `${prefix}${key.slice(0, 2)}/${key}`;
     const existing = await this.head(objectKey);
