@@ -113,9 +113,9 @@ export async function buildServer(ctx: ServiceContext, options: ServerOptions = 
   // A failed prediction may be its version no longer loading (a blob altered since warm-up): readiness checks it again.
   const counted = ctx.inference.observer;
   ctx.inference.observer = {
-    onPrediction(deployment, door, seconds, ok) {
-      counted?.onPrediction(deployment, door, seconds, ok);
-      if (!ok && deployment) health.suspect(deployment);
+    onPrediction(tenantId, deployment, door, seconds, ok) {
+      counted?.onPrediction(tenantId, deployment, door, seconds, ok);
+      if (!ok && deployment) health.suspect(tenantId, deployment);
     },
   };
 

@@ -2,7 +2,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { listDeployments, resolveDeployment, type ServiceContext } from '../service/index.js';
 import { loadVersion } from '../service/deployments.js';
-import { scrub } from './log-scrub.js';
+import { scrub } from '../security/scrub.js';
 
 interface Entry {
   tenantId: string;
@@ -39,18 +39,18 @@ export class DeploymentHealth {
   }
 
   /**
-   * A prediction of `deployment` failed (in any tenant: the inference observer names no tenant). Mostly that is the
-   * caller's rows; when it is the version failing to load, this finds it. Loading an already loaded version is a cache hit.
+   * A prediction of the tenant's `deployment` failed. Mostly that is the caller's rows; when it is the version failing
+   * to load, this finds it. Loading an already loaded version is a cache hit.
    */
-  suspect(deployment: string): void {
+  suspect(tenantId: string, deployment: string): void {
     const now = performance.now(),
-      last = this.suspected.get(deployment);
+      id = `${tenantId}/${deployment}`,
+      last = this.suspected.get(id);
     if (last !== undefined && now - last < SUSPECT_EVERY_MS) return;
-    this.suspected.set(deployment, now);
+    this.suspected.set(id, now);
     const run = (async () => {
-      for (const tenant of await this.ctx.meta.tenants.listAcrossTenants()) {
-        if (await this.ctx.meta.deployments.getByName(tenant.id, deployment)) await this.check(tenant.id, tenant.name, deployment);
-      }
+      const tenant = await this.ctx.meta.tenants.get(tenantId);
+      if (tenant && (await this.ctx.meta.deployments.getByName(tenantId, deployment))) await this.check(tenantId, tenant.name, deployment);
     })()
       .catch((e) => this.log.warn({ err: e, deployment }, 'deployment health check failed'))
       .finally(() => this.pending.delete(run));

@@ -1,7 +1,7 @@
 // The one mapping from error codes to HTTP statuses, and the error bodies of /api/v1 and of the Open Inference Protocol.
 import type { FastifyBaseLogger } from 'fastify';
 import { AndonError, isAndonError, type ErrorCode } from '../errors.js';
-import { scrub, scrubDeep } from './log-scrub.js';
+import { scrub, scrubDeep } from '../security/scrub.js';
 
 export const STATUS: Record<ErrorCode, number> = {
   invalid_input: 400,

@@ -85,7 +85,7 @@ export function createMetrics(ctx: ServiceContext): ServerMetrics {
   // Every prediction, whichever door it came in through, is counted by the one inference entry (service/inference.ts).
   // A failure that names no deployment is labelled "(unknown)": made-up names could otherwise grow the metric without bound.
   ctx.inference.observer = {
-    onPrediction: (deployment, door, seconds, ok) =>
+    onPrediction: (_tenantId, deployment, door, seconds, ok) =>
       m.predictions.observe({ deployment: deployment ?? '(unknown)', door, outcome: ok ? 'ok' : 'error' }, seconds),
   };
   return m;

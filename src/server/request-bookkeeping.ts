@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ServerMetrics } from './metrics.js';
-import { scrub } from './log-scrub.js';
+import { scrub } from '../security/scrub.js';
 
 /**
  * Request ids of this process: a random prefix drawn at start, then a counter. Unique across replicas and restarts

@@ -8,7 +8,7 @@ import type { Deployment, ModelVersion } from '../store/index.js';
 import type { ServiceContext } from './context.js';
 import { getVersion } from './registry.js';
 import { lookupKey } from './lookup-cache.js';
-import { cacheKey, loader, resolveCached, resolveDeployment } from './deployments.js';
+import { cacheKey, loader, loadVersion, resolveCached, resolveDeployment } from './deployments.js';
 import { checkRows, type Prediction, type ServingModel } from './serving.js';
 import { maybeLogPrediction, sampleRateOf } from './prediction-logs.js';
 
@@ -33,7 +33,7 @@ export interface InferenceResult {
 /** Told of every prediction, whichever door it came in through (the server's metrics listen). */
 export interface InferenceObserver {
   /** `deployment` is null when the target named none that exists (a made-up name must not become a metric label). */
-  onPrediction(deployment: string | null, door: Door, seconds: number, ok: boolean): void;
+  onPrediction(tenantId: string, deployment: string | null, door: Door, seconds: number, ok: boolean): void;
 }
 
 /** The deployment a target names, for metrics: a pinned batch version counts under its deployment. */
@@ -54,13 +54,13 @@ export function infer(ctx: ServiceContext, tenantId: string, target: InferenceTa
   const seconds = () => (performance.now() - started) / 1000;
   return run(ctx, tenantId, target, rows).then(
     (r) => {
-      observer.onPrediction(deploymentOf(target), door, seconds(), true);
+      observer.onPrediction(tenantId, deploymentOf(target), door, seconds(), true);
       return r;
     },
     (e: unknown) => {
       // A target that names nothing is counted without its name.
       const known = (e as { code?: string }).code !== 'not_found';
-      observer.onPrediction(known ? deploymentOf(target) : null, door, seconds(), false);
+      observer.onPrediction(tenantId, known ? deploymentOf(target) : null, door, seconds(), false);
       throw e;
     },
   );
@@ -94,8 +94,7 @@ export async function targetModel(
   target: InferenceTarget,
 ): Promise<{ model: string; version: ModelVersion; served: ServingModel }> {
   const { model, version } = await resolve(ctx, tenantId, target);
-  const key = cacheKey(tenantId, version);
-  return { model, version, served: ctx.models.peek(key) ?? (await ctx.models.get(key, loader(ctx, tenantId, version))) };
+  return { model, version, served: ctx.models.peek(cacheKey(tenantId, version)) ?? (await loadVersion(ctx, tenantId, version)) };
 }
 
 async function resolve(

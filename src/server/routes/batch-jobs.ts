@@ -1,12 +1,12 @@
 // /api/v1/batch-jobs: a CSV in (the raw body), predicted by a deployment's version as a background job, a CSV of predictions out.
 import type { FastifyInstance } from 'fastify';
 import { batchJobOutput, cancelBatchJob, getBatchJob, listBatchJobs, startBatchJob, type ServiceContext } from '../../service/index.js';
-import { JOB_STATUSES, type JobStatus } from '../../store/index.js';
+import type { JobStatus } from '../../store/index.js';
 import { principalOf } from '../auth.js';
 import { actorOf } from '../audit.js';
 import { rawBody } from '../body.js';
 import { collect } from '../../service/datasets.js';
-import { name, page } from '../schemas.js';
+import { jobListQuery, name, page } from '../schemas.js';
 
 const params = { type: 'object', properties: { id: { type: 'string', maxLength: 100 } } } as const;
 
@@ -46,15 +46,7 @@ export function batchJobRoutes(app: FastifyInstance, ctx: ServiceContext, opts: 
       schema: {
         tags: ['batch jobs'],
         summary: 'List batch jobs',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            status: { type: 'string', enum: [...JOB_STATUSES] },
-            limit: { type: 'integer', minimum: 1, maximum: 1000 },
-            offset: { type: 'integer', minimum: 0 },
-          },
-        },
+        querystring: jobListQuery,
       },
     },
     async (req) => ({

@@ -1,11 +1,11 @@
 // /api/v1/jobs: start training from a dataset version, list, show, cancel, and live progress as server-sent events.
 import type { FastifyInstance } from 'fastify';
 import { cancelJob, getJob, jobEvents, listJobs, startTraining, type ServiceContext } from '../../service/index.js';
-import { isFinal, JOB_STATUSES, type JobStatus } from '../../store/index.js';
+import { isFinal, type JobStatus } from '../../store/index.js';
 import { TRAINING_SPEC_SCHEMA, type TrainingSpec } from '../../ml/training-spec.js';
 import { principalOf } from '../auth.js';
 import { actorOf } from '../audit.js';
-import { name, page } from '../schemas.js';
+import { jobListQuery, name, page } from '../schemas.js';
 
 const jobId = { type: 'object', properties: { id: { type: 'string', maxLength: 100 } } } as const;
 
@@ -46,15 +46,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       schema: {
         tags: ['jobs'],
         summary: 'List training jobs, newest first',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            status: { type: 'string', enum: [...JOB_STATUSES] },
-            limit: { type: 'integer', minimum: 1, maximum: 1000 },
-            offset: { type: 'integer', minimum: 0 },
-          },
-        },
+        querystring: jobListQuery,
       },
     },
     async (req) => ({
